@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { STAGES } from './layout';
+
+/**
+ * The stage result contract: what every EMR step (spark-jobs, `aqi_jobs.result`) writes to its
+ * `--result-uri`, and what the fan-in and finalize Lambdas read. A missing result means the step failed.
+ */
+export const StageResultSchema = z.object({
+  stage: z.enum(STAGES),
+  runId: z.string().min(1),
+  chunkId: z.string().nullable(),
+  status: z.enum(['SUCCEEDED', 'FAILED']),
+  mode: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationSeconds: z.number().nonnegative(),
+  rowsRead: z.number().int().nonnegative(),
+  rowsWritten: z.number().int().nonnegative(),
+  rowsRejected: z.number().int().nonnegative(),
+  rowsDuplicate: z.number().int().nonnegative(),
+  window: z.object({ start: z.string().nullable(), end: z.string().nullable() }),
+  affectedDays: z.array(z.string()),
+  snapshots: z.record(z.string(), z.number().nullable()),
+  error: z.object({ type: z.string(), message: z.string() }).nullable(),
+});
+
+export type StageResult = z.infer<typeof StageResultSchema>;

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Creates the project's Python environment (.venv, pinned from spark-jobs/requirements.lock) and fetches
+# the Iceberg Spark runtime jar into a cache once. Safe to run repeatedly: it does nothing when both are
+# current, so every entry point (npm test, npm run local, npm run demo) calls it first.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+lock="$root/spark-jobs/requirements.lock"
+
+# One source for these pins: spark-jobs/versions.env (read by the CDK app's tests too).
+# shellcheck source=../spark-jobs/versions.env
+source "$root/spark-jobs/versions.env"
+
+python_bin="${AQI_PYTHON:-python3}"
+if ! "$python_bin" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' 2>/dev/null; then
+  echo "aqi-pipeline needs Python 3.11 (EMR 7 runs 3.11); '$python_bin' is $("$python_bin" --version 2>&1)." >&2
+  echo "Install Python 3.11 or point AQI_PYTHON at one." >&2
+  exit 1
+fi
+if ! command -v java >/dev/null 2>&1; then
+  echo "aqi-pipeline needs a Java 17 runtime for Spark; 'java' is not on PATH (Debian: apt-get install openjdk-17-jre-headless)." >&2
+  exit 1
+fi
+
+stamp="$venv/.requirements.sha256"
+want="$(sha256sum "$lock" | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  echo "python-env: creating $venv from $(basename "$lock") (first run downloads pyspark, ~320 MB)..." >&2
+  "$python_bin" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$root/spark-jobs"
+  echo "$want" > "$stamp"
+fi
+
+cache="${AQI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aqi-pipeline}/jars"
+jar="$cache/$ICEBERG_JAR"
+if [[ ! -f "$jar" ]]; then
+  mkdir -p "$cache"
+  url="https://repo1.maven.org/maven2/org/apache/iceberg/${ICEBERG_ARTIFACT}/${ICEBERG_VERSION}/${ICEBERG_JAR}"
+  echo "python-env: fetching $ICEBERG_JAR into $cache ..." >&2
+  tmp="$(mktemp "$cache/.download.XXXXXX")"
+  trap 'rm -f "$tmp"' EXIT
+  curl --fail --silent --show-error --location --retry 3 -o "$tmp" "$url"
+  got="$(sha1sum "$tmp" | cut -d' ' -f1)"
+  if [[ "$got" != "$ICEBERG_JAR_SHA1" ]]; then
+    echo "python-env: $ICEBERG_JAR checksum mismatch (got $got, want $ICEBERG_JAR_SHA1); not installed." >&2
+    exit 1
+  fi
+  mv "$tmp" "$jar"
+fi
+ln -sfn "$jar" "$venv/iceberg-spark-runtime.jar"

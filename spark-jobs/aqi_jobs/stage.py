@@ -1,0 +1,48 @@
+"""What a stage receives from the CLI and what it reports back for its result JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STAGES = ("bronze", "silver", "gold")
+
+
+@dataclass(frozen=True)
+class Location:
+    id: int
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """Parsed stage arguments (see docs/ARCHITECTURE.md, "Stage CLI")."""
+
+    stage: str
+    run_id: str
+    mode: str
+    catalog: str
+    warehouse: str
+    result_uri: str
+    start: str | None = None
+    end: str | None = None
+    chunk_id: str | None = None
+    source: str | None = None
+    archive_uri: str | None = None
+    api_base_url: str | None = None
+    api_key_secret: str | None = None
+    locations: tuple[Location, ...] = ()
+
+
+@dataclass
+class StageOutcome:
+    """What a stage did; the CLI adds timing and status and writes it as the stage result."""
+
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    window_start: str | None = None
+    window_end: str | None = None
+    affected_days: list[str] = field(default_factory=list)
+    snapshots: dict[str, int | None] = field(default_factory=dict)
