@@ -1,0 +1,63 @@
+/**
+ * The narrow interfaces the Lambda cores take as arguments. On AWS they are backed by SDK v3 clients
+ * (`lambdas/shared/aws/`); in the local runtime by a directory and a JSON store (`local/adapters/`).
+ * Cores never import an SDK client directly, which is what lets the local runtime run the real handler
+ * code in-process.
+ */
+
+export interface ObjectStore {
+  /** The object's text, or `undefined` when there is no such key (never throws for a missing key). */
+  getText(bucket: string, key: string): Promise<string | undefined>;
+  putText(bucket: string, key: string, body: string, contentType?: string): Promise<void>;
+  /** Every key under the prefix, all pages read, in lexicographic order. */
+  listKeys(bucket: string, prefix: string): Promise<string[]>;
+}
+
+export interface LockRecord {
+  holder: string;
+  runId: string;
+  pipeline: string;
+  acquiredAt: string;
+  expiresAt: number;
+}
+
+export interface WatermarkRecord {
+  windowEnd: string;
+  runId: string;
+  updatedAt: string;
+}
+
+/** The pipeline table: lock item `pk = "lock"`, watermark items `pk = "watermark#<pipeline>"`. */
+export interface PipelineStateStore {
+  getWatermark(pipeline: string): Promise<WatermarkRecord | undefined>;
+  putWatermark(pipeline: string, record: WatermarkRecord): Promise<void>;
+  getLock(): Promise<LockRecord | undefined>;
+  /** Deletes the lock only if `holder` holds it; returns whether it did. */
+  releaseLock(holder: string): Promise<boolean>;
+}
+
+export interface ClusterSummary {
+  id: string;
+  state: string;
+}
+
+export interface ClusterControl {
+  /** Active (not yet terminated) clusters carrying the tag, all pages read. */
+  listActiveClustersTagged(tagKey: string, tagValue: string): Promise<ClusterSummary[]>;
+  terminateClusters(clusterIds: string[]): Promise<void>;
+}
+
+export interface MetricDatum {
+  name: string;
+  value: number;
+  unit: 'Count' | 'Seconds' | 'None';
+  dimensions?: Record<string, string>;
+}
+
+export interface MetricsSink {
+  putMetrics(namespace: string, metrics: MetricDatum[]): Promise<void>;
+}
+
+export interface Notifier {
+  notify(subject: string, message: string): Promise<void>;
+}
