@@ -1,0 +1,230 @@
+"""The stage CLI every EMR step runs (contract: docs/ARCHITECTURE.md, "Stage CLI").
+
+Exit codes: 0 success; 2 bad arguments (usage and a message naming the argument, the value and what is
+allowed); 1 any other failure (one line on stderr, and a FAILED result written when possible).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import NoReturn
+
+from pyspark.sql import SparkSession
+
+from aqi_jobs import cancellation
+from aqi_jobs.locations import InvalidLocationsError, parse_locations
+from aqi_jobs.result import one_line, stage_result, write_result
+from aqi_jobs.session import CATALOG_KINDS, build_session
+from aqi_jobs.stage import STAGES, StageContext, StageOutcome
+from aqi_jobs.storage import read_text
+
+DATE = "date"  # YYYY-MM-DD, inclusive on both ends
+HOUR = "hour"  # YYYY-MM-DDTHH:00:00Z, start exclusive, end inclusive (period-end stamps)
+
+
+class Mode:
+    """What one (stage, mode) pair needs on the command line."""
+
+    def __init__(self, window: str | None, source: str | None = None, requires: tuple[str, ...] = ()) -> None:
+        self.window = window
+        self.source = source
+        self.requires = requires
+
+
+MODES: dict[str, dict[str, Mode]] = {
+    "bronze": {
+        "backfill": Mode(DATE, source="archive", requires=("archive_uri", "locations_uri")),
+        "hourly": Mode(HOUR, source="api", requires=("api_base_url", "locations_uri")),
+    },
+    "silver": {"incremental": Mode(None), "range": Mode(DATE)},
+    "gold": {"incremental": Mode(None), "range": Mode(DATE)},
+}
+SOURCES = ("archive", "api")
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class UsageError(ValueError):
+    """A command-line value that is well-formed for argparse but not allowed."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="entry.py",
+        description="Run one aqi-pipeline stage (an EMR step) and write its result JSON.",
+    )
+    parser.add_argument("stage", choices=STAGES)
+    parser.add_argument("--run-id", required=True, help="pipeline run id, e.g. hourly-20250101T0300Z-1a2b3c4d")
+    parser.add_argument("--mode", required=True, help="bronze: backfill|hourly; silver, gold: incremental|range")
+    parser.add_argument("--start", help="window start: YYYY-MM-DD (backfill, range) or YYYY-MM-DDTHH:00:00Z (hourly)")
+    parser.add_argument("--end", help="window end, inclusive, same format as --start")
+    parser.add_argument("--chunk-id", help="backfill chunk id (names the result file)")
+    parser.add_argument("--warehouse", required=True, help="Iceberg warehouse URI")
+    parser.add_argument("--catalog", required=True, choices=CATALOG_KINDS)
+    parser.add_argument("--result-uri", required=True, help="where the stage result JSON goes")
+    parser.add_argument("--source", choices=SOURCES, help="bronze: archive (backfill) or api (hourly)")
+    parser.add_argument("--archive-uri", help="OpenAQ archive root: s3://openaq-data-archive or a directory")
+    parser.add_argument("--api-base-url", help="OpenAQ API base, e.g. https://api.openaq.org")
+    parser.add_argument("--api-key-secret", help="Secrets Manager secret holding the OpenAQ API key")
+    parser.add_argument("--locations-uri", help="JSON list of locations: id, name, timezone")
+    return parser
+
+
+def parse_context(argv: Sequence[str]) -> StageContext:
+    """Parse and validate the arguments; exits 2 with usage and a precise message when they are wrong."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _validate(args)
+    except UsageError as error:
+        _usage_error(parser, str(error))
+    return StageContext(
+        stage=args.stage,
+        run_id=args.run_id,
+        mode=args.mode,
+        catalog=args.catalog,
+        warehouse=args.warehouse,
+        result_uri=args.result_uri,
+        start=args.start,
+        end=args.end,
+        chunk_id=args.chunk_id,
+        source=args.source or MODES[args.stage][args.mode].source,
+        archive_uri=args.archive_uri,
+        api_base_url=args.api_base_url,
+        api_key_secret=args.api_key_secret,
+    )
+
+
+def _usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    parser.error(message)
+
+
+def _validate(args: argparse.Namespace) -> None:
+    if not _RUN_ID.match(args.run_id):
+        raise UsageError(
+            f"argument --run-id: {args.run_id!r} is not allowed; use 1-128 letters, digits, '.', '_' or '-' "
+            f"starting with a letter or digit (it becomes part of S3 keys and EMR tags)"
+        )
+    modes = MODES[args.stage]
+    if args.mode not in modes:
+        raise UsageError(
+            f"argument --mode: {args.mode!r} is not a mode of {args.stage}; allowed: {', '.join(modes)}"
+        )
+    mode = modes[args.mode]
+    _validate_window(args, mode)
+    if args.source is not None and args.source != mode.source:
+        allowed = mode.source or "none (do not pass --source)"
+        raise UsageError(f"argument --source: {args.source!r} does not fit {args.stage} {args.mode}; allowed: {allowed}")
+    for name in mode.requires:
+        if not getattr(args, name):
+            raise UsageError(f"argument --{name.replace('_', '-')} is required for {args.stage} {args.mode}")
+
+
+def _validate_window(args: argparse.Namespace, mode: Mode) -> None:
+    where = f"{args.stage} {args.mode}"
+    if mode.window is None:
+        for name in ("start", "end"):
+            if getattr(args, name) is not None:
+                raise UsageError(f"argument --{name}: {where} takes no window (it processes what is new); remove it")
+        return
+    bounds = {name: getattr(args, name) for name in ("start", "end")}
+    for name, value in bounds.items():
+        if value is None:
+            raise UsageError(f"argument --{name} is required for {where}")
+    if mode.window == DATE:
+        start, end = (_parse_date(name, value, where) for name, value in bounds.items())
+        if start > end:
+            raise UsageError(f"arguments --start {args.start} and --end {args.end}: start must not be after end")
+    else:
+        start_hour, end_hour = (_parse_hour(name, value, where) for name, value in bounds.items())
+        if start_hour >= end_hour:
+            raise UsageError(
+                f"arguments --start {args.start} and --end {args.end}: start is exclusive, so it must be before end"
+            )
+
+
+def _parse_date(name: str, value: str, where: str) -> date:
+    try:
+        if _DATE.match(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise UsageError(f"argument --{name}: {value!r} is not a date; {where} needs YYYY-MM-DD, e.g. 2024-01-31")
+
+
+def _parse_hour(name: str, value: str, where: str) -> datetime:
+    try:
+        if _HOUR.match(value):
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    raise UsageError(
+        f"argument --{name}: {value!r} is not a UTC hour; {where} needs YYYY-MM-DDTHH:00:00Z, e.g. 2025-01-01T03:00:00Z"
+    )
+
+
+def stage_runner(stage: str) -> Callable[[SparkSession, StageContext], StageOutcome]:
+    """The ``run`` function of a stage module, imported only when that stage runs."""
+    return importlib.import_module(f"aqi_jobs.{stage}").run
+
+
+def _load_locations(spark: SparkSession, ctx: StageContext, uri: str | None) -> StageContext:
+    if uri is None:
+        return ctx
+    try:
+        text = read_text(spark, uri)
+    except Exception as error:  # noqa: BLE001 - any I/O failure is reported as the same clear message
+        raise InvalidLocationsError(f"--locations-uri {uri}: cannot be read ({one_line(error)})") from None
+    return replace(ctx, locations=parse_locations(text, f"--locations-uri {uri}"))
+
+
+def main(argv: Sequence[str]) -> int:
+    ctx = parse_context(argv)
+    locations_uri = _locations_uri(argv)
+    cancellation.install()
+    started_at = datetime.now(UTC)
+    spark: SparkSession | None = None
+    try:
+        spark = build_session(f"aqi-{ctx.stage}-{ctx.run_id}", ctx.catalog, ctx.warehouse)
+        ctx = _load_locations(spark, ctx, locations_uri)
+        outcome = stage_runner(ctx.stage)(spark, ctx)
+        cancellation.raise_if_cancelled()
+        write_result(spark, ctx.result_uri, stage_result(ctx, outcome, started_at, datetime.now(UTC)))
+        return 0
+    except Exception as error:  # noqa: BLE001 - the stage boundary: every failure becomes exit 1 + FAILED
+        return _fail(spark, ctx, started_at, error)
+
+
+def _locations_uri(argv: Sequence[str]) -> str | None:
+    return build_parser().parse_args(argv).locations_uri
+
+
+def _fail(spark: SparkSession | None, ctx: StageContext, started_at: datetime, error: Exception) -> int:
+    if spark is not None:
+        try:
+            spark.sparkContext.cancelAllJobs()
+        except Exception:  # noqa: BLE001 - the context may already be stopping (SIGTERM)
+            pass
+    if not _is_expected(error):
+        # A bug, not bad input: the operator needs the trace in the step's stderr.
+        traceback.print_exception(error, file=sys.stderr)
+    try:
+        write_result(spark, ctx.result_uri, stage_result(ctx, StageOutcome(), started_at, datetime.now(UTC), error))
+    except Exception as write_error:  # noqa: BLE001 - the result is best effort once the stage failed
+        print(f"aqi-jobs: could not write the FAILED result to {ctx.result_uri}: {one_line(write_error)}",
+              file=sys.stderr)
+    print(f"aqi-jobs {ctx.stage} failed: {type(error).__name__}: {one_line(error)}", file=sys.stderr)
+    return 1
+
+
+def _is_expected(error: Exception) -> bool:
+    """Failures whose message says everything (bad data or config, a cancel, an unreachable source)."""
+    return isinstance(error, ValueError | OSError | cancellation.StageCancelledError)

@@ -1,0 +1,147 @@
+"""The OpenAQ S3 archive: one csv.gz per location and local day, read in bulk by Spark.
+
+Files are listed per location-month (one LIST per prefix, never per day: missing days are normal) and
+loaded with Spark's ``binaryFile`` source, then decoded on the executors. Why not Spark's CSV reader: gzip
+is not splittable and the files are ~4 KB, so nothing is lost, while decoding each file whole lets one
+truncated or mis-headed file be reported and skipped instead of failing the read (the CSV reader either
+aborts the job or, with ``ignoreCorruptFiles``, silently keeps the part before the damage). Every column
+stays text: recent files quote numbers, and Silver does the casting.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StringType, StructField, StructType
+
+from aqi_jobs.tables import RAW_COLUMNS
+
+KEY_ROOT = "records/csv.gz"
+_KEY = re.compile(r"(records/csv\.gz/locationid=(\d+)/year=\d{4}/month=\d{2}/location-(\d+)-(\d{8})\.csv\.gz)$")
+
+# One row per data line of a good file, or one row per rejected file (``error`` set, raw columns NULL).
+DECODED_SCHEMA = StructType(
+    [
+        StructField("source_key", StringType(), False),
+        StructField("error", StringType(), True),
+        StructField("rejected_lines", StringType(), True),
+        *(StructField(name, StringType(), True) for name in RAW_COLUMNS),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class DecodedFile:
+    rows: list[tuple[str | None, ...]]
+    error: str | None = None
+
+
+def month_prefixes(root: str, location_id: int, start: date, end: date) -> list[str]:
+    """``records/csv.gz/locationid={id}/year={YYYY}/month={MM}/`` under ``root`` for each month touched."""
+    prefixes = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        prefixes.append(f"{root.rstrip('/')}/{KEY_ROOT}/locationid={location_id}/year={year:04d}/month={month:02d}/")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return prefixes
+
+
+def file_day(key: str) -> date | None:
+    """The local day a key holds, None for a name that is not an archive file."""
+    match = _KEY.search(key)
+    if match is None or match.group(2) != match.group(3):
+        return None
+    text = match.group(4)
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
+def source_key(path: str) -> str:
+    """The S3 key of a file (``records/csv.gz/...``), whatever scheme or local root it was read from."""
+    match = _KEY.search(path)
+    return match.group(1) if match else path
+
+
+def list_files(spark: SparkSession, root: str, location_ids: list[int], start: date, end: date) -> list[str]:
+    """Full paths of the archive files of these locations whose local day is in [start, end]."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    paths: list[str] = []
+    for location_id in location_ids:
+        for prefix in month_prefixes(root, location_id, start, end):
+            directory = jvm.org.apache.hadoop.fs.Path(prefix)
+            fs = directory.getFileSystem(conf)
+            if not fs.exists(directory):
+                continue
+            for status in fs.listStatus(directory):
+                path = status.getPath().toString()
+                day = file_day(path)
+                if day is not None and start <= day <= end:
+                    paths.append(path)
+    return sorted(paths)
+
+
+def decode_file(content: bytes) -> DecodedFile:
+    """The data lines of one csv.gz file as raw text fields, or the reason the whole file is rejected.
+
+    A rejected file's decodable data lines are still counted (``rows`` keeps them) so the stage can
+    report how many lines it did not ingest.
+    """
+    text, damage = _gunzip(content)
+    lines = [fields for fields in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if fields]
+    if damage is None and lines and tuple(field.strip() for field in lines[0]) != RAW_COLUMNS:
+        damage = f"unexpected header {lines[0]!r}; expected {list(RAW_COLUMNS)!r}"
+    data = lines[1:]
+    if damage is not None and data and not text.endswith(("\n", "\r")):
+        data = data[:-1]  # the last line of a truncated file is cut short: not a line the file holds
+    return DecodedFile([_raw_fields(fields) for fields in data], damage)
+
+
+def _gunzip(content: bytes) -> tuple[str, str | None]:
+    decompressor = zlib.decompressobj(wbits=31)
+    try:
+        data = decompressor.decompress(content) + decompressor.flush()
+    except zlib.error as error:
+        return "", f"not a valid gzip file ({error})"
+    damage = None if decompressor.eof else "truncated gzip: the compressed stream ends early"
+    try:
+        return data.decode("utf-8"), damage
+    except UnicodeDecodeError as error:
+        return data.decode("utf-8", errors="replace"), damage or f"not UTF-8 text ({error.reason} at byte {error.start})"
+
+
+def _raw_fields(fields: list[str]) -> tuple[str | None, ...]:
+    """Exactly the archive's columns: a short line is padded with NULLs, a long one keeps its surplus in
+    ``value`` (so it can never pass as a number and Silver quarantines it)."""
+    width = len(RAW_COLUMNS)
+    if len(fields) > width:
+        fields = [*fields[: width - 1], ",".join(fields[width - 1 :])]
+    return tuple(fields) + (None,) * (width - len(fields))
+
+
+def _decoded_rows(path: str, content: bytes) -> Iterator[tuple[str | None, ...]]:
+    key = source_key(path)
+    decoded = decode_file(bytes(content))
+    if decoded.error is not None:
+        yield (key, decoded.error, str(len(decoded.rows)), *(None,) * len(RAW_COLUMNS))
+        return
+    for fields in decoded.rows:
+        yield (key, None, None, *fields)
+
+
+def read_files(spark: SparkSession, paths: list[str]) -> DataFrame:
+    """Decode the files in bulk; see ``DECODED_SCHEMA`` for the shape."""
+    if not paths:
+        return spark.createDataFrame([], DECODED_SCHEMA)
+    files = spark.read.format("binaryFile").load(paths).select("path", "content")
+    decoded = files.rdd.flatMap(lambda row: _decoded_rows(row.path, row.content))
+    return spark.createDataFrame(decoded, DECODED_SCHEMA)

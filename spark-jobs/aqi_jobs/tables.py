@@ -1,0 +1,101 @@
+"""Names and DDL of the Bronze and Silver Iceberg tables (the contract in docs/ARCHITECTURE.md).
+
+Tables are created on first use with ``IF NOT EXISTS``, so a stage works on an empty warehouse (local) and
+on the Glue databases the CDK app creates (EMR) alike.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+
+from aqi_jobs.session import CATALOG
+
+BRONZE_NAMESPACE = "aqi_bronze"
+SILVER_NAMESPACE = "aqi_silver"
+
+BRONZE_MEASUREMENTS = f"{CATALOG}.{BRONZE_NAMESPACE}.measurements"
+SILVER_HOURLY = f"{CATALOG}.{SILVER_NAMESPACE}.measurements_hourly"
+QUARANTINE = f"{CATALOG}.{SILVER_NAMESPACE}.quarantine"
+SILVER_STATE = f"{CATALOG}.{SILVER_NAMESPACE}.stage_state"
+
+# The OpenAQ archive's columns, in file order; API rows are mapped onto the same names.
+RAW_COLUMNS: tuple[str, ...] = (
+    "location_id",
+    "sensors_id",
+    "location",
+    "datetime",
+    "lat",
+    "lon",
+    "parameter",
+    "units",
+    "value",
+)
+
+_RAW_DDL = ",\n  ".join(f"{name} STRING" for name in RAW_COLUMNS)
+
+_DDL: dict[str, str] = {
+    # observed_at_utc is the parsed datetime (NULL when unparseable): it partitions Bronze by month so
+    # Silver's range mode prunes files; everything else stays the text the source sent.
+    BRONZE_MEASUREMENTS: f"""
+        CREATE TABLE IF NOT EXISTS {BRONZE_MEASUREMENTS} (
+          {_RAW_DDL},
+          source STRING NOT NULL,
+          source_key STRING NOT NULL,
+          row_hash STRING NOT NULL,
+          observed_at_utc TIMESTAMP,
+          ingested_at TIMESTAMP NOT NULL,
+          run_id STRING NOT NULL
+        ) USING iceberg
+        PARTITIONED BY (months(observed_at_utc))
+        TBLPROPERTIES ('format-version' = '2')""",
+    SILVER_HOURLY: f"""
+        CREATE TABLE IF NOT EXISTS {SILVER_HOURLY} (
+          location_id BIGINT NOT NULL,
+          sensor_id BIGINT NOT NULL,
+          pollutant STRING NOT NULL,
+          units STRING NOT NULL,
+          hour_end_utc TIMESTAMP NOT NULL,
+          value DECIMAL(18,6) NOT NULL,
+          sample_count INT NOT NULL,
+          ingested_at TIMESTAMP NOT NULL,
+          processed_at TIMESTAMP NOT NULL,
+          run_id STRING NOT NULL
+        ) USING iceberg
+        PARTITIONED BY (months(hour_end_utc))
+        TBLPROPERTIES ('format-version' = '2')""",
+    QUARANTINE: f"""
+        CREATE TABLE IF NOT EXISTS {QUARANTINE} (
+          {_RAW_DDL},
+          source STRING NOT NULL,
+          source_key STRING NOT NULL,
+          row_hash STRING NOT NULL,
+          ingested_at TIMESTAMP NOT NULL,
+          reason STRING NOT NULL,
+          quarantined_at TIMESTAMP NOT NULL,
+          run_id STRING NOT NULL
+        ) USING iceberg
+        PARTITIONED BY (months(ingested_at))
+        TBLPROPERTIES ('format-version' = '2')""",
+    SILVER_STATE: f"""
+        CREATE TABLE IF NOT EXISTS {SILVER_STATE} (
+          stage STRING NOT NULL,
+          bronze_ingested_through TIMESTAMP NOT NULL,
+          run_id STRING NOT NULL,
+          updated_at TIMESTAMP NOT NULL
+        ) USING iceberg
+        TBLPROPERTIES ('format-version' = '2')""",
+}
+
+
+def ensure_tables(spark: SparkSession, *tables: str) -> None:
+    """Create the namespaces and the named tables (all of Bronze and Silver by default) if missing."""
+    for table in tables or tuple(_DDL):
+        namespace = table.rsplit(".", 1)[0]
+        spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
+        spark.sql(_DDL[table])
+
+
+def current_snapshot(spark: SparkSession, table: str) -> int | None:
+    """The snapshot id of the table's main branch, or None for a table with no commit yet."""
+    rows = spark.sql(f"SELECT snapshot_id FROM {table}.refs WHERE name = 'main'").collect()
+    return int(rows[0].snapshot_id) if rows else None
