@@ -6,6 +6,8 @@ in ``aqi_jobs.units`` so Spark and the pure-Python reference agree; no Python UD
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pyspark.sql import Column
 from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 
@@ -25,6 +27,14 @@ def observed_at_utc(datetime_text: Column) -> Column:
     NULL when it is not a timestamp with an offset."""
     text = F.trim(datetime_text)
     return F.when(text.rlike(_OFFSET_AT_END), text.cast("timestamp"))
+
+
+def utc_timestamp(moment: datetime) -> Column:
+    """A timestamp literal for an aware datetime. PySpark would read a naive one in the Python process's
+    local zone; an ISO string with its offset is exact whatever the machine's zone."""
+    if moment.tzinfo is None:
+        raise ValueError(f"utc_timestamp needs an aware datetime; got naive {moment.isoformat()}")
+    return F.lit(moment.isoformat()).cast("timestamp")
 
 
 def hour_ending(ts: Column) -> Column:

@@ -1,0 +1,103 @@
+"""Bronze: raw OpenAQ rows, as text, into ``aqi.aqi_bronze.measurements``.
+
+``backfill`` reads the archive files of the configured locations for local days [start, end];
+``hourly`` fetches the API window (start, end]. Each row gets its ``source``, ``source_key`` (S3 key or API
+request), ``ingested_at`` (one instant per run), ``run_id`` and ``row_hash``: a SHA-256 of the source and
+the raw columns. Only rows whose hash Bronze does not hold yet are appended, so ingesting the same file or
+window again adds nothing, while a re-exported file with changed values adds the changed rows (Silver
+keeps the latest). The hash leaves out ``source_key`` so overlapping API windows do not duplicate rows.
+
+Row accounting (the stage result): ``rowsRead`` = data lines decoded (archive) or records returned (API);
+``rowsRejected`` = lines of files rejected whole (truncated gzip, wrong header: each logged with its key
+and reason, picked up again by a later run once the file is fixed); ``rowsDuplicate`` = rows Bronze already
+held or that repeat within the read; ``rowsWritten`` = rows appended. read = written + rejected + duplicate.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
+
+from aqi_jobs import cancellation
+from aqi_jobs.observations import observed_at_utc, utc_timestamp
+from aqi_jobs.sources import archive, openaq_api
+from aqi_jobs.stage import StageContext, StageOutcome
+from aqi_jobs.tables import BRONZE_MEASUREMENTS, RAW_COLUMNS, current_snapshot, ensure_tables
+
+BACKFILL, HOURLY = "backfill", "hourly"
+
+
+def with_lineage(raw: DataFrame, source: str, run_id: str, ingested_at: datetime) -> DataFrame:
+    """Raw text rows plus the Bronze bookkeeping columns, in the table's column order."""
+    # NULL and "" must hash differently, and no field may run into the next: unit separator + NUL marker.
+    fields = (F.coalesce(F.col(c), F.lit("\u0000")) for c in RAW_COLUMNS)
+    hashed = F.sha2(F.concat_ws("\u001f", F.lit(source), *fields), 256)
+    return raw.select(
+        *(F.col(c).cast("string").alias(c) for c in RAW_COLUMNS),
+        F.lit(source).alias("source"),
+        F.col("source_key"),
+        hashed.alias("row_hash"),
+        observed_at_utc(F.col("datetime")).alias("observed_at_utc"),
+        utc_timestamp(ingested_at).alias("ingested_at"),
+        F.lit(run_id).alias("run_id"),
+    )
+
+
+def new_rows(spark: SparkSession, rows: DataFrame) -> DataFrame:
+    """The rows whose hash Bronze does not hold, one per hash."""
+    held = spark.table(BRONZE_MEASUREMENTS).select("row_hash")
+    return rows.dropDuplicates(["row_hash"]).join(held, on="row_hash", how="left_anti").select(*rows.columns)
+
+
+def read_archive(spark: SparkSession, ctx: StageContext) -> tuple[DataFrame, int]:
+    """Rows of the archive files for the window, and how many lines were in rejected files."""
+    assert ctx.archive_uri is not None and ctx.start is not None and ctx.end is not None
+    start, end = date.fromisoformat(ctx.start), date.fromisoformat(ctx.end)
+    paths = archive.list_files(spark, ctx.archive_uri, [loc.id for loc in ctx.locations], start, end)
+    decoded = archive.read_files(spark, paths).cache()
+    rejected = decoded.where(F.col("error").isNotNull()).select("source_key", "error", "rejected_lines").collect()
+    for file in rejected:
+        print(f"aqi-jobs bronze: rejected {file.source_key}: {file.error}", file=sys.stderr)
+    rows = decoded.where(F.col("error").isNull()).select("source_key", *RAW_COLUMNS)
+    return rows, sum(int(file.rejected_lines) for file in rejected)
+
+
+def read_api(spark: SparkSession, ctx: StageContext) -> DataFrame:
+    assert ctx.api_base_url is not None and ctx.start is not None and ctx.end is not None
+    client = openaq_api.OpenAQClient(ctx.api_base_url, openaq_api.api_key(ctx.api_key_secret))
+    records = openaq_api.fetch_window(client, ctx.locations, ctx.start, ctx.end)
+    schema = ", ".join(["source_key string", *(f"{c} string" for c in RAW_COLUMNS)])
+    return spark.createDataFrame([(r.request, *openaq_api.raw_fields(r)) for r in records], schema)
+
+
+def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
+    if not ctx.locations:
+        raise ValueError("bronze needs --locations-uri naming at least one location")
+    ensure_tables(spark, BRONZE_MEASUREMENTS)
+    ingested_at = datetime.now(UTC)
+    if ctx.mode == BACKFILL:
+        raw, rejected = read_archive(spark, ctx)
+        source = "archive"
+    else:
+        raw, rejected = read_api(spark, ctx), 0
+        source = "api"
+    rows = with_lineage(raw, source, ctx.run_id, ingested_at).cache()
+    read = rows.count()
+    fresh = new_rows(spark, rows).cache()
+    written = fresh.count()
+    days = [r.day.isoformat() for r in fresh.select(F.to_date("observed_at_utc").alias("day")).distinct().collect()
+            if r.day is not None]
+    cancellation.raise_if_cancelled()
+    if written:
+        fresh.writeTo(BRONZE_MEASUREMENTS).append()
+    return StageOutcome(
+        rows_read=read + rejected,
+        rows_written=written,
+        rows_rejected=rejected,
+        rows_duplicate=read - written,
+        affected_days=sorted(days),
+        snapshots={BRONZE_MEASUREMENTS.split(".", 1)[1]: current_snapshot(spark, BRONZE_MEASUREMENTS)},
+    )
