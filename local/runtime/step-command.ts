@@ -1,0 +1,138 @@
+/**
+ * Turns an EMR step's `HadoopJarStep` (command-runner.jar running spark-submit, exactly as the state
+ * machine sends it) into the local command. Every translation is listed here and in docs/LOCAL.md; the
+ * stage's own arguments are otherwise passed through untouched.
+ *
+ * 1. `spark-submit` → the venv's spark-submit; `--master local[N]` replaces YARN; `--deploy-mode` is
+ *    dropped (a local master runs the driver in-process); executor/driver sizing flags are replaced by
+ *    a local driver memory; `spark.yarn.*` confs are dropped.
+ * 2. `--jars <Iceberg runtime>` is added (EMR provides it through the `iceberg-defaults` classification).
+ * 3. Every `s3://bucket/key` (and `s3a://`) becomes `<workspace>/s3/<bucket>/<key>`, except the OpenAQ
+ *    archive bucket, which becomes the local archive directory.
+ * 4. `--catalog glue` → `--catalog hadoop` (no Glue here; same table names in the `aqi` catalog).
+ * 5. `--api-base-url` → the local API stand-in (or the URL given to `hourly --api-base-url`).
+ * 6. `--api-key-secret NAME` is dropped; the key is passed as env `OPENAQ_API_KEY`, as the Stage CLI
+ *    contract specifies for local runs.
+ */
+import { Workspace, parseS3Uri } from './workspace';
+
+export const OPENAQ_ARCHIVE_BUCKET = 'openaq-data-archive';
+
+export interface LocalStepSettings {
+  workspace: Workspace;
+  sparkSubmit: string;
+  icebergJar: string;
+  /** `local[2]`: the machine's cores are shared by concurrent steps. */
+  master: string;
+  driverMemory: string;
+  /** The directory standing in for `s3://openaq-data-archive`. */
+  archiveDir: string;
+  /** Replaces the step's `--api-base-url` when set. */
+  apiBaseUrl?: string;
+  /** log4j2 configuration that keeps Spark's INFO chatter out of the streamed output. */
+  log4jConfig?: string;
+}
+
+export interface LocalStepCommand {
+  command: string;
+  args: string[];
+  /** The stage and chunk the step runs, for the `[BRONZE 2024-01]` prefix. */
+  stage: string;
+  chunkId?: string;
+}
+
+/** spark-submit options that take no value. */
+const SPARK_FLAGS = new Set(['--verbose', '--supervise', '--help', '--version']);
+/** Sizing flags meaningful on YARN only; a local master gets `driverMemory`. */
+const DROPPED_OPTIONS = new Set(['--master', '--deploy-mode', '--driver-memory', '--executor-memory', '--executor-cores', '--num-executors', '--queue', '--driver-cores']);
+
+export class StepNotRunnableLocally extends Error {
+  override readonly name = 'StepNotRunnableLocally';
+}
+
+export function localStepCommand(hadoopArgs: readonly string[], settings: LocalStepSettings): LocalStepCommand {
+  const [program, ...rest] = hadoopArgs;
+  if (program !== 'spark-submit') {
+    throw new StepNotRunnableLocally(`step runs '${program}' through command-runner.jar; the local runtime runs spark-submit steps only`);
+  }
+  const localPath = (value: string) => translateUri(value, settings);
+  const submitOptions: string[] = ['--master', settings.master, '--driver-memory', settings.driverMemory];
+  const jars = [settings.icebergJar];
+  let i = 0;
+  for (; i < rest.length && rest[i].startsWith('--'); i++) {
+    const option = rest[i];
+    if (SPARK_FLAGS.has(option)) {
+      submitOptions.push(option);
+      continue;
+    }
+    const value = rest[++i];
+    if (value === undefined) throw new StepNotRunnableLocally(`spark-submit option '${option}' has no value`);
+    if (DROPPED_OPTIONS.has(option)) continue;
+    if (option === '--jars') {
+      jars.push(...value.split(',').map(localPath));
+    } else if (option === '--conf') {
+      const eq = value.indexOf('=');
+      const key = value.slice(0, eq);
+      if (key.startsWith('spark.yarn.')) continue;
+      submitOptions.push('--conf', `${key}=${localPath(value.slice(eq + 1))}`);
+    } else {
+      submitOptions.push(option, value.split(',').map(localPath).join(','));
+    }
+  }
+  if (settings.log4jConfig) {
+    submitOptions.push('--conf', `spark.driver.extraJavaOptions=-Dlog4j2.configurationFile=file:${settings.log4jConfig}`);
+  }
+  const app = rest[i];
+  if (app === undefined) throw new StepNotRunnableLocally('spark-submit has no application file');
+  const stageArgs = translateStageArgs(rest.slice(i + 1), settings);
+  return {
+    command: settings.sparkSubmit,
+    args: [...submitOptions, '--jars', jars.join(','), localPath(app), ...stageArgs],
+    stage: rest[i + 1] ?? 'step',
+    chunkId: valueOf(rest.slice(i + 1), '--chunk-id'),
+  };
+}
+
+function translateStageArgs(args: readonly string[], settings: LocalStepSettings): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const next = args[i + 1];
+    if (arg === '--catalog' && next === 'glue') {
+      out.push(arg, 'hadoop');
+      i++;
+    } else if (arg === '--api-base-url' && next !== undefined && settings.apiBaseUrl) {
+      out.push(arg, withVersionPath(settings.apiBaseUrl, next));
+      i++;
+    } else if (arg === '--api-key-secret' && next !== undefined) {
+      i++;
+    } else {
+      out.push(translateUri(arg, settings));
+    }
+  }
+  return out;
+}
+
+/** Keeps the step's `/v3` suffix convention: the replacement names the same API root the stage expects. */
+function withVersionPath(replacement: string, original: string): string {
+  const version = /\/v\d+\/?$/.exec(original)?.[0];
+  const base = replacement.replace(/\/+$/, '');
+  if (!version || /\/v\d+$/.test(base)) return base;
+  return `${base}${version.replace(/\/$/, '')}`;
+}
+
+function translateUri(value: string, settings: LocalStepSettings): string {
+  const parsed = parseS3Uri(value);
+  if (!parsed) return value;
+  if (parsed.bucket === OPENAQ_ARCHIVE_BUCKET) {
+    return parsed.key ? `${settings.archiveDir}/${parsed.key}` : settings.archiveDir;
+  }
+  const path = settings.workspace.s3Path(parsed.bucket, parsed.key);
+  // Keep a trailing slash: a warehouse or prefix URI names a directory.
+  return value.endsWith('/') && !path.endsWith('/') ? `${path}/` : path;
+}
+
+function valueOf(args: readonly string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+}
