@@ -1,0 +1,105 @@
+"""The archive reader lists files per location-month and decodes each file whole, rejecting damaged ones."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+from pathlib import Path
+
+from fixtures import assert_rows
+from fixtures.openaq import archive_csv, write_archive_file
+from pyspark.sql import SparkSession
+
+from aqi_jobs.sources import archive
+
+ROW = (2178, 3917, "Del Norte", "2023-02-22T01:00:00-07:00", 35.1353, -106.5847, "pm25", "µg/m³", 6.2)
+TEXT_ROW = ("2178", "3917", "Del Norte", "2023-02-22T01:00:00-07:00", "35.1353", "-106.5847", "pm25", "µg/m³", "6.2")
+
+
+def test_a_pandas_written_file_decodes_to_text_fields_whatever_the_quoting_and_line_ends() -> None:
+    for quote_numbers in (True, False):
+        decoded = archive.decode_file(gzip.compress(archive_csv([ROW, ROW[:8] + ("-999",)], quote_numbers=quote_numbers)))
+        assert decoded.error is None
+        assert decoded.rows == [TEXT_ROW, TEXT_ROW[:8] + ("-999",)]
+
+
+def test_a_byte_order_mark_before_the_header_is_ignored() -> None:
+    decoded = archive.decode_file(gzip.compress(b"\xef\xbb\xbf" + archive_csv([ROW])))
+    assert decoded == archive.DecodedFile([TEXT_ROW])
+
+
+def test_a_truncated_gzip_is_rejected_and_its_readable_complete_lines_counted() -> None:
+    rows = [ROW[:8] + (f"{i}.{i * 7 % 10}",) for i in range(2000)]
+    whole = gzip.compress(archive_csv(rows))
+    decoded = archive.decode_file(whole[: len(whole) // 2])
+    assert decoded.error == "truncated gzip: the compressed stream ends early"
+    readable = len(decoded.rows)
+    assert 0 < readable < 2000
+    assert decoded.rows == [TEXT_ROW[:8] + (f"{i}.{i * 7 % 10}",) for i in range(readable)]
+
+
+def test_a_file_that_is_not_gzip_is_rejected() -> None:
+    decoded = archive.decode_file(archive_csv([ROW]))
+    assert decoded.error is not None and decoded.error.startswith("not a valid gzip file")
+
+
+def test_a_file_with_a_different_header_is_rejected_naming_both_headers() -> None:
+    header = ("location_id", "sensors_id", "location", "datetime", "lat", "lon", "parameter", "unit", "value")
+    decoded = archive.decode_file(gzip.compress(archive_csv([ROW], header=header)))
+    assert decoded.error == f"unexpected header {list(header)!r}; expected {list(archive.RAW_COLUMNS)!r}"
+    assert decoded.rows == [TEXT_ROW]
+
+
+def test_garbage_lines_keep_the_archive_width_so_silver_can_quarantine_them() -> None:
+    content = archive_csv([]) + b"garbage\r\n" + b'"2178","3917","x","y","1","2","pm25","ppm","1","extra"\r\n'
+    decoded = archive.decode_file(gzip.compress(content))
+    assert decoded.error is None
+    assert decoded.rows == [
+        ("garbage", None, None, None, None, None, None, None, None),
+        ("2178", "3917", "x", "y", "1", "2", "pm25", "ppm", "1,extra"),
+    ]
+
+
+def test_month_prefixes_cover_every_month_of_the_window_across_a_year_end() -> None:
+    assert archive.month_prefixes("s3://openaq-data-archive/", 2178, date(2023, 12, 30), date(2024, 2, 1)) == [
+        "s3://openaq-data-archive/records/csv.gz/locationid=2178/year=2023/month=12/",
+        "s3://openaq-data-archive/records/csv.gz/locationid=2178/year=2024/month=01/",
+        "s3://openaq-data-archive/records/csv.gz/locationid=2178/year=2024/month=02/",
+    ]
+
+
+def test_a_key_names_its_local_day_only_when_the_location_ids_agree() -> None:
+    assert archive.file_day("x/records/csv.gz/locationid=7/year=2024/month=02/location-7-20240229.csv.gz") == date(
+        2024, 2, 29
+    )
+    assert archive.file_day("records/csv.gz/locationid=7/year=2024/month=02/location-8-20240229.csv.gz") is None
+    assert archive.file_day("records/csv.gz/locationid=7/year=2024/month=02/location-7-20240230.csv.gz") is None
+
+
+def test_listing_keeps_the_window_days_and_tolerates_missing_days_and_months(spark: SparkSession, tmp_path: Path) -> None:
+    content = archive_csv([ROW])
+    for day in (date(2023, 1, 31), date(2023, 2, 1), date(2023, 2, 3), date(2023, 2, 28)):
+        write_archive_file(tmp_path, 2178, day, content)
+    write_archive_file(tmp_path, 9999, date(2023, 2, 1), content)
+    (tmp_path / archive.KEY_ROOT / "locationid=2178/year=2023/month=02/notes.txt").write_text("not data")
+    paths = archive.list_files(spark, str(tmp_path), [2178, 555], date(2023, 2, 1), date(2023, 3, 31))
+    assert [archive.source_key(p) for p in paths] == [
+        "records/csv.gz/locationid=2178/year=2023/month=02/location-2178-20230201.csv.gz",
+        "records/csv.gz/locationid=2178/year=2023/month=02/location-2178-20230203.csv.gz",
+        "records/csv.gz/locationid=2178/year=2023/month=02/location-2178-20230228.csv.gz",
+    ]
+
+
+def test_bulk_read_returns_good_rows_and_one_error_row_per_damaged_file(spark: SparkSession, tmp_path: Path) -> None:
+    good = write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([ROW]))
+    bad = write_archive_file(tmp_path, 2178, date(2023, 2, 23), archive_csv([ROW]), compress=False)
+    frame = archive.read_files(spark, [str(tmp_path / good), str(tmp_path / bad)])
+    assert_rows(
+        frame,
+        archive.DECODED_SCHEMA.fieldNames(),
+        [
+            (good, None, None, *TEXT_ROW),
+            (bad, "not a valid gzip file (Error -3 while decompressing data: incorrect header check)", "0",
+             *(None,) * 9),
+        ],
+    )
