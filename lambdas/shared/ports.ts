@@ -61,3 +61,10 @@ export interface MetricsSink {
 export interface Notifier {
   notify(subject: string, message: string): Promise<void>;
 }
+
+export interface StepControl {
+  /** Ids of the cluster's steps that are PENDING or RUNNING, all pages read. */
+  listActiveSteps(clusterId: string): Promise<string[]>;
+  /** Asks EMR to cancel the steps (running ones are interrupted); asynchronous, as EMR's CancelSteps. */
+  cancelSteps(clusterId: string, stepIds: string[]): Promise<void>;
+}

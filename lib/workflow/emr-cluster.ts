@@ -1,0 +1,131 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import type { Pipeline } from '../../lambdas/shared/layout';
+import { CLUSTER_TAG_KEYS, EMR_MANAGED_POLICY_TAG } from '../../lambdas/shared/tags';
+import { emrApiRetry } from './retries';
+import { PATHS } from './state-paths';
+
+const JsonPath = sfn.JsonPath;
+
+/** Everything about a pipeline cluster that does not change between executions. */
+export interface EmrClusterBlueprint {
+  /** e.g. `emr-7.9.0` (spark-jobs/versions.env). */
+  readonly releaseLabel: string;
+  readonly primaryInstanceType: string;
+  readonly coreInstanceType: string;
+  readonly coreInstanceCount: number;
+  /** Last-resort net: EMR terminates a cluster idle for this long even if every other layer failed. */
+  readonly idleTimeout: Duration;
+  /** `s3://<logs bucket>/emr/` */
+  readonly logUri: string;
+  /** Name of the EMR security configuration (encryption at rest). */
+  readonly securityConfigurationName: string;
+  /** Private subnets; EMR picks one with capacity (instance fleets). */
+  readonly subnetIds: string[];
+  readonly serviceRole: iam.IRole;
+  /** The EC2 instance role; an instance profile of the same name must exist (EMR takes the profile name). */
+  readonly instanceRole: iam.IRole;
+  /** How long createCluster may take before the run gives up. @default 30 minutes */
+  readonly createTimeout?: Duration;
+}
+
+/** What a workflow chooses per execution. */
+export interface CreateClusterOptions {
+  readonly pipeline: Pipeline;
+  /**
+   * Steps EMR runs at once. A number, or `JsonPath.numberAt('$.plan.cluster.stepConcurrency')` so a plan
+   * Lambda can size it. @default 1
+   */
+  readonly stepConcurrencyLevel?: number;
+  /**
+   * Managed scaling bounds in instance-fleet units; numbers or `JsonPath.numberAt(...)`.
+   * @default - no managed scaling: the fleet stays at `coreInstanceCount`
+   */
+  readonly managedScaling?: { readonly minimumUnits: number; readonly maximumUnits: number };
+  /** @default - the blueprint's core count */
+  readonly coreInstanceCount?: number;
+}
+
+/**
+ * The `createCluster.sync` task both workflows start their EMR work with. Output: `$.cluster.ClusterId`.
+ * Tags carry the execution ARN (the janitor's search key) and the run id. Retries EMR API throttling only.
+ *
+ * Usage: `const create = createClusterTask(this, 'Create cluster', blueprint, { pipeline: 'backfill',
+ * stepConcurrencyLevel: JsonPath.numberAt('$.plan.maxConcurrency') });` then
+ * `create.addCatch(teardown.beforeClusterEntry, { resultPath: PATHS.error })`.
+ */
+export function createClusterTask(
+  scope: Construct,
+  id: string,
+  blueprint: EmrClusterBlueprint,
+  options: CreateClusterOptions,
+): tasks.EmrCreateCluster {
+  const fleet = (type: tasks.EmrCreateCluster.InstanceRoleType, instanceType: string, count: number) => ({
+    instanceFleetType: type,
+    name: type.toLowerCase(),
+    targetOnDemandCapacity: count,
+    instanceTypeConfigs: [{ instanceType }],
+  });
+  const task = new tasks.EmrCreateCluster(scope, id, {
+    name: JsonPath.format('aqi-{}', JsonPath.stringAt(PATHS.runId)),
+    releaseLabel: blueprint.releaseLabel,
+    applications: [{ name: 'Spark' }],
+    configurations: [{ classification: 'iceberg-defaults', properties: { 'iceberg.enabled': 'true' } }],
+    logUri: blueprint.logUri,
+    securityConfiguration: blueprint.securityConfigurationName,
+    serviceRole: blueprint.serviceRole,
+    clusterRole: blueprint.instanceRole,
+    autoTerminationPolicyIdleTimeout: blueprint.idleTimeout,
+    stepConcurrencyLevel: options.stepConcurrencyLevel ?? 1,
+    managedScalingPolicy: options.managedScaling && {
+      computeLimits: {
+        unitType: tasks.EmrCreateCluster.ComputeLimitsUnitType.INSTANCE_FLEET_UNITS,
+        minimumCapacityUnits: options.managedScaling.minimumUnits,
+        maximumCapacityUnits: options.managedScaling.maximumUnits,
+      },
+    },
+    instances: {
+      ec2SubnetIds: blueprint.subnetIds,
+      instanceFleets: [
+        fleet(tasks.EmrCreateCluster.InstanceRoleType.MASTER, blueprint.primaryInstanceType, 1),
+        fleet(
+          tasks.EmrCreateCluster.InstanceRoleType.CORE,
+          blueprint.coreInstanceType,
+          options.coreInstanceCount ?? blueprint.coreInstanceCount,
+        ),
+      ],
+    },
+    tags: {
+      [CLUSTER_TAG_KEYS.executionArn]: JsonPath.executionId,
+      [CLUSTER_TAG_KEYS.runId]: JsonPath.stringAt(PATHS.runId),
+      [CLUSTER_TAG_KEYS.pipeline]: options.pipeline,
+      [EMR_MANAGED_POLICY_TAG.key]: EMR_MANAGED_POLICY_TAG.value,
+    },
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    taskTimeout: sfn.Timeout.duration(blueprint.createTimeout ?? Duration.minutes(30)),
+    resultSelector: { 'ClusterId.$': '$.ClusterId' },
+    resultPath: PATHS.cluster,
+  });
+  task.addRetry(emrApiRetry());
+  return task;
+}
+
+/** Terminates the run's cluster and waits until it is gone. Retries EMR API throttling only. */
+export function terminateClusterTask(scope: Construct, id: string): tasks.EmrTerminateCluster {
+  const task = new tasks.EmrTerminateCluster(scope, id, {
+    clusterId: JsonPath.stringAt(PATHS.clusterId),
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    taskTimeout: sfn.Timeout.duration(Duration.minutes(30)),
+    resultPath: JsonPath.DISCARD,
+  });
+  task.addRetry(emrApiRetry());
+  return task;
+}
+
+/** The instance profile EMR needs, named like the role because `JobFlowRole` takes the profile name. */
+export function instanceProfileFor(scope: Construct, id: string, role: iam.Role): iam.CfnInstanceProfile {
+  return new iam.CfnInstanceProfile(scope, id, { roles: [role.roleName], instanceProfileName: role.roleName });
+}

@@ -1,0 +1,38 @@
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import type { Pipeline } from '../../lambdas/shared/layout';
+import { lambdaTask } from './lambda-task';
+import { PATHS } from './state-paths';
+
+export type RunOutcome = 'SUCCEEDED' | 'FAILED';
+
+/**
+ * Invokes the finalize Lambda (lambdas/finalize): writes `runs/<pipeline>/<runId>/manifest.json` from the
+ * stage results, publishes metrics and, for a successful hourly run, advances the watermark. The payload
+ * matches `FinalizeInputSchema` in lambdas/finalize/schema.ts. Needs `$.plan`, `$.steps` and `$.cluster`
+ * (`{ ClusterId: null }` when no cluster was created); a FAILED outcome also passes `$.error`.
+ */
+export function finalizeTask(
+  scope: Construct,
+  id: string,
+  fn: lambda.IFunction,
+  pipeline: Pipeline,
+  outcome: RunOutcome,
+  resultPath: string,
+): tasks.LambdaInvoke {
+  return lambdaTask(scope, id, fn, {
+    payload: {
+      pipeline,
+      outcome,
+      executionArn: sfn.JsonPath.executionId,
+      executionStartTime: sfn.JsonPath.executionStartTime,
+      'plan.$': PATHS.plan,
+      'clusterId.$': `${PATHS.cluster}.ClusterId`,
+      'steps.$': PATHS.steps,
+      ...(outcome === 'FAILED' ? { 'error.$': PATHS.error } : { error: null }),
+    },
+    resultPath,
+  });
+}
