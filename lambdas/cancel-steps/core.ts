@@ -1,0 +1,23 @@
+import { ERROR_NAMES } from '../shared/errors';
+import { parseInput } from '../shared/input';
+import type { Logger } from '../shared/logger';
+import type { StepControl } from '../shared/ports';
+import { CancelStepsInputSchema } from './schema';
+
+export interface CancelStepsResult {
+  clusterId: string;
+  cancelledStepIds: string[];
+}
+
+/**
+ * Cancels whatever the cluster is still running or about to run. The teardown needs this because a
+ * `.sync` step task that times out does not hand back its step id, and Step Functions' own cancel on
+ * timeout is best effort; listing the cluster's PENDING/RUNNING steps finds the step either way.
+ */
+export async function cancelActiveSteps(rawInput: unknown, steps: StepControl, log: Logger): Promise<CancelStepsResult> {
+  const { clusterId } = parseInput(CancelStepsInputSchema, rawInput, ERROR_NAMES.invalidCancelStepsInput, 'cancel-steps input');
+  const active = await steps.listActiveSteps(clusterId);
+  if (active.length > 0) await steps.cancelSteps(clusterId, active);
+  log.info('cancelled active steps', { clusterId, stepIds: active });
+  return { clusterId, cancelledStepIds: active };
+}

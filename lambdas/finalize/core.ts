@@ -1,0 +1,191 @@
+import { ERROR_NAMES, PipelineError } from '../shared/errors';
+import { parseInput } from '../shared/input';
+import { manifestKey, type Stage, STAGES, stageResultKey } from '../shared/layout';
+import type { Logger } from '../shared/logger';
+import type { MetricDatum, MetricsSink, ObjectStore, PipelineStateStore } from '../shared/ports';
+import { type StageResult, StageResultSchema } from '../shared/stage-result';
+import type { RunManifest, StageRecord } from './manifest';
+import { type FinalizeInput, FinalizeInputSchema } from './schema';
+
+export interface FinalizeSettings {
+  readonly lakeBucket: string;
+  /** The clusters' `LogUri`, ending in `/`. */
+  readonly emrLogUri: string;
+  readonly metricsNamespace: string;
+}
+
+export interface FinalizeDeps {
+  readonly objects: ObjectStore;
+  readonly state: PipelineStateStore;
+  readonly metrics: MetricsSink;
+  readonly log: Logger;
+  readonly settings: FinalizeSettings;
+  readonly now: Date;
+}
+
+export interface FinalizeResult {
+  manifestKey: string;
+  status: RunManifest['status'];
+  watermarkAdvanced: boolean;
+}
+
+/**
+ * Records how a run ended, for both pipelines: reads each stage's result from S3, writes the manifest,
+ * publishes metrics and, for a successful hourly run, moves the watermark forward (never back).
+ *
+ * A stage with a step in `steps` must have a SUCCEEDED result when the outcome is SUCCEEDED; otherwise
+ * the step "succeeded" without doing its work and the run fails with `StageResultMissing`.
+ * Fields of an existing manifest that finalize does not own (a backfill's chunks, written by its fan-in
+ * Lambda) are kept.
+ */
+export async function finalizeRun(rawInput: unknown, deps: FinalizeDeps): Promise<FinalizeResult> {
+  const input = parseInput(FinalizeInputSchema, rawInput, ERROR_NAMES.invalidFinalizeInput, 'finalize input');
+  const { settings } = deps;
+  const runId = input.plan.runId;
+  const stages: Partial<Record<Stage, StageRecord>> = {};
+  const results: Partial<Record<Stage, StageResult>> = {};
+  for (const stage of STAGES) {
+    const key = stageResultKey(input.pipeline, runId, stage);
+    const result = await readResult(deps.objects, settings.lakeBucket, key, input.outcome === 'SUCCEEDED');
+    if (result !== undefined) results[stage] = result;
+    stages[stage] = stageRecord(input, stage, key, result, settings.emrLogUri);
+  }
+  if (input.outcome === 'SUCCEEDED') assertStagesDone(input, stages);
+
+  const key = manifestKey(input.pipeline, runId);
+  const existing = await readExistingManifest(deps.objects, settings.lakeBucket, key);
+  const finishedAt = deps.now.toISOString();
+  const durationSeconds = Math.max(0, (deps.now.getTime() - Date.parse(input.executionStartTime)) / 1000);
+  const manifest: RunManifest = {
+    ...existing,
+    pipeline: input.pipeline,
+    runId,
+    status: input.outcome,
+    executionArn: input.executionArn,
+    startedAt: input.executionStartTime,
+    finishedAt,
+    durationSeconds,
+    input: input.plan.input ?? null,
+    window: input.plan.window ?? null,
+    clusterId: input.clusterId,
+    stages,
+    error: input.error && { error: input.error.Error, cause: input.error.Cause ?? null },
+  };
+  await deps.objects.putText(settings.lakeBucket, key, `${JSON.stringify(manifest, null, 2)}\n`);
+  await deps.metrics.putMetrics(settings.metricsNamespace, runMetrics(input, results, durationSeconds));
+  const watermarkAdvanced = await advanceWatermark(input, deps.state, finishedAt);
+  deps.log.info('finalized run', { runId, status: input.outcome, manifestKey: key, watermarkAdvanced });
+  return { manifestKey: key, status: input.outcome, watermarkAdvanced };
+}
+
+async function readResult(
+  objects: ObjectStore,
+  bucket: string,
+  key: string,
+  strict: boolean,
+): Promise<StageResult | undefined> {
+  const text = await objects.getText(bucket, key);
+  if (text === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = StageResultSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  if (!strict) return undefined;
+  const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ');
+  throw new PipelineError(
+    ERROR_NAMES.stageResultInvalid,
+    `stage result s3://${bucket}/${key} does not follow the stage result contract: ${json === undefined ? 'not JSON' : detail}`,
+  );
+}
+
+function stageRecord(
+  input: FinalizeInput,
+  stage: Stage,
+  resultKey: string,
+  result: StageResult | undefined,
+  emrLogUri: string,
+): StageRecord {
+  const stepId = stepIdOf(input.steps[stage]);
+  const skipped = input.plan.skip?.[stage] === true;
+  const status = result?.status ?? (skipped ? 'SKIPPED' : stage in input.steps ? 'MISSING' : 'NOT_RUN');
+  return {
+    status,
+    stepId,
+    stepLogUri: stepId !== null && input.clusterId !== null ? `${emrLogUri}${input.clusterId}/steps/${stepId}/stderr.gz` : null,
+    resultKey,
+    durationSeconds: result?.durationSeconds ?? null,
+    rowsRead: result?.rowsRead ?? null,
+    rowsWritten: result?.rowsWritten ?? null,
+    rowsRejected: result?.rowsRejected ?? null,
+    rowsDuplicate: result?.rowsDuplicate ?? null,
+    error: result?.error ?? null,
+  };
+}
+
+/**
+ * `addStep` answers `{ StepId }`; the `.sync` integration answers with the step description
+ * (`{ Step: { Id } }`). Both are accepted so the manifest has the id whichever the task returned.
+ */
+export function stepIdOf(output: unknown): string | null {
+  if (output === null || typeof output !== 'object') return null;
+  const record = output as { StepId?: unknown; Step?: { Id?: unknown } };
+  if (typeof record.StepId === 'string') return record.StepId;
+  if (typeof record.Step?.Id === 'string') return record.Step.Id;
+  return null;
+}
+
+function assertStagesDone(input: FinalizeInput, stages: Partial<Record<Stage, StageRecord>>): void {
+  const broken = STAGES.filter((stage) => stage in input.steps && stages[stage]?.status !== 'SUCCEEDED');
+  if (broken.length === 0) return;
+  const detail = broken
+    .map((stage) => `${stage} is ${stages[stage]?.status} (expected a SUCCEEDED result at ${stages[stage]?.resultKey})`)
+    .join('; ');
+  throw new PipelineError(
+    ERROR_NAMES.stageResultMissing,
+    `run ${input.plan.runId}: the EMR step succeeded but its stage result says otherwise: ${detail}. See the step's stderr in the manifest.`,
+  );
+}
+
+async function readExistingManifest(objects: ObjectStore, bucket: string, key: string): Promise<Record<string, unknown>> {
+  const text = await objects.getText(bucket, key);
+  if (text === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function runMetrics(input: FinalizeInput, results: Partial<Record<Stage, StageResult>>, durationSeconds: number): MetricDatum[] {
+  const pipeline = { Pipeline: input.pipeline };
+  const metrics: MetricDatum[] = [
+    { name: input.outcome === 'SUCCEEDED' ? 'RunSucceeded' : 'RunFailed', value: 1, unit: 'Count', dimensions: pipeline },
+    { name: 'RunDurationSeconds', value: durationSeconds, unit: 'Seconds', dimensions: pipeline },
+  ];
+  for (const stage of STAGES) {
+    const result = results[stage];
+    if (result === undefined) continue;
+    const dimensions = { ...pipeline, Stage: stage };
+    metrics.push(
+      { name: 'StageDurationSeconds', value: result.durationSeconds, unit: 'Seconds', dimensions },
+      { name: 'RowsWritten', value: result.rowsWritten, unit: 'Count', dimensions },
+      { name: 'RowsRejected', value: result.rowsRejected, unit: 'Count', dimensions },
+    );
+  }
+  return metrics;
+}
+
+async function advanceWatermark(input: FinalizeInput, state: PipelineStateStore, updatedAt: string): Promise<boolean> {
+  const windowEnd = input.plan.window?.end;
+  if (input.outcome !== 'SUCCEEDED' || input.pipeline !== 'hourly' || input.plan.advanceWatermark !== true) return false;
+  if (windowEnd === undefined) return false;
+  const current = await state.getWatermark(input.pipeline);
+  if (current !== undefined && Date.parse(current.windowEnd) >= Date.parse(windowEnd)) return false;
+  await state.putWatermark(input.pipeline, { windowEnd, runId: input.plan.runId, updatedAt });
+  return true;
+}

@@ -1,0 +1,35 @@
+import type { Pipeline, Stage } from '../shared/layout';
+
+export type StageStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'MISSING' | 'NOT_RUN';
+
+/** One stage's line in the run manifest. */
+export interface StageRecord {
+  status: StageStatus;
+  stepId: string | null;
+  /** `<LogUri><clusterId>/steps/<stepId>/stderr.gz`, where EMR puts the step's driver output. */
+  stepLogUri: string | null;
+  resultKey: string;
+  durationSeconds: number | null;
+  rowsRead: number | null;
+  rowsWritten: number | null;
+  rowsRejected: number | null;
+  rowsDuplicate: number | null;
+  error: { type: string; message: string } | null;
+}
+
+/** `runs/<pipeline>/<runId>/manifest.json` (docs/ARCHITECTURE.md, "Run manifest"). */
+export interface RunManifest {
+  pipeline: Pipeline;
+  runId: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  executionArn: string;
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  input: unknown;
+  window: { start: string; end: string } | null;
+  clusterId: string | null;
+  stages: Partial<Record<Stage, StageRecord>>;
+  error: { error: string; cause: string | null } | null;
+  [extra: string]: unknown;
+}

@@ -1,0 +1,39 @@
+import { ERROR_NAMES } from '../shared/errors';
+import { parseInput } from '../shared/input';
+import type { Logger } from '../shared/logger';
+import type { ClusterControl, PipelineStateStore } from '../shared/ports';
+import { CLUSTER_TAG_KEYS } from '../shared/tags';
+import { JanitorEventSchema } from './schema';
+
+export interface JanitorResult {
+  executionArn: string;
+  terminatedClusterIds: string[];
+  lockReleased: boolean;
+}
+
+export interface JanitorDeps {
+  readonly clusters: ClusterControl;
+  readonly state: PipelineStateStore;
+  readonly log: Logger;
+}
+
+/**
+ * The second teardown layer: Catch does not run when an execution is aborted or times out, so on the
+ * status-change event this terminates every active cluster tagged with the execution's ARN and
+ * releases the lock if that execution still holds it. Idempotent: a second delivery finds nothing.
+ */
+export async function cleanUpExecution(rawEvent: unknown, deps: JanitorDeps): Promise<JanitorResult> {
+  const event = parseInput(JanitorEventSchema, rawEvent, ERROR_NAMES.invalidJanitorEvent, 'janitor event');
+  const executionArn = 'detail' in event ? event.detail.executionArn : event.executionArn;
+  const clusters = await deps.clusters.listActiveClustersTagged(CLUSTER_TAG_KEYS.executionArn, executionArn);
+  const ids = clusters.map((cluster) => cluster.id);
+  if (ids.length > 0) await deps.clusters.terminateClusters(ids);
+  const lockReleased = await deps.state.releaseLock(executionArn);
+  deps.log.info('cleaned up execution', {
+    executionArn,
+    status: 'detail' in event ? event.detail.status : 'requested by state machine',
+    terminatedClusterIds: ids,
+    lockReleased,
+  });
+  return { executionArn, terminatedClusterIds: ids, lockReleased };
+}
