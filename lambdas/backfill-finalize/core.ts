@@ -1,22 +1,16 @@
-import { z } from 'zod';
 import { manifestKey, stageResultKey } from '../shared/layout';
 import type { ObjectStore } from '../shared/ports';
 import { StageResultSchema } from '../shared/stage-result';
 import { type BackfillManifest, BackfillManifestSchema, type StageOutcome, stepLogUri } from '../fan-in/manifest';
 import { type BackfillPlan, planKey } from '../plan-backfill/plan';
-import { BACKFILL_RUN_ID_PATTERN } from '../plan-backfill/run-id';
+import { type FinalizeInput, FinalizeInputSchema } from '../finalize/schema';
 
-const StepOutput = z.object({ StepId: z.string() }).partial().passthrough().nullish();
-
-export const FinalizeBackfillEventSchema = z.object({
-  runId: z.string().regex(BACKFILL_RUN_ID_PATTERN, 'must be a backfill run id'),
-  clusterId: z.string().nullish(),
-  steps: z.object({ silver: StepOutput, gold: StepOutput }).partial().nullish(),
-  /** Set on the teardown path: the error that stopped the run. */
-  failure: z.object({ Error: z.string(), Cause: z.string().nullish() }).nullish(),
-});
-
-export type FinalizeBackfillEvent = z.infer<typeof FinalizeBackfillEventSchema>;
+/**
+ * The backfill takes the same payload as the hourly finalize (lib/workflow/finalize.ts `finalizeTask`,
+ * `FinalizeInputSchema`), so the shared teardown can record a failed backfill with this function.
+ */
+export type FinalizeBackfillEvent = FinalizeInput;
+export const FinalizeBackfillEventSchema = FinalizeInputSchema;
 
 export interface FinalizeBackfillResult {
   readonly status: 'SUCCEEDED' | 'FAILED';
@@ -39,21 +33,29 @@ export interface FinalizeBackfillDeps {
  * through Silver and Gold: the operator must rerun the failed chunks.
  */
 export async function finalizeBackfill(event: FinalizeBackfillEvent, deps: FinalizeBackfillDeps): Promise<FinalizeBackfillResult> {
-  const manifest = (await readManifest(deps, event.runId)) ?? (await manifestFromPlan(deps, event.runId, event.clusterId ?? null));
+  const runId = event.plan.runId;
+  const manifest = (await readManifest(deps, runId)) ?? (await manifestFromPlan(deps, runId, event.clusterId));
   const clusterId = event.clusterId ?? manifest.clusterId;
   const stages = {
-    silver: await stageOutcome(deps, event.runId, 'silver', event.steps?.silver?.StepId, clusterId),
-    gold: await stageOutcome(deps, event.runId, 'gold', event.steps?.gold?.StepId, clusterId),
+    silver: await stageOutcome(deps, runId, 'silver', stepIdOf(event.steps.silver), clusterId),
+    gold: await stageOutcome(deps, runId, 'gold', stepIdOf(event.steps.gold), clusterId),
   };
   const stageFailed = Object.entries(stages).filter(([, o]) => o?.status === 'FAILED').map(([s]) => s);
-  const failed = event.failure != null || manifest.failedChunks.length > 0 || stageFailed.length > 0;
-  const final: BackfillManifest = { ...manifest, clusterId, stages, status: failed ? 'FAILED' : 'SUCCEEDED', updatedAt: deps.now().toISOString() };
-  await deps.store.putText(deps.lakeBucket, manifestKey('backfill', event.runId), JSON.stringify(final, null, 2), 'application/json');
+  const failed = event.outcome === 'FAILED' || manifest.failedChunks.length > 0 || stageFailed.length > 0;
+  const final: BackfillManifest = {
+    ...manifest,
+    clusterId,
+    stages,
+    status: failed ? 'FAILED' : 'SUCCEEDED',
+    error: event.error ? { error: event.error.Error, cause: event.error.Cause ?? '' } : null,
+    updatedAt: deps.now().toISOString(),
+  };
+  await deps.store.putText(deps.lakeBucket, manifestKey('backfill', runId), JSON.stringify(final, null, 2), 'application/json');
   return {
     status: final.status === 'FAILED' ? 'FAILED' : 'SUCCEEDED',
     failedChunks: final.failedChunks,
     reprocessInput: final.reprocessInput,
-    cause: describeOutcome(final, event.failure?.Error, stageFailed),
+    cause: describeOutcome(final, event.error?.Error, stageFailed),
   };
 }
 
@@ -67,6 +69,11 @@ function describeOutcome(manifest: BackfillManifest, error: string | undefined, 
     );
   }
   return parts.length > 0 ? `Backfill ${manifest.runId}: ${parts.join('; ')}` : `Backfill ${manifest.runId} succeeded`;
+}
+
+function stepIdOf(output: unknown): string | undefined {
+  const id = (output as { StepId?: unknown } | null | undefined)?.StepId;
+  return typeof id === 'string' ? id : undefined;
 }
 
 async function readManifest(deps: FinalizeBackfillDeps, runId: string): Promise<BackfillManifest | undefined> {
@@ -90,6 +97,7 @@ async function manifestFromPlan(deps: FinalizeBackfillDeps, runId: string, clust
     failedChunks: [],
     reprocessInput: null,
     stages: { silver: null, gold: null },
+    error: null,
     updatedAt: deps.now().toISOString(),
   };
 }

@@ -12,6 +12,6 @@ const log = createLogger('backfill-finalize');
 export async function handler(event: unknown) {
   const input = parseBackfillState(FinalizeBackfillEventSchema, event, 'backfill-finalize input');
   const result = await finalizeBackfill(input, { store, lakeBucket: env.LAKE_BUCKET, emrLogUri: env.EMR_LOG_URI, now: () => new Date() });
-  log.info('finalized backfill', { runId: input.runId, status: result.status, failedChunks: result.failedChunks });
+  log.info('finalized backfill', { runId: input.plan.runId, status: result.status, failedChunks: result.failedChunks });
   return result;
 }

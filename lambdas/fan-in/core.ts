@@ -66,6 +66,7 @@ export async function fanIn(event: FanInEvent, deps: FanInDeps): Promise<FanInRe
     failedChunks,
     reprocessInput,
     stages: { silver: null, gold: null },
+    error: null,
     updatedAt: deps.now().toISOString(),
   };
   await deps.store.putText(deps.lakeBucket, manifestKey('backfill', plan.runId), JSON.stringify(manifest, null, 2), 'application/json');

@@ -45,6 +45,8 @@ export const BackfillManifestSchema = z.object({
   /** The execution input that reruns only the failed chunks; null when none failed. */
   reprocessInput: z.record(z.string(), z.unknown()).nullable(),
   stages: z.object({ silver: StageOutcomeSchema.nullable(), gold: StageOutcomeSchema.nullable() }),
+  /** The error that stopped the run on the teardown path; null otherwise. */
+  error: z.object({ error: z.string(), cause: z.string() }).nullable(),
   updatedAt: z.string(),
 });
 

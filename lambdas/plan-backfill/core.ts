@@ -2,7 +2,7 @@ import { LOCATIONS_KEY, manifestKey } from '../shared/layout';
 import type { ObjectStore } from '../shared/ports';
 import { type Chunk, parseChunkId } from './chunks';
 import { InvalidBackfillInput } from './errors';
-import { type BackfillPlan, type PlanState, planBackfill, planKey, runLocationsKey, toPlanState } from './plan';
+import { type BackfillPlan, type PlanState, planBackfill, planKey, runLocationsKey, type StageTimeouts, toPlanState } from './plan';
 import { backfillRunId } from './run-id';
 import { describeProblem } from './schema';
 import type { BackfillLimits, BackfillSettings, LocationConfig } from './settings';
@@ -21,6 +21,7 @@ export interface PlanBackfillDeps {
   readonly artifactsBucket: string;
   readonly limits: BackfillLimits;
   readonly coreInstanceCount: number;
+  readonly timeouts: StageTimeouts;
 }
 
 /**
@@ -44,7 +45,7 @@ export async function planBackfillRun(event: PlanBackfillEvent, deps: PlanBackfi
     reprocessChunks,
   });
   await writePlan(deps.store, deps.lakeBucket, plan, request);
-  return toPlanState(plan, deps.lakeBucket);
+  return toPlanState(plan, deps.lakeBucket, deps.timeouts);
 }
 
 async function writePlan(store: ObjectStore, lakeBucket: string, plan: BackfillPlan, request: BackfillRequest): Promise<void> {

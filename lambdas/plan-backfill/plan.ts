@@ -25,12 +25,15 @@ export interface BackfillPlan {
  * grows with the range except `chunkIds`, which keeps three years of daily chunks near 27 KB.
  */
 export interface PlanState {
+  readonly pipeline: 'backfill';
   readonly runId: string;
   readonly window: { readonly start: string; readonly end: string };
   readonly chunkIds: readonly string[];
   readonly chunkCount: number;
-  /** One flag per stage, for the state machine's Choice states. */
-  readonly stages: Readonly<Record<Stage, boolean>>;
+  /** Stages not to run, for the state machine's Choice states (lib/workflow/state-paths.ts `skipPath`). */
+  readonly skip: Readonly<Record<Stage, boolean>>;
+  /** Epoch seconds as strings: the lock task passes them to DynamoDB as `N` values. */
+  readonly lock: { readonly acquiredAt: string; readonly nowEpoch: string; readonly expiresAtEpoch: string };
   readonly cluster: ClusterSize;
   readonly planUri: string;
   readonly locationsUri: string;
@@ -75,13 +78,39 @@ export function planBackfill(request: BackfillRequest, settings: BackfillSetting
   };
 }
 
-export function toPlanState(plan: BackfillPlan, lakeBucket: string): PlanState {
+/**
+ * How long the run may hold the lake lock: every wave of concurrent Bronze chunks, Silver and Gold at
+ * their timeouts with every allowed retry, plus cluster start and teardown. A lock past it may be taken
+ * over, so it must outlast a run that is slow but alive.
+ */
+export function lockTtlSeconds(plan: BackfillPlan, timeouts: StageTimeouts): number {
+  const attempts = 1 + timeouts.failedStepRetries;
+  const waves = plan.stages.includes('bronze') ? Math.ceil(plan.chunks.length / plan.cluster.stepConcurrency) : 0;
+  const silver = plan.stages.includes('silver') ? timeouts.silverSeconds : 0;
+  const gold = plan.stages.includes('gold') ? timeouts.goldSeconds : 0;
+  return attempts * (waves * timeouts.bronzeSeconds + silver + gold) + CLUSTER_LIFECYCLE_SECONDS;
+}
+
+/** Cluster creation (30 min at most) and termination with teardown (30 min at most). */
+const CLUSTER_LIFECYCLE_SECONDS = 3_600;
+
+export interface StageTimeouts {
+  readonly bronzeSeconds: number;
+  readonly silverSeconds: number;
+  readonly goldSeconds: number;
+  readonly failedStepRetries: number;
+}
+
+export function toPlanState(plan: BackfillPlan, lakeBucket: string, timeouts: StageTimeouts): PlanState {
+  const nowEpoch = Math.floor(Date.parse(plan.createdAt) / 1000);
   return {
+    pipeline: 'backfill',
     runId: plan.runId,
     window: plan.window,
     chunkIds: plan.chunks.map((c) => c.id),
     chunkCount: plan.chunks.length,
-    stages: { bronze: plan.stages.includes('bronze'), silver: plan.stages.includes('silver'), gold: plan.stages.includes('gold') },
+    skip: { bronze: !plan.stages.includes('bronze'), silver: !plan.stages.includes('silver'), gold: !plan.stages.includes('gold') },
+    lock: { acquiredAt: plan.createdAt, nowEpoch: String(nowEpoch), expiresAtEpoch: String(nowEpoch + lockTtlSeconds(plan, timeouts)) },
     cluster: plan.cluster,
     planUri: s3Uri(lakeBucket, planKey(plan.runId)),
     locationsUri: s3Uri(lakeBucket, runLocationsKey(plan.runId)),

@@ -10,7 +10,10 @@ const ALBUQUERQUE = { id: 8118, name: 'Albuquerque', timezone: 'America/Denver' 
 
 function deps(store = new MemoryObjectStore()): PlanBackfillDeps & { store: MemoryObjectStore } {
   store.objects.set('aqi-artifacts/config/locations.json', JSON.stringify([DEL_NORTE, ALBUQUERQUE]));
-  return { store, lakeBucket: 'aqi-lake', artifactsBucket: 'aqi-artifacts', limits: { maxRangeDays: 1096, defaultMaxConcurrency: 4, maxConcurrencyLimit: 16 }, coreInstanceCount: 2 };
+  return { store, lakeBucket: 'aqi-lake', artifactsBucket: 'aqi-artifacts', limits: { maxRangeDays: 1096, defaultMaxConcurrency: 4, maxConcurrencyLimit: 16 },
+    coreInstanceCount: 2,
+    timeouts: { bronzeSeconds: 3600, silverSeconds: 3600, goldSeconds: 1800, failedStepRetries: 1 },
+  };
 }
 
 const run = (input: unknown, d = deps()) => planBackfillRun({ input, executionArn: EXECUTION, executionStartTime: START }, d);
@@ -18,12 +21,15 @@ const run = (input: unknown, d = deps()) => planBackfillRun({ input, executionAr
 describe('plan-backfill', () => {
   test('returns a compact plan: chunk ids only, stage flags, cluster size, and where the full plan is', async () => {
     const state = await run({ startDate: '2024-01-01', endDate: '2024-03-15', locations: [2178] });
+    // 2025-10-20T12:34:56Z; one wave of 3 chunks: 2 attempts × (3600 + 3600 + 1800) + 3600 = 21,600 s
     expect(state).toEqual({
+      pipeline: 'backfill',
       runId: 'backfill-20251020T1234Z-' + state.runId.slice(-8),
       window: { start: '2024-01-01', end: '2024-03-15' },
       chunkIds: ['2024-01-01_2024-01-31', '2024-02-01_2024-02-29', '2024-03-01_2024-03-15'],
       chunkCount: 3,
-      stages: { bronze: true, silver: true, gold: true },
+      skip: { bronze: false, silver: false, gold: false },
+      lock: { acquiredAt: '2025-10-20T12:34:56.000Z', nowEpoch: '1760963696', expiresAtEpoch: String(1760963696 + 21_600) },
       cluster: { stepConcurrency: 3, executorsPerStep: 1, minCapacityUnits: 2, maxCapacityUnits: 4, estimatedArchiveBytes: 75 * 4096 },
       planUri: `s3://aqi-lake/runs/backfill/${state.runId}/plan.json`,
       locationsUri: `s3://aqi-lake/runs/backfill/${state.runId}/locations.json`,

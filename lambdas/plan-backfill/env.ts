@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { nonEmpty, positiveIntFromString } from '../shared/env';
+import type { ObjectStore } from '../shared/ports';
+import type { PlanBackfillDeps } from './core';
+
+/** The function's environment, set by lib/backfill-workflow.ts from `cdk.json`. */
+export const PlanBackfillEnvSchema = z.object({
+  LAKE_BUCKET: nonEmpty,
+  ARTIFACTS_BUCKET: nonEmpty,
+  MAX_RANGE_DAYS: positiveIntFromString,
+  DEFAULT_MAX_CONCURRENCY: positiveIntFromString,
+  MAX_CONCURRENCY_LIMIT: positiveIntFromString,
+  CORE_INSTANCE_COUNT: positiveIntFromString,
+  BRONZE_TIMEOUT_SECONDS: positiveIntFromString,
+  SILVER_TIMEOUT_SECONDS: positiveIntFromString,
+  GOLD_TIMEOUT_SECONDS: positiveIntFromString,
+  FAILED_STEP_RETRIES: z.coerce.number().int().nonnegative(),
+});
+
+export type PlanBackfillEnv = z.infer<typeof PlanBackfillEnvSchema>;
+
+/** The core's dependencies from a validated environment: shared by the handler and the local runtime. */
+export function planBackfillDeps(env: PlanBackfillEnv, store: ObjectStore): PlanBackfillDeps {
+  return {
+    store,
+    lakeBucket: env.LAKE_BUCKET,
+    artifactsBucket: env.ARTIFACTS_BUCKET,
+    limits: { maxRangeDays: env.MAX_RANGE_DAYS, defaultMaxConcurrency: env.DEFAULT_MAX_CONCURRENCY, maxConcurrencyLimit: env.MAX_CONCURRENCY_LIMIT },
+    coreInstanceCount: env.CORE_INSTANCE_COUNT,
+    timeouts: {
+      bronzeSeconds: env.BRONZE_TIMEOUT_SECONDS,
+      silverSeconds: env.SILVER_TIMEOUT_SECONDS,
+      goldSeconds: env.GOLD_TIMEOUT_SECONDS,
+      failedStepRetries: env.FAILED_STEP_RETRIES,
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { finalizeBackfill, type FinalizeBackfillEvent } from '../../../lambdas/backfill-finalize/core';
+import { fanIn } from '../../../lambdas/fan-in/core';
+import { MemoryObjectStore } from '../plan-backfill/memory-store';
+import { FEB, JAN, LAKE, RUN_ID, stageResult, writtenPlan } from '../plan-backfill/fixtures';
+
+const runs = `runs/backfill/${RUN_ID}`;
+const deps = (store: MemoryObjectStore) => ({ store, lakeBucket: LAKE, emrLogUri: 's3://aqi-logs/emr/', now: () => new Date('2025-10-20T16:00:00Z') });
+
+function event(overrides: Partial<FinalizeBackfillEvent> = {}): FinalizeBackfillEvent {
+  return {
+    pipeline: 'backfill',
+    outcome: 'SUCCEEDED',
+    executionArn: 'arn:aws:states:us-east-1:111122223333:execution:Backfill:x',
+    executionStartTime: '2025-10-20T12:34:56.000Z',
+    plan: { runId: RUN_ID },
+    clusterId: 'j-CLUSTER',
+    steps: { silver: { StepId: 's-SILVER' }, gold: { StepId: 's-GOLD' } },
+    error: null,
+    ...overrides,
+  };
+}
+
+async function lakeAfterFanIn(succeeded: { id: string }[]) {
+  const store = new MemoryObjectStore();
+  store.objects.set(`${LAKE}/${runs}/plan.json`, JSON.stringify(writtenPlan([JAN, FEB])));
+  for (const chunk of succeeded) store.objects.set(`${LAKE}/${runs}/results/bronze/${chunk.id}.json`, JSON.stringify(stageResult({ chunkId: chunk.id })));
+  await fanIn({ runId: RUN_ID, clusterId: 'j-CLUSTER' }, deps(store));
+  store.objects.set(`${LAKE}/${runs}/results/silver.json`, JSON.stringify(stageResult({ stage: 'silver', mode: 'range', rowsWritten: 500 })));
+  store.objects.set(`${LAKE}/${runs}/results/gold.json`, JSON.stringify(stageResult({ stage: 'gold', mode: 'range', rowsWritten: 60 })));
+  return store;
+}
+
+describe('backfill-finalize', () => {
+  test('all chunks and both stages succeeded: the manifest is SUCCEEDED with the Silver and Gold outcomes', async () => {
+    const store = await lakeAfterFanIn([JAN, FEB]);
+    const result = await finalizeBackfill(event(), deps(store));
+    expect(result).toEqual({ status: 'SUCCEEDED', failedChunks: [], reprocessInput: null, cause: `Backfill ${RUN_ID} succeeded` });
+    const manifest = store.json(LAKE, `${runs}/manifest.json`) as { status: string; stages: Record<string, unknown> };
+    expect(manifest.status).toBe('SUCCEEDED');
+    expect(manifest.stages.gold).toEqual({
+      status: 'SUCCEEDED',
+      stepId: 's-GOLD',
+      logUri: 's3://aqi-logs/emr/j-CLUSTER/steps/s-GOLD/',
+      durationSeconds: 90,
+      rowsRead: 1000,
+      rowsWritten: 60,
+      rowsRejected: 0,
+    });
+  });
+
+  test('a failed chunk makes the run FAILED after Silver and Gold ran, and the cause carries the reprocess input', async () => {
+    const store = await lakeAfterFanIn([JAN]);
+    const result = await finalizeBackfill(event(), deps(store));
+    expect(result.status).toBe('FAILED');
+    expect(result.failedChunks).toEqual([FEB.id]);
+    expect(result.cause).toBe(
+      `Backfill ${RUN_ID}: 1 of 2 Bronze chunks failed (${FEB.id}); the other chunks went through Silver and Gold. ` +
+        `Start a new execution with this input to rerun only the failed chunks: {"startDate":"2024-01-01","endDate":"2024-03-31","reprocessFailedOf":"${RUN_ID}"}`,
+    );
+    expect((store.json(LAKE, `${runs}/manifest.json`) as { status: string }).status).toBe('FAILED');
+  });
+
+  test('on the teardown path the manifest records the error that stopped the run, even before the fan-in', async () => {
+    const store = new MemoryObjectStore();
+    store.objects.set(`${LAKE}/${runs}/plan.json`, JSON.stringify(writtenPlan([JAN, FEB])));
+    const result = await finalizeBackfill(event({ outcome: 'FAILED', clusterId: null, steps: {}, error: { Error: 'States.Timeout', Cause: 'createCluster timed out' } }), deps(store));
+    expect(result.status).toBe('FAILED');
+    expect(result.cause).toBe(`Backfill ${RUN_ID}: the run stopped on States.Timeout`);
+    const manifest = store.json(LAKE, `${runs}/manifest.json`) as Record<string, unknown>;
+    expect(manifest.error).toEqual({ error: 'States.Timeout', cause: 'createCluster timed out' });
+    expect(manifest.stages).toEqual({ silver: null, gold: null });
+  });
+
+  test('a Silver step that ran but left no result is recorded as FAILED', async () => {
+    const store = await lakeAfterFanIn([JAN, FEB]);
+    store.objects.delete(`${LAKE}/${runs}/results/silver.json`);
+    const result = await finalizeBackfill(event(), deps(store));
+    expect(result.status).toBe('FAILED');
+    expect(result.cause).toBe(`Backfill ${RUN_ID}: stage(s) silver failed`);
+  });
+});
