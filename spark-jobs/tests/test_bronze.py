@@ -1,0 +1,151 @@
+"""Bronze ingests archive files and API windows as raw text, once: re-ingesting adds nothing."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from fixtures import assert_rows, drop_lake_tables
+from fixtures.openaq import FakeOpenAQ, archive_csv, hour_record, serve, write_archive_file
+from pyspark.sql import SparkSession
+
+from aqi_jobs import bronze
+from aqi_jobs.stage import Location, StageContext, StageOutcome
+from aqi_jobs.tables import BRONZE_MEASUREMENTS, RAW_COLUMNS
+
+DEL_NORTE = Location(2178, "Del Norte", "America/Denver")
+COLUMNS = ["source_key", *RAW_COLUMNS]
+
+
+@pytest.fixture
+def empty_lake(spark: SparkSession) -> None:
+    drop_lake_tables(spark)
+
+
+def backfill(tmp_path: Path, start: str, end: str, run_id: str = "backfill-1") -> StageContext:
+    return StageContext(
+        stage="bronze", run_id=run_id, mode="backfill", catalog="hadoop", warehouse="unused", result_uri="unused",
+        start=start, end=end, source="archive", archive_uri=str(tmp_path), locations=(DEL_NORTE,),
+    )
+
+
+def row(hour: int, value: str, parameter: str = "pm25", units: str = "µg/m³") -> tuple[str, ...]:
+    return ("2178", "3917", "Del Norte", f"2023-02-22T{hour:02d}:00:00-07:00", "35.1", "-106.5", parameter, units, value)
+
+
+def bronze_rows(spark: SparkSession) -> list[tuple]:
+    return sorted(tuple(r) for r in spark.table(BRONZE_MEASUREMENTS).drop("ingested_at", "run_id").collect())
+
+
+def test_with_lineage_adds_source_hash_instant_and_run_in_the_table_order(spark: SparkSession) -> None:
+    raw = spark.createDataFrame([("k1", *row(1, "6.2")), ("k1", *row(1, None)), ("k2", *row(1, ""))],
+                                ", ".join(f"{c} string" for c in COLUMNS))
+    at = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
+    out = bronze.with_lineage(raw, "archive", "run-7", at)
+    assert out.columns == [*RAW_COLUMNS, "source", "source_key", "row_hash", "observed_at_utc", "ingested_at", "run_id"]
+    rows = out.collect()
+    assert [(r.source, r.source_key, str(r.observed_at_utc), str(r.ingested_at), r.run_id) for r in rows] == [
+        ("archive", "k1", "2023-02-22 08:00:00", "2024-05-01 12:30:00", "run-7"),
+        ("archive", "k1", "2023-02-22 08:00:00", "2024-05-01 12:30:00", "run-7"),
+        ("archive", "k2", "2023-02-22 08:00:00", "2024-05-01 12:30:00", "run-7"),
+    ]
+    # a missing value and an empty one are different rows
+    assert len({r.row_hash for r in rows}) == 3
+
+
+def test_the_row_hash_ignores_the_file_a_row_came_from_but_not_its_source(spark: SparkSession) -> None:
+    raw = spark.createDataFrame([("k1", *row(1, "6.2")), ("k2", *row(1, "6.2"))], ", ".join(f"{c} string" for c in COLUMNS))
+    at = datetime(2024, 5, 1, tzinfo=UTC)
+    archive_hashes = {r.row_hash for r in bronze.with_lineage(raw, "archive", "r", at).collect()}
+    api_hashes = {r.row_hash for r in bronze.with_lineage(raw, "api", "r", at).collect()}
+    assert len(archive_hashes) == 1 and len(api_hashes) == 1 and archive_hashes != api_hashes
+
+
+def test_backfill_ingests_each_file_once_and_a_second_run_changes_nothing(
+    spark: SparkSession, tmp_path: Path, empty_lake: None
+) -> None:
+    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([row(1, "6.2"), row(2, "-999")]))
+    write_archive_file(tmp_path, 2178, date(2023, 2, 23), archive_csv([row(3, "7.0")]))
+    write_archive_file(tmp_path, 2178, date(2023, 2, 25), archive_csv([row(4, "8.0")]))  # outside the window
+
+    first = bronze.run(spark, backfill(tmp_path, "2023-02-21", "2023-02-24"))
+    after_first = bronze_rows(spark)
+    second = bronze.run(spark, backfill(tmp_path, "2023-02-21", "2023-02-24", run_id="backfill-2"))
+
+    assert first == StageOutcome(
+        rows_read=3, rows_written=3, rows_rejected=0, rows_duplicate=0, affected_days=["2023-02-22"],
+        snapshots=first.snapshots,
+    )
+    assert (second.rows_read, second.rows_written, second.rows_duplicate) == (3, 0, 3)
+    assert second.snapshots == first.snapshots  # no commit at all
+    assert bronze_rows(spark) == after_first
+    assert [(r[8], r[10]) for r in after_first] == [
+        ("6.2", "records/csv.gz/locationid=2178/year=2023/month=02/location-2178-20230222.csv.gz"),
+        ("-999", "records/csv.gz/locationid=2178/year=2023/month=02/location-2178-20230222.csv.gz"),
+        ("7.0", "records/csv.gz/locationid=2178/year=2023/month=02/location-2178-20230223.csv.gz"),
+    ]
+
+
+def test_a_re_exported_file_adds_only_its_changed_rows(spark: SparkSession, tmp_path: Path, empty_lake: None) -> None:
+    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([row(1, "6.2"), row(2, "6.4")]))
+    bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-22"))
+    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([row(1, "6.2"), row(2, "6.5")]))
+
+    outcome = bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-22", run_id="backfill-2"))
+
+    assert (outcome.rows_read, outcome.rows_written, outcome.rows_duplicate) == (2, 1, 1)
+    values = sorted((r.datetime, r.value, r.run_id) for r in spark.table(BRONZE_MEASUREMENTS).collect())
+    assert values == [
+        ("2023-02-22T01:00:00-07:00", "6.2", "backfill-1"),
+        ("2023-02-22T02:00:00-07:00", "6.4", "backfill-1"),
+        ("2023-02-22T02:00:00-07:00", "6.5", "backfill-2"),
+    ]
+
+
+def test_a_damaged_file_is_reported_and_skipped_while_the_others_are_ingested(
+    spark: SparkSession, tmp_path: Path, empty_lake: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([row(1, "6.2")]))
+    truncated = gzip.compress(archive_csv([row(h, f"{h}.5") for h in range(1, 24)] * 40))
+    key = write_archive_file(tmp_path, 2178, date(2023, 2, 23), b"")
+    (tmp_path / key).write_bytes(truncated[: len(truncated) - 40])
+
+    outcome = bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-23"))
+
+    assert outcome.rows_written == 1
+    assert outcome.rows_read == outcome.rows_written + outcome.rows_rejected + outcome.rows_duplicate
+    assert outcome.rows_rejected > 0
+    assert f"aqi-jobs bronze: rejected {key}: truncated gzip: the compressed stream ends early" in capsys.readouterr().err
+    assert [r.value for r in spark.table(BRONZE_MEASUREMENTS).collect()] == ["6.2"]
+
+
+def test_hourly_ingests_the_api_window_and_a_second_run_changes_nothing(spark: SparkSession, empty_lake: None) -> None:
+    api = FakeOpenAQ(
+        sensors={2178: [{"id": 3917, "parameter": {"id": 2, "name": "pm25", "units": "µg/m³"}}]},
+        hours={3917: [
+            hour_record("2024-01-01T01:00:00Z", 6, "pm25", "µg/m³", 6.04),
+            hour_record("2024-01-01T02:00:00Z", 7, "pm25", "µg/m³", None),
+            hour_record("2024-01-01T03:00:00Z", 9, "pm25", "µg/m³", 9.1),  # after the window
+        ]},
+        failures=[(500, {})],
+    )
+    with serve(api) as base:
+        ctx = StageContext(
+            stage="bronze", run_id="hourly-1", mode="hourly", catalog="hadoop", warehouse="unused",
+            result_uri="unused", start="2024-01-01T00:00:00Z", end="2024-01-01T02:00:00Z", source="api",
+            api_base_url=base, locations=(DEL_NORTE,),
+        )
+        first = bronze.run(spark, ctx)
+        after_first = bronze_rows(spark)
+        second = bronze.run(spark, ctx)
+
+    assert (first.rows_read, first.rows_written, first.affected_days) == (2, 2, ["2024-01-01"])
+    assert (second.rows_read, second.rows_written, second.rows_duplicate) == (2, 0, 2)
+    assert bronze_rows(spark) == after_first
+    request = "/v3/sensors/3917/hours?datetime_from=2024-01-01T00%3A00%3A00Z&datetime_to=2024-01-01T02%3A00%3A00Z&limit=1000&page=1"
+    assert [(r[3], r[8], r[9], r[10]) for r in after_first] == [
+        ("2024-01-01T01:00:00Z", "6.04", "api", request),
+        ("2024-01-01T02:00:00Z", "7", "api", request),
+    ]
