@@ -1,0 +1,94 @@
+/**
+ * The real Lambda cores, called in-process with local adapters of their ports. Each entry is the local
+ * twin of a `lambdas/<name>/handler.ts`: it builds the same dependencies from the function's environment
+ * (as synthesized in the template), but over the workspace instead of SDK clients.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { FinalizeBackfillEventSchema, finalizeBackfill } from '../../lambdas/backfill-finalize/core';
+import { RecordChunkEventSchema, recordChunkStep } from '../../lambdas/backfill-record-chunk/core';
+import { cancelActiveSteps } from '../../lambdas/cancel-steps/core';
+import { FanInEventSchema, fanIn } from '../../lambdas/fan-in/core';
+import { finalizeRun } from '../../lambdas/finalize/core';
+import { FinalizeEnvSchema } from '../../lambdas/finalize/schema';
+import { cleanUpExecution } from '../../lambdas/janitor/core';
+import { type PlanBackfillEvent, planBackfillRun } from '../../lambdas/plan-backfill/core';
+import { planBackfillDeps, PlanBackfillEnvSchema } from '../../lambdas/plan-backfill/env';
+import { parseBackfillState } from '../../lambdas/plan-backfill/errors';
+import { planHourly } from '../../lambdas/plan-hourly/core';
+import { PlanHourlyEnvSchema } from '../../lambdas/plan-hourly/schema';
+import { nonEmpty, readEnv } from '../../lambdas/shared/env';
+import { createLogger, type Logger } from '../../lambdas/shared/logger';
+import { FileMetricsSink } from '../adapters/console-sinks';
+import { LocalDynamoDb } from '../adapters/dynamodb-table';
+import { LocalEmrControl } from '../adapters/emr-control';
+import { DirectoryObjectStore } from '../adapters/object-store';
+import { LocalPipelineStateStore } from '../adapters/pipeline-state-store';
+import { LocalEmr } from './local-emr';
+import { Workspace } from './workspace';
+
+export interface LocalServices {
+  workspace: Workspace;
+  emr: LocalEmr;
+  db: LocalDynamoDb;
+}
+
+type LocalHandler = (event: unknown, env: Record<string, string>, services: LocalServices, log: Logger) => Promise<unknown>;
+
+const LakeEnv = z.object({ LAKE_BUCKET: nonEmpty });
+const LakeAndLogsEnv = z.object({ LAKE_BUCKET: nonEmpty, EMR_LOG_URI: nonEmpty });
+const TableEnv = z.object({ TABLE_NAME: nonEmpty });
+
+/** Keyed by the function's folder under `lambdas/`. */
+export const LOCAL_LAMBDAS: Readonly<Record<string, LocalHandler>> = {
+  'plan-backfill': async (event, env, { workspace }) =>
+    planBackfillRun(event as PlanBackfillEvent, planBackfillDeps(readEnv(PlanBackfillEnvSchema, env), new DirectoryObjectStore(workspace))),
+  'backfill-record-chunk': async (event, env, { workspace }) => {
+    const e = readEnv(LakeEnv, env);
+    const input = parseBackfillState(RecordChunkEventSchema, event, 'record-chunk input');
+    const record = await recordChunkStep(input, new DirectoryObjectStore(workspace), e.LAKE_BUCKET, new Date());
+    return { chunkId: record.chunkId, failed: record.error !== null };
+  },
+  'fan-in': async (event, env, { workspace }) => {
+    const e = readEnv(LakeAndLogsEnv, env);
+    const input = parseBackfillState(FanInEventSchema, event, 'fan-in input');
+    return fanIn(input, { store: new DirectoryObjectStore(workspace), lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, now: () => new Date() });
+  },
+  'backfill-finalize': async (event, env, { workspace }) => {
+    const e = readEnv(LakeAndLogsEnv, env);
+    const input = parseBackfillState(FinalizeBackfillEventSchema, event, 'backfill-finalize input');
+    return finalizeBackfill(input, { store: new DirectoryObjectStore(workspace), lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, now: () => new Date() });
+  },
+  'plan-hourly': async (event, env, { db }) => {
+    const e = readEnv(PlanHourlyEnvSchema, env);
+    return planHourly(event, {
+      state: new LocalPipelineStateStore(db, e.TABLE_NAME),
+      now: new Date(),
+      settings: { lateDataMarginHours: e.LATE_DATA_MARGIN_HOURS, maxWindowHours: e.MAX_WINDOW_HOURS, lockTtlSeconds: e.LOCK_TTL_SECONDS },
+    });
+  },
+  finalize: async (event, env, { workspace, db }, log) => {
+    const e = readEnv(FinalizeEnvSchema, env);
+    return finalizeRun(event, {
+      objects: new DirectoryObjectStore(workspace),
+      state: new LocalPipelineStateStore(db, e.TABLE_NAME),
+      metrics: new FileMetricsSink(join(workspace.root, 'logs', 'metrics.jsonl')),
+      log,
+      settings: { lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, metricsNamespace: e.METRICS_NAMESPACE },
+      now: new Date(),
+    });
+  },
+  'cancel-steps': async (event, _env, { emr }, log) => cancelActiveSteps(event, new LocalEmrControl(emr), log),
+  janitor: async (event, env, { emr, db }, log) => {
+    const e = readEnv(TableEnv, env);
+    return cleanUpExecution(event, { clusters: new LocalEmrControl(emr), state: new LocalPipelineStateStore(db, e.TABLE_NAME), log });
+  },
+};
+
+/** Structured Lambda logs go to `<workspace>/logs/lambda/<name>.log`, as CloudWatch would keep them apart. */
+export function lambdaLogger(workspace: Workspace, name: string): Logger {
+  const dir = join(workspace.root, 'logs', 'lambda');
+  mkdirSync(dir, { recursive: true });
+  return createLogger(name, (line) => appendFileSync(join(dir, `${name}.log`), `${line}\n`));
+}
