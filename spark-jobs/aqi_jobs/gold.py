@@ -1,0 +1,274 @@
+"""Gold stage: EPA AQI tables from ``aqi_silver.measurements_hourly``, recomputing only affected days.
+
+**Which days.** A Silver hour beginning at LST time ``t`` feeds hourly rows up to ``t + 23 h`` (SO2's
+trailing 24-hour mean; NowCast needs 12 h, 8-hour means 8 h) and daily rows of ``t``'s day and of the day
+of ``t − 7 h`` (O3/CO windows that begin the evening before reach 7 hours into the next day). So the
+affected days of an hour are ``{day(t − 7 h), day(t), day(t + 23 h)}``.
+
+* ``incremental``: the Silver rows processed after Gold's watermark (``aqi_gold.stage_state``: the
+  latest Silver ``processed_at`` Gold has consumed; none → everything) give the affected days; Gold
+  recomputes the affected locations over the span from the first to the last affected day.
+* ``range``: ``--start``/``--end`` are the days whose Silver data changed (a backfill passes the same
+  range to Silver and Gold), so Gold recomputes them plus one day each side, for every known location.
+  Range runs leave the watermark alone: the next incremental run may redo those days, which is safe.
+
+**How.** The recompute reads Silver two days beyond the span on each side (enough for any standard
+offset plus the 23-hour look-back and 7-hour look-ahead), builds hourly and daily rows and keeps those
+of the span. Each fact table then gets one MERGE that inserts new rows, updates only rows whose values
+changed and deletes rows of the span that no longer exist: one atomic commit per table, and a re-run
+writes nothing. Dimensions are merged first; the watermark last, so a run stopped part-way is simply
+repeated by the next one.
+
+**Locations.** ``dim_location`` keeps every location ever configured (a location removed from the
+config keeps its history). Silver rows of a location that ``dim_location`` lacks stop the stage with an
+error naming the ids: without a time zone there is no Local Standard Time day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812
+
+from aqi_jobs import cancellation, gold_dims
+from aqi_jobs.gold_daily import aqi_daily, aqi_daily_pollutant
+from aqi_jobs.gold_hourly import SECONDS_PER_HOUR, aqi_hourly, location_hours, lst_date, lst_seconds, with_lst
+from aqi_jobs.gold_tables import (
+    AQI_DAILY,
+    AQI_DAILY_POLLUTANT,
+    AQI_HOURLY,
+    DIM_LOCATION,
+    DIM_POLLUTANT,
+    FACT_KEYS,
+    GOLD_STATE,
+    GOLD_TABLES,
+    days_scope,
+    ensure_gold_tables,
+    merge_changed,
+)
+from aqi_jobs.stage import StageContext, StageOutcome
+from aqi_jobs.tables import SILVER_HOURLY, current_snapshot, ensure_tables
+
+INCREMENTAL, RANGE = "incremental", "range"
+MODES = (INCREMENTAL, RANGE)
+STATE_KEY = "gold"
+TIMESTAMP_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSS"
+# Offsets before/after an hour's LST begin whose days it affects (see the module docstring).
+AFFECTED_OFFSETS_HOURS = (-7, 0, 23)
+READ_MARGIN = timedelta(days=2)
+
+
+class GoldInputError(ValueError):
+    """Gold cannot run on what it was given (mode, window or Silver rows)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The locations and the inclusive LST day span a run recomputes."""
+
+    location_ids: tuple[int, ...]
+    first: date
+    last: date
+
+    def days(self) -> list[str]:
+        count = (self.last - self.first).days + 1
+        return [(self.first + timedelta(days=i)).isoformat() for i in range(count)]
+
+
+def affected_days(changed: DataFrame, dim_location: DataFrame) -> DataFrame:
+    """Distinct (location_id, lst_date) whose Gold rows depend on the ``changed`` Silver rows."""
+    hours = changed.select(
+        "location_id",
+        (F.col("hour_end_utc") - F.expr(f"INTERVAL {SECONDS_PER_HOUR} SECONDS")).alias("hour_begin_utc"),
+    ).distinct()
+    offsets = dim_location.select("location_id", "standard_utc_offset_minutes")
+    local = lst_seconds(F.col("hour_begin_utc"), F.col("standard_utc_offset_minutes"))
+    shifted = F.explode(F.array(*(local + h * SECONDS_PER_HOUR for h in AFFECTED_OFFSETS_HOURS)))
+    return (
+        hours.join(offsets, on="location_id", how="inner")
+        .select("location_id", lst_date(shifted).alias("lst_date"))
+        .distinct()
+    )
+
+
+def recompute(
+    silver: DataFrame, dim_location: DataFrame, scope: Scope
+) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """Hourly, daily-per-pollutant and daily rows of ``scope`` from the Silver rows around it."""
+    hours = location_hours(silver).transform(with_lst(dim_location))
+    in_scope = F.col("location_id").isin(*scope.location_ids) & F.col("lst_date").between(
+        F.lit(scope.first), F.lit(scope.last)
+    )
+    hourly = aqi_hourly(hours).where(in_scope)
+    daily_pollutant = aqi_daily_pollutant(hours).where(in_scope)
+    return hourly, daily_pollutant, aqi_daily(daily_pollutant)
+
+
+def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
+    if ctx.mode not in MODES:
+        raise GoldInputError(f"--mode for gold must be one of {', '.join(MODES)}; got {ctx.mode!r}")
+    computed_at = datetime.now(UTC).replace(microsecond=0)
+    ensure_tables(spark, SILVER_HOURLY)
+    ensure_gold_tables(spark)
+    _merge_dimensions(spark, ctx, computed_at)
+    dim_location = spark.table(DIM_LOCATION)
+    silver = spark.table(SILVER_HOURLY)
+
+    through: str | None = None
+    if ctx.mode == INCREMENTAL:
+        changed = _changed_since_watermark(spark, silver)
+        _check_locations(changed, dim_location)
+        scope, through = _incremental_scope(changed, dim_location)
+        if scope is None:
+            return _outcome(spark, 0, 0, None)
+    else:
+        scope = _range_scope(ctx, dim_location)
+
+    window = _read_window(silver, scope)
+    if ctx.mode == RANGE:
+        _check_locations(window, dim_location)
+    window = window.persist()
+    try:
+        rows_read = window.count()
+        rows_written = _write_facts(
+            spark, recompute(window, dim_location, scope), scope, computed_at, ctx.run_id
+        )
+    finally:
+        window.unpersist()
+    if through is not None:
+        cancellation.raise_if_cancelled()
+        _write_watermark(spark, through, ctx.run_id)
+    return _outcome(spark, rows_read, rows_written, scope)
+
+
+def _merge_dimensions(spark: SparkSession, ctx: StageContext, computed_at: datetime) -> None:
+    cancellation.raise_if_cancelled()
+    if ctx.locations:
+        locations = gold_dims.dim_location(spark, ctx.locations, computed_at, ctx.run_id)
+        merge_changed(spark, DIM_LOCATION, locations, ("location_id",), scope=None)
+    pollutants = gold_dims.dim_pollutant(spark, computed_at, ctx.run_id)
+    merge_changed(spark, DIM_POLLUTANT, pollutants, ("pollutant",), scope=None)
+
+
+def _changed_since_watermark(spark: SparkSession, silver: DataFrame) -> DataFrame:
+    rows = spark.sql(
+        f"SELECT date_format(silver_processed_through, '{TIMESTAMP_TEXT}') AS through "
+        f"FROM {GOLD_STATE} WHERE stage = '{STATE_KEY}'"
+    ).collect()
+    if not rows:
+        return silver
+    return silver.where(F.col("processed_at") > F.lit(rows[0].through).cast("timestamp"))
+
+
+def _incremental_scope(changed: DataFrame, dim_location: DataFrame) -> tuple[Scope | None, str | None]:
+    summary = (
+        affected_days(changed, dim_location)
+        .agg(
+            F.collect_set("location_id").alias("ids"),
+            F.min("lst_date").alias("first"),
+            F.max("lst_date").alias("last"),
+        )
+        .crossJoin(changed.agg(F.date_format(F.max("processed_at"), TIMESTAMP_TEXT).alias("through")))
+        .first()
+    )
+    if summary is None or summary.first is None:
+        return None, None
+    return Scope(tuple(sorted(summary.ids)), summary.first, summary.last), summary.through
+
+
+def _range_scope(ctx: StageContext, dim_location: DataFrame) -> Scope:
+    if ctx.start is None or ctx.end is None:
+        raise GoldInputError("gold range needs --start and --end (YYYY-MM-DD, inclusive)")
+    try:
+        start, end = date.fromisoformat(ctx.start), date.fromisoformat(ctx.end)
+    except ValueError:
+        raise GoldInputError(
+            f"gold range needs --start/--end as YYYY-MM-DD; got {ctx.start!r} and {ctx.end!r}"
+        ) from None
+    if start > end:
+        raise GoldInputError(f"gold range: --start {ctx.start} is after --end {ctx.end}")
+    ids = tuple(sorted(r.location_id for r in dim_location.select("location_id").collect()))
+    return Scope(ids, start - timedelta(days=1), end + timedelta(days=1))
+
+
+def _read_window(silver: DataFrame, scope: Scope) -> DataFrame:
+    begin = datetime.combine(scope.first, datetime.min.time(), UTC) - READ_MARGIN
+    end = datetime.combine(scope.last, datetime.min.time(), UTC) + READ_MARGIN + timedelta(days=1)
+    return silver.where(
+        F.col("location_id").isin(*scope.location_ids)
+        & (F.col("hour_end_utc") >= F.timestamp_seconds(F.lit(int(begin.timestamp()))))
+        & (F.col("hour_end_utc") < F.timestamp_seconds(F.lit(int(end.timestamp()))))
+    )
+
+
+def _check_locations(rows: DataFrame, dim_location: DataFrame) -> None:
+    unknown = (
+        rows.select("location_id")
+        .distinct()
+        .join(dim_location.select("location_id"), on="location_id", how="left_anti")
+        .orderBy("location_id")
+        .limit(20)
+        .collect()
+    )
+    if unknown:
+        ids = ", ".join(str(r.location_id) for r in unknown)
+        raise GoldInputError(
+            f"Silver has rows of location ids not in aqi_gold.dim_location: {ids}; add them (with their "
+            f"timezone) to the locations config and pass --locations-uri, so their LST days can be computed"
+        )
+
+
+def _write_facts(
+    spark: SparkSession,
+    frames: tuple[DataFrame, DataFrame, DataFrame],
+    scope: Scope,
+    computed_at: datetime,
+    run_id: str,
+) -> int:
+    written = 0
+    for table, frame in zip((AQI_HOURLY, AQI_DAILY_POLLUTANT, AQI_DAILY), frames, strict=True):
+        rows = frame.select(
+            "*",
+            F.lit(computed_at).cast("timestamp").alias("computed_at"),
+            F.lit(run_id).alias("run_id"),
+        ).persist()
+        try:
+            written += rows.count()
+            cancellation.raise_if_cancelled()
+            merge_changed(
+                spark, table, rows, FACT_KEYS[table], days_scope(scope.location_ids, scope.first, scope.last)
+            )
+        finally:
+            rows.unpersist()
+    return written
+
+
+def _write_watermark(spark: SparkSession, through: str, run_id: str) -> None:
+    update = spark.createDataFrame(
+        [(STATE_KEY, through, run_id)], "stage string, through string, run_id string"
+    )
+    merge_changed(
+        spark,
+        GOLD_STATE,
+        update.select(
+            "stage",
+            F.col("through").cast("timestamp").alias("silver_processed_through"),
+            "run_id",
+            F.current_timestamp().alias("updated_at"),
+        ),
+        ("stage",),
+        scope=None,
+    )
+
+
+def _outcome(spark: SparkSession, rows_read: int, rows_written: int, scope: Scope | None) -> StageOutcome:
+    return StageOutcome(
+        rows_read=rows_read,
+        rows_written=rows_written,
+        window_start=None if scope is None else scope.first.isoformat(),
+        window_end=None if scope is None else scope.last.isoformat(),
+        affected_days=[] if scope is None else scope.days(),
+        snapshots={table.split(".", 1)[1]: current_snapshot(spark, table) for table in GOLD_TABLES},
+    )
