@@ -1,0 +1,57 @@
+import type { App, Environment } from 'aws-cdk-lib';
+import { parsePipelineConfig, type PipelineConfig } from './config';
+import { DataLakeStack, EMR_LOG_PREFIX } from './data-lake-stack';
+import { PipelineStack } from './pipeline-stack';
+
+export interface AppInputs {
+  /** The `aqi-pipeline` context object from cdk.json (or `-c`). */
+  readonly rawConfig: unknown;
+  /** Text of spark-jobs/versions.env: the default EMR release label comes from it. */
+  readonly versionsEnv: string;
+  readonly sparkJobsDir: string;
+  readonly env?: Environment;
+}
+
+export interface AqiPipelineApp {
+  readonly config: PipelineConfig;
+  readonly dataLake: DataLakeStack;
+  readonly pipeline: PipelineStack;
+}
+
+/** Stack names as users see them in `cdk deploy`. */
+export const STACK_NAMES = { dataLake: 'AqiDataLake', pipeline: 'AqiPipeline' } as const;
+
+/** Builds both stacks from already-read inputs; bin/app.ts reads them, tests pass their own. */
+export function buildApp(app: App, inputs: AppInputs): AqiPipelineApp {
+  const config = parsePipelineConfig(inputs.rawConfig, { releaseLabel: readVersion(inputs.versionsEnv, 'EMR_RELEASE_LABEL') });
+  const dataLake = new DataLakeStack(app, STACK_NAMES.dataLake, {
+    env: inputs.env,
+    description: 'aqi-pipeline data lake (stateful, retained): buckets, key, Glue databases, lock table',
+    locations: config.locations,
+    sparkJobsDir: inputs.sparkJobsDir,
+  });
+  const pipeline = new PipelineStack(app, STACK_NAMES.pipeline, {
+    env: inputs.env,
+    description: 'aqi-pipeline orchestration (stateless): state machines, Lambdas, EMR roles, schedule, alarms',
+    config,
+    lake: {
+      key: dataLake.key,
+      lakeBucket: dataLake.lakeBucket,
+      artifactsBucket: dataLake.artifactsBucket,
+      logsBucket: dataLake.logsBucket,
+      table: dataLake.table,
+      sparkJobs: dataLake.sparkJobs,
+      emrLogPrefix: EMR_LOG_PREFIX,
+    },
+  });
+  return { config, dataLake, pipeline };
+}
+
+/** `KEY=value` lines; `#` starts a comment. */
+export function readVersion(versionsEnv: string, key: string): string {
+  for (const line of versionsEnv.split('\n')) {
+    const match = /^\s*([A-Z0-9_]+)\s*=\s*(\S+)\s*$/.exec(line);
+    if (match?.[1] === key && match[2] !== undefined) return match[2];
+  }
+  throw new Error(`spark-jobs/versions.env has no ${key}=... line`);
+}

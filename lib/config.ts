@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+/** The `cdk.json` context key holding the whole configuration. */
+export const CONFIG_CONTEXT_KEY = 'aqi-pipeline';
+
+/** Thrown at synth for a bad context value; the message names the key, the value and what is allowed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const isTimeZone = (value: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const int = (min: number, max: number) =>
+  z.number({ message: `must be a number from ${min} to ${max}` }).int(`must be a whole number from ${min} to ${max}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+const instanceType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as m7g.xlarge');
+
+const LocationSchema = z.strictObject({
+  id: z.number().int().positive('must be a positive OpenAQ location id'),
+  name: z.string().min(1, 'must be a non-empty name'),
+  timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/Denver'),
+});
+
+const NetworkSchema = z.discriminatedUnion(
+  'mode',
+  [
+    z.strictObject({
+      mode: z.literal('new-vpc'),
+      /** @default 2 */
+      maxAzs: int(1, 6).default(2),
+    }),
+    z.strictObject({
+      mode: z.literal('existing-subnets'),
+      vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0abc1234'),
+      subnetIds: z
+        .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id such as subnet-0abc1234'))
+        .min(1, 'must list at least one private subnet'),
+    }),
+  ],
+  { message: 'mode must be "new-vpc" or "existing-subnets"' },
+);
+
+function configSchema(defaultReleaseLabel: string) {
+  return z.strictObject({
+    locations: z.array(LocationSchema).min(1, 'must list at least one location'),
+    /** Minute past the hour the hourly run starts (data for the hour just ended). @default 15 */
+    scheduleMinute: int(0, 59).default(15),
+    emr: z
+      .strictObject({
+        releaseLabel: z
+          .string()
+          .regex(/^emr-7\.\d+\.\d+$/, 'must be an EMR 7.x release label such as emr-7.9.0 (Spark 3.5, as spark-jobs pins)')
+          .default(defaultReleaseLabel),
+        primaryInstanceType: instanceType.default('m7g.xlarge'),
+        coreInstanceType: instanceType.default('m7g.xlarge'),
+        coreInstanceCount: int(1, 100).default(2),
+        idleTimeoutSeconds: int(60, 604_800).default(1800),
+        stepRetries: int(0, 5).default(1),
+      })
+      .prefault({}),
+    stageTimeoutSeconds: z
+      .strictObject({
+        bronze: int(60, 86_400).default(3600),
+        silver: int(60, 86_400).default(3600),
+        gold: int(60, 86_400).default(1800),
+      })
+      .prefault({}),
+    hourly: z
+      .strictObject({
+        lateDataMarginHours: int(0, 168).default(3),
+        maxWindowHours: int(1, 744).default(72),
+        /** The "no successful hourly run" alarm fires after this many hours. @default 3 */
+        noSuccessAlarmHours: int(1, 72).default(3),
+      })
+      .prefault({}),
+    backfill: z
+      .strictObject({
+        maxRangeDays: int(1, 3660).default(1096),
+        defaultMaxConcurrency: int(1, 256).default(4),
+        maxConcurrencyLimit: int(1, 256).default(16),
+      })
+      .prefault({}),
+    notificationEmail: z.union([z.literal(''), z.email('must be an e-mail address, or "" for none')]).default(''),
+    openaqApiKeySecretName: z
+      .string()
+      .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'must be a Secrets Manager secret name (letters, digits, /_+=.@-)')
+      .default('aqi-pipeline/openaq-api-key'),
+    openaqApiBaseUrl: z.url({ protocol: /^https$/, message: 'must be an https:// URL' }).default('https://api.openaq.org'),
+    network: NetworkSchema.default({ mode: 'new-vpc', maxAzs: 2 }),
+  });
+}
+
+export type PipelineConfig = z.infer<ReturnType<typeof configSchema>>;
+export type NetworkConfig = PipelineConfig['network'];
+export type LocationConfig = PipelineConfig['locations'][number];
+
+export interface ConfigDefaults {
+  /** `EMR_RELEASE_LABEL` from spark-jobs/versions.env, read by bin/. */
+  readonly releaseLabel: string;
+}
+
+/**
+ * Parses the `aqi-pipeline` context object into a typed config with defaults applied. Any problem fails
+ * synth with every offending key, the value seen and what is allowed.
+ */
+export function parsePipelineConfig(raw: unknown, defaults: ConfigDefaults): PipelineConfig {
+  if (raw === undefined) {
+    throw new ConfigError(`cdk.json context "${CONFIG_CONTEXT_KEY}" is missing; see docs/DEPLOYING.md for its keys`);
+  }
+  const parsed = configSchema(defaults.releaseLabel).safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = [CONFIG_CONTEXT_KEY, ...issue.path.map(String)].join('.');
+      const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+      return `  ${key}: ${issue.message}${unknownKeys}; got ${describe(valueAt(raw, issue.path))}`;
+    });
+    throw new ConfigError(`invalid configuration in cdk.json context:\n${problems.join('\n')}`);
+  }
+  const config = parsed.data;
+  if (config.backfill.defaultMaxConcurrency > config.backfill.maxConcurrencyLimit) {
+    throw new ConfigError(
+      `invalid configuration in cdk.json context:\n  ${CONFIG_CONTEXT_KEY}.backfill.defaultMaxConcurrency: must not exceed ` +
+        `backfill.maxConcurrencyLimit (${config.backfill.maxConcurrencyLimit}); got ${config.backfill.defaultMaxConcurrency}`,
+    );
+  }
+  return config;
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let current: unknown = root;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function describe(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}

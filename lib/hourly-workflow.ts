@@ -1,0 +1,174 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ERROR_NAMES } from '../lambdas/shared/errors';
+import { type Stage, STAGES } from '../lambdas/shared/layout';
+import type { PipelineConfig } from './config';
+import {
+  type ApiSource,
+  createClusterTask,
+  type EmrClusterBlueprint,
+  finalizeTask,
+  LOCK_HELD_ERROR,
+  acquireLockOrSkip,
+  lambdaTask,
+  PATHS,
+  releaseLockTask,
+  RunTeardown,
+  skipPath,
+  type StageArgsContext,
+  type StageInvocation,
+  stageStepTask,
+  terminateClusterTask,
+} from './workflow';
+
+export interface HourlyWorkflowFunctions {
+  readonly planHourly: lambda.IFunction;
+  readonly finalize: lambda.IFunction;
+  readonly cancelSteps: lambda.IFunction;
+  readonly janitor: lambda.IFunction;
+}
+
+export interface HourlyWorkflowProps {
+  readonly config: PipelineConfig;
+  readonly functions: HourlyWorkflowFunctions;
+  readonly table: dynamodb.ITable;
+  readonly topic: sns.ITopic;
+  readonly cluster: EmrClusterBlueprint;
+  readonly stageContext: StageArgsContext;
+}
+
+/** The state names tests and the local runtime address; derived here, never retyped. */
+export const HOURLY_STATES = {
+  plan: 'Plan hourly run',
+  startRecord: 'Start run record',
+  createCluster: 'Create cluster',
+  stage: (stage: Stage) => `${capitalise(stage)} step`,
+  runStage: (stage: Stage) => `Run ${stage}?`,
+  terminate: 'Terminate cluster',
+  finalize: 'Finalize run',
+  release: 'Release lock',
+  summary: 'Run summary',
+} as const;
+
+/** Per-stage Stage CLI arguments of an hourly run (docs/ARCHITECTURE.md, "Stage CLI"). */
+function hourlyInvocation(stage: Stage, source: ApiSource): StageInvocation {
+  if (stage === 'bronze') {
+    return { pipeline: 'hourly', stage, mode: 'hourly', startPath: '$.plan.window.start', endPath: '$.plan.window.end', source };
+  }
+  return { pipeline: 'hourly', stage, mode: 'incremental' };
+}
+
+/**
+ * The hourly state machine: plan → lock (or skip) → createCluster → Bronze, Silver, Gold as three EMR
+ * steps (each honouring `skipStages`) → terminate → finalize → release the lock. Every state after
+ * createCluster is caught into the `RunTeardown`.
+ */
+export class HourlyWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: HourlyWorkflowProps) {
+    super(scope, id);
+    const { config, functions } = props;
+    const teardown = new RunTeardown(this, 'Teardown', {
+      pipeline: 'hourly',
+      table: props.table,
+      topic: props.topic,
+      cancelStepsFunction: functions.cancelSteps,
+      janitorFunction: functions.janitor,
+      finalizeFunction: functions.finalize,
+    });
+    const onFailure = { resultPath: PATHS.error };
+
+    const plan = lambdaTask(this, HOURLY_STATES.plan, functions.planHourly, {
+      payload: sfn.TaskInput.fromJsonPathAt('$'),
+      resultPath: PATHS.plan,
+      timeout: Duration.seconds(60),
+    });
+
+    const create = createClusterTask(this, HOURLY_STATES.createCluster, props.cluster, { pipeline: 'hourly' });
+    create.addCatch(teardown.beforeClusterEntry, onFailure);
+
+    const source: ApiSource = {
+      kind: 'api',
+      apiBaseUrl: config.openaqApiBaseUrl,
+      apiKeySecretName: config.openaqApiKeySecretName,
+    };
+    const terminate = terminateClusterTask(this, HOURLY_STATES.terminate);
+    terminate.addCatch(teardown.afterClusterEntry, onFailure);
+
+    // Built back to front: each stage's "skip" branch jumps to the next stage's choice.
+    let next: sfn.State = terminate;
+    for (const stage of [...STAGES].reverse()) {
+      const step = stageStepTask(this, HOURLY_STATES.stage(stage), {
+        context: props.stageContext,
+        invocation: hourlyInvocation(stage, source),
+        timeout: Duration.seconds(config.stageTimeoutSeconds[stage]),
+        failedStepRetries: config.emr.stepRetries,
+      });
+      step.addCatch(teardown.afterClusterEntry, onFailure);
+      step.next(next);
+      next = new sfn.Choice(this, HOURLY_STATES.runStage(stage))
+        .when(sfn.Condition.booleanEquals(skipPath(stage), true), next)
+        .otherwise(step);
+    }
+    create.next(next);
+
+    const finalize = finalizeTask(this, HOURLY_STATES.finalize, functions.finalize, 'hourly', 'SUCCEEDED', '$.manifest');
+    finalize.addCatch(teardown.afterClusterEntry, onFailure);
+    const release = releaseLockTask(this, HOURLY_STATES.release, props.table);
+    const summary = new sfn.Pass(this, HOURLY_STATES.summary, {
+      parameters: {
+        status: 'SUCCEEDED',
+        'runId.$': PATHS.runId,
+        'window.$': '$.plan.window',
+        'manifestKey.$': '$.manifest.manifestKey',
+        'watermarkAdvanced.$': '$.manifest.watermarkAdvanced',
+      },
+    });
+    const done = new sfn.Succeed(this, 'Run complete');
+    // The lock expired and another run took it over: this run's work is done and recorded, so it still
+    // succeeded; the new holder keeps its lock.
+    release.addCatch(summary, { errors: [LOCK_HELD_ERROR], resultPath: '$.lockReleaseSkipped' });
+    release.addCatch(teardown.afterClusterEntry, onFailure);
+    terminate.next(finalize).next(release).next(summary).next(done);
+
+    const startRecord = new sfn.Pass(this, HOURLY_STATES.startRecord, {
+      comment: 'Gives the failure path a $.steps to record even when no step ran.',
+      result: sfn.Result.fromObject({}),
+      resultPath: PATHS.steps,
+    });
+    startRecord.next(create);
+    plan.next(acquireLockOrSkip(this, props.table, 'hourly', startRecord));
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: `aqi-pipeline hourly run; input { "scheduledTime": ISO } or { "windowEnd": ISO hour }; plan errors: ${ERROR_NAMES.invalidHourlyInput}`,
+      definitionBody: sfn.DefinitionBody.fromChainable(plan),
+      timeout: hourlyExecutionTimeout(config),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+  }
+}
+
+/**
+ * Long enough for every stage to use its timeout and retries plus cluster start and stop; past it the
+ * execution TIMES_OUT and the janitor cleans up.
+ */
+export function hourlyExecutionTimeout(config: PipelineConfig): Duration {
+  const attempts = config.emr.stepRetries + 1;
+  const stages = STAGES.reduce((sum, stage) => sum + config.stageTimeoutSeconds[stage] * attempts, 0);
+  return Duration.seconds(stages + 2 * 30 * 60 + 15 * 60);
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

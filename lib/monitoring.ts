@@ -1,0 +1,113 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { STAGES } from '../lambdas/shared/layout';
+
+/** Namespace of the metrics the finalize Lambda publishes. */
+export const METRICS_NAMESPACE = 'AqiPipeline';
+
+export interface PipelineMonitoringProps {
+  readonly topic: sns.ITopic;
+  readonly hourly: sfn.StateMachine;
+  /** The "no successful hourly run" alarm fires after this many hours without one. */
+  readonly noSuccessHours: number;
+}
+
+/**
+ * Alarms that page through the SNS topic and the operations dashboard. Other workflows (the backfill)
+ * join with `watch(...)`.
+ */
+export class PipelineMonitoring extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+  private readonly topic: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
+    super(scope, id);
+    this.topic = props.topic;
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(7) });
+
+    const noSuccess = new cloudwatch.Alarm(this, 'NoSuccessfulHourlyRun', {
+      alarmDescription: `No hourly run succeeded in the last ${props.noSuccessHours} hours (docs/OPERATIONS.md, "No successful hourly run").`,
+      metric: props.hourly.metricSucceeded({ period: Duration.hours(1), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: props.noSuccessHours,
+      datapointsToAlarm: props.noSuccessHours,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    noSuccess.addAlarmAction(new actions.SnsAction(props.topic));
+
+    this.watch('Hourly', props.hourly);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Hourly stage durations (s)',
+        width: 24,
+        left: STAGES.map(
+          (stage) =>
+            new cloudwatch.Metric({
+              namespace: METRICS_NAMESPACE,
+              metricName: 'StageDurationSeconds',
+              dimensionsMap: { Pipeline: 'hourly', Stage: stage },
+              statistic: 'Maximum',
+              period: Duration.hours(1),
+              label: stage,
+            }),
+        ),
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Hourly rows written',
+        width: 24,
+        left: STAGES.map(
+          (stage) =>
+            new cloudwatch.Metric({
+              namespace: METRICS_NAMESPACE,
+              metricName: 'RowsWritten',
+              dimensionsMap: { Pipeline: 'hourly', Stage: stage },
+              statistic: 'Sum',
+              period: Duration.hours(1),
+              label: stage,
+            }),
+        ),
+      }),
+    );
+  }
+
+  /** Failed, timed-out and aborted executions alarm at once; executions go on the dashboard. */
+  watch(label: string, stateMachine: sfn.StateMachine): void {
+    const period = { period: Duration.minutes(5), statistic: 'Sum' };
+    const failures = new cloudwatch.MathExpression({
+      expression: 'failed + timedOut + aborted',
+      label: `${label} failed, timed out or aborted`,
+      usingMetrics: {
+        failed: stateMachine.metricFailed(period),
+        timedOut: stateMachine.metricTimedOut(period),
+        aborted: stateMachine.metricAborted(period),
+      },
+      period: Duration.minutes(5),
+    });
+    new cloudwatch.Alarm(this, `${label}ExecutionsFailed`, {
+      alarmDescription: `A ${label.toLowerCase()} execution failed, timed out or was aborted (docs/OPERATIONS.md, "A run failed").`,
+      metric: failures,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new actions.SnsAction(this.topic));
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: `${label} executions`,
+        width: 24,
+        left: [
+          stateMachine.metricStarted({ period: Duration.hours(1), statistic: 'Sum' }),
+          stateMachine.metricSucceeded({ period: Duration.hours(1), statistic: 'Sum' }),
+          stateMachine.metricFailed({ period: Duration.hours(1), statistic: 'Sum' }),
+          stateMachine.metricTimedOut({ period: Duration.hours(1), statistic: 'Sum' }),
+          stateMachine.metricAborted({ period: Duration.hours(1), statistic: 'Sum' }),
+        ],
+      }),
+    );
+  }
+}

@@ -1,0 +1,48 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** The repository root: Lambda entries live in `lambdas/<name>/handler.ts`. */
+const REPO_ROOT = path.resolve(__dirname, '..');
+
+export interface PipelineFunctionProps {
+  /** Folder under `lambdas/`. */
+  readonly name: string;
+  readonly description: string;
+  readonly environment?: Record<string, string>;
+  /** @default 1 minute */
+  readonly timeout?: Duration;
+}
+
+/**
+ * A TypeScript Lambda of this repository, bundled by the esbuild in devDependencies (never Docker), with
+ * the AWS SDK bundled at the versions package-lock.json pins rather than whatever the runtime ships.
+ */
+export class PipelineFunction extends nodejs.NodejsFunction {
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    super(scope, id, {
+      entry: path.join(REPO_ROOT, 'lambdas', props.name, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: props.timeout ?? Duration.minutes(1),
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      logGroup: new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS }),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+  }
+}
