@@ -52,6 +52,9 @@ export interface StepActivity {
   label: string;
   stdoutFile: string;
   stderrFile: string;
+  stage: string;
+  chunkId?: string;
+  resultFile?: string;
 }
 
 export interface StepObserver {
@@ -154,6 +157,9 @@ export class LocalEmr {
       label: [local.stage.toUpperCase(), local.chunkId].filter(Boolean).join(' '),
       stdoutFile: join(logDir, 'stdout'),
       stderrFile: join(logDir, 'stderr'),
+      stage: local.stage,
+      chunkId: local.chunkId,
+      resultFile: local.resultFile,
     };
 
     await this.acquireSlot(cluster, signal);

@@ -39,6 +39,8 @@ export interface LocalStepCommand {
   /** The stage and chunk the step runs, for the `[BRONZE 2024-01]` prefix. */
   stage: string;
   chunkId?: string;
+  /** Where the stage writes its result JSON (the translated `--result-uri`). */
+  resultFile?: string;
 }
 
 /** spark-submit options that take no value. */
@@ -90,6 +92,7 @@ export function localStepCommand(hadoopArgs: readonly string[], settings: LocalS
     args: [...submitOptions, '--jars', jars.join(','), localPath(app), ...stageArgs],
     stage: rest[i + 1] ?? 'step',
     chunkId: valueOf(rest.slice(i + 1), '--chunk-id'),
+    resultFile: valueOf(stageArgs, '--result-uri'),
   };
 }
 

@@ -1,0 +1,122 @@
+/**
+ * One local pipeline run, end to end: the Python env, the synthesized app and its bucket deployments, the
+ * API stand-in (hourly), the local EMR, the execution, the closing report. The CLI and the tests both
+ * start runs through here, so what the tests exercise is what a user runs.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalDynamoDb } from '../adapters/dynamodb-table';
+import { ARCHIVE_LOCATIONS_FILE } from '../datagen/archive-layout';
+import { RunningOpenAqApi, startOpenAqApi } from '../openaq-api/server';
+import { ExecutionOutcome, RunningExecution, startExecution } from './execute';
+import { LocalApp, REPO_ROOT, synthesizeLocalApp } from './local-app';
+import { LocalEmr } from './local-emr';
+import { RunReport } from './run-report';
+import { Workspace, workspaceAt } from './workspace';
+
+export const DEFAULT_WORKSPACE = join(REPO_ROOT, '.local');
+const VENV = join(REPO_ROOT, '.venv');
+
+export interface LocalRunOptions {
+  /** @default `.local/` in the repository */
+  workspaceDir?: string;
+  /** Stands in for `s3://openaq-data-archive`. @default `<workspace>/data/archive` */
+  archiveDir?: string;
+  /** A real or other API base URL for hourly runs. @default - the local stand-in over `archiveDir` */
+  apiBaseUrl?: string;
+  write?: (line: string) => void;
+  /** @default true */
+  streamStepOutput?: boolean;
+  /** Called once the execution has started (tests use it to inject faults). */
+  onStarted?: (run: { execution: RunningExecution; emr: LocalEmr; workspace: Workspace }) => void;
+  /** A synthesized app to reuse (synthesis takes ~10 s). @default - synthesized for this run */
+  app?: LocalApp;
+}
+
+export interface LocalRunResult {
+  outcome: ExecutionOutcome;
+  report: RunReport;
+  manifestPath?: string;
+  workspace: Workspace;
+}
+
+/** `scripts/python-env.sh`: creates the venv and fetches the Iceberg jar on first use, a no-op after. */
+export function ensurePythonEnv(): void {
+  execFileSync('bash', [join(REPO_ROOT, 'scripts', 'python-env.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+export function archiveLocations(archiveDir: string): { id: number; name: string; timezone: string }[] | undefined {
+  const path = join(archiveDir, ARCHIVE_LOCATIONS_FILE);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { id: number; name: string; timezone: string }[]) : undefined;
+}
+
+/** Synthesizes the app for a data set and copies its bucket deployments into the workspace. */
+export function prepareApp(workspace: Workspace, archiveDir: string): LocalApp {
+  const app = synthesizeLocalApp({ locations: archiveLocations(archiveDir) });
+  app.deployBuckets(workspace, join(VENV, 'bin', 'python'));
+  return app;
+}
+
+export async function runPipeline(pipeline: 'hourly' | 'backfill', input: unknown, options: LocalRunOptions = {}): Promise<LocalRunResult> {
+  const write = options.write ?? ((line: string) => console.log(line));
+  const workspace = workspaceAt(options.workspaceDir ?? DEFAULT_WORKSPACE);
+  const archiveDir = options.archiveDir ?? workspace.defaultArchiveDir;
+  const app = options.app ?? prepareApp(workspace, archiveDir);
+  const machine = app.machines.get(pipeline);
+  if (!machine) throw new Error(`the app defines no ${pipeline} state machine (it has: ${[...app.machines.keys()].join(', ') || 'none'})`);
+
+  let api: RunningOpenAqApi | undefined;
+  if (pipeline === 'hourly' && !options.apiBaseUrl) api = await startOpenAqApi({ archiveDir });
+  const report = new RunReport({ write, streamStepOutput: options.streamStepOutput });
+  const emr = new LocalEmr({
+    step: {
+      workspace,
+      sparkSubmit: join(VENV, 'bin', 'spark-submit'),
+      icebergJar: join(VENV, 'iceberg-spark-runtime.jar'),
+      master: 'local[2]',
+      driverMemory: '1g',
+      archiveDir,
+      apiBaseUrl: options.apiBaseUrl ?? api?.baseUrl,
+      log4jConfig: join(REPO_ROOT, 'local', 'log4j2.properties'),
+    },
+    region: 'us-east-1',
+    account: '000000000000',
+    observer: report,
+    python: join(VENV, 'bin', 'python'),
+    env: { OPENAQ_API_KEY: process.env.OPENAQ_API_KEY ?? 'local-stand-in' },
+  });
+  const services = { workspace, emr, db: new LocalDynamoDb(workspace) };
+  const startedMs = Date.now();
+  write(`${pipeline} run: ${JSON.stringify(input)}`);
+  write(`workspace ${workspace.root}; archive ${archiveDir}${api ? `; OpenAQ API stand-in ${api.baseUrl}` : options.apiBaseUrl ? `; API ${options.apiBaseUrl}` : ''}`);
+  const execution = startExecution({
+    definition: machine.definition,
+    stateMachineArn: machine.arn,
+    input,
+    services,
+    resolveFunction: (name) => app.resolveFunction(name),
+    statusChangeTargets: app.statusChangeTargets(machine.arn),
+    sink: report,
+  });
+  options.onStarted?.({ execution, emr, workspace });
+  try {
+    const outcome = await execution.outcome;
+    const manifestPath = latestManifest(workspace, app.lakeBucket, pipeline, startedMs);
+    report.summarize(outcome, manifestPath);
+    return { outcome, report, manifestPath, workspace };
+  } finally {
+    await api?.close();
+  }
+}
+
+/** The manifest this run wrote: the newest under `runs/<pipeline>/` written since it started. */
+export function latestManifest(workspace: Workspace, lakeBucket: string, pipeline: string, sinceMs = 0): string | undefined {
+  const root = workspace.s3Path(lakeBucket, `runs/${pipeline}`);
+  if (!existsSync(root)) return undefined;
+  const candidates = readdirSync(root)
+    .map((runId) => join(root, runId, 'manifest.json'))
+    .filter((path) => existsSync(path) && statSync(path).mtimeMs >= sinceMs)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return candidates[0];
+}

@@ -1,0 +1,158 @@
+/**
+ * What a user watches during a local run: the state or chunk in progress with elapsed time, each step's
+ * output prefixed `[BRONZE 2024-01]`, each step's end with its rows, and at the end one line per stage,
+ * `[OK] BRONZE   45.3s   12,345 rows`, the total, and where the manifest and logs are.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { ExecutionEventSink, ExecutionOutcome } from './execute';
+import { StepActivity, StepObserver, StepState } from './local-emr';
+
+export interface StepSummary {
+  stage: string;
+  chunkId?: string;
+  state: StepState;
+  seconds: number;
+  rowsWritten?: number;
+  rowsRead?: number;
+  stderrFile: string;
+  /** The last error line of a failed step. */
+  failure?: string;
+}
+
+export interface StageSummary {
+  stage: string;
+  status: 'OK' | 'FAILED' | 'CANCELLED';
+  seconds: number;
+  rowsWritten: number;
+  steps: StepSummary[];
+}
+
+export interface RunReportOptions {
+  write: (line: string) => void;
+  /** Print every line spark-submit writes (the full output is always in the step's log file). @default true */
+  streamStepOutput?: boolean;
+}
+
+export class RunReport implements StepObserver, ExecutionEventSink {
+  readonly steps: StepSummary[] = [];
+  private readonly started = Date.now();
+  private readonly stepStarts = new Map<string, number>();
+  private readonly lastErrors = new Map<string, string>();
+
+  constructor(private readonly options: RunReportOptions) {}
+
+  private elapsed(): string {
+    return `${((Date.now() - this.started) / 1000).toFixed(1)}s`.padStart(7);
+  }
+
+  event(event: { type: string; state?: { name: string; type?: string }; index?: number; Error?: string; Cause?: unknown }): void {
+    const state = event.state?.name;
+    switch (event.type) {
+      case 'StateEntered':
+        if (event.state?.type === 'Task' || event.state?.type === 'Map') {
+          const where = event.index !== undefined ? ` (item ${event.index + 1})` : '';
+          this.options.write(`${this.elapsed()}  ▶ ${state}${where}`);
+        }
+        break;
+      case 'StateCaught':
+        this.options.write(`${this.elapsed()}  ↪ ${state}: error caught, taking the failure path`);
+        break;
+      case 'StateRetried':
+        this.options.write(`${this.elapsed()}  ↻ ${state}: retrying`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  notify(subject: string, message: string): void {
+    this.options.write(`${this.elapsed()}  ✉ SNS: ${subject}`);
+    this.options.write(`           ${message}`);
+  }
+
+  stepStarted(step: StepActivity): void {
+    this.stepStarts.set(step.stepId, Date.now());
+    this.options.write(`${this.elapsed()}  ▶ [${step.label}] spark-submit started (step ${step.stepId}); log ${step.stderrFile}`);
+  }
+
+  stepLine(step: StepActivity, stream: 'stdout' | 'stderr', line: string): void {
+    if (stream === 'stderr' && line.trim() && !/^\s+at |^\s*\^/.test(line)) this.lastErrors.set(step.stepId, line.trim());
+    if (this.options.streamStepOutput ?? true) this.options.write(`[${step.label}] ${line}`);
+  }
+
+  stepEnded(step: StepActivity, state: StepState, seconds: number): void {
+    const result = readResult(step.resultFile);
+    const summary: StepSummary = {
+      stage: step.stage,
+      chunkId: step.chunkId,
+      state,
+      seconds,
+      rowsWritten: result?.rowsWritten,
+      rowsRead: result?.rowsRead,
+      stderrFile: step.stderrFile,
+      failure: state === 'FAILED' ? this.lastErrors.get(step.stepId) : undefined,
+    };
+    this.steps.push(summary);
+    const rows = summary.rowsWritten !== undefined ? `   ${formatCount(summary.rowsWritten)} rows` : '';
+    const tag = state === 'COMPLETED' ? 'OK' : state;
+    this.options.write(`${this.elapsed()}  [${tag}] ${step.label}   ${seconds.toFixed(1)}s${rows}`);
+    if (state === 'FAILED') {
+      this.options.write(`           why: ${summary.failure ?? 'spark-submit failed'}`);
+      this.options.write(`           log: ${step.stderrFile}`);
+    }
+  }
+
+  /** One entry per stage, in pipeline order, from the steps seen. */
+  stages(): StageSummary[] {
+    const order = ['bronze', 'silver', 'gold'];
+    const byStage = new Map<string, StepSummary[]>();
+    for (const step of this.steps) byStage.set(step.stage, [...(byStage.get(step.stage) ?? []), step]);
+    return [...byStage.entries()]
+      .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+      .map(([stage, steps]) => ({
+        stage,
+        status: steps.some((s) => s.state === 'FAILED') ? 'FAILED' : steps.some((s) => s.state !== 'COMPLETED') ? 'CANCELLED' : 'OK',
+        seconds: steps.reduce((sum, s) => sum + s.seconds, 0),
+        rowsWritten: steps.reduce((sum, s) => sum + (s.rowsWritten ?? 0), 0),
+        steps,
+      }));
+  }
+
+  /** The closing block: per-stage lines, the total, the manifest, and for a failure what and where. */
+  summarize(outcome: ExecutionOutcome, manifestPath: string | undefined): void {
+    const w = this.options.write;
+    w('');
+    for (const stage of this.stages()) {
+      const chunks = stage.steps.length > 1 ? `   (${stage.steps.length} steps)` : '';
+      w(`[${stage.status}] ${stage.stage.toUpperCase().padEnd(8)} ${`${stage.seconds.toFixed(1)}s`.padStart(8)}   ${formatCount(stage.rowsWritten).padStart(9)} rows${chunks}`);
+      for (const step of stage.steps.filter((s) => s.state === 'FAILED')) {
+        w(`         ${step.chunkId ?? step.stage} failed: ${step.failure ?? 'spark-submit failed'}`);
+        w(`         log: ${step.stderrFile}`);
+      }
+    }
+    const total = (Date.parse(outcome.stoppedAt) - Date.parse(outcome.startedAt)) / 1000;
+    w(`Total ${total.toFixed(1)}s — execution ${outcome.status}`);
+    if (outcome.status !== 'SUCCEEDED' && outcome.error) w(`Error: ${outcome.error}: ${oneLine(outcome.cause ?? '')}`);
+    const output = outcome.output as { status?: string; reason?: string } | undefined;
+    if (output?.status === 'SKIPPED') w(`Skipped: ${output.reason ?? 'another run holds the lock'}`);
+    if (manifestPath) w(`Manifest: ${manifestPath}`);
+  }
+}
+
+function readResult(path: string | undefined): { rowsWritten?: number; rowsRead?: number } | undefined {
+  if (!path || !existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { rowsWritten?: number; rowsRead?: number };
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 400 ? `${flat.slice(0, 400)}…` : flat;
+}
