@@ -88,7 +88,8 @@ def affected_days(changed: DataFrame, dim_location: DataFrame) -> DataFrame:
     shifted = F.explode(F.array(*(local + h * SECONDS_PER_HOUR for h in AFFECTED_OFFSETS_HOURS)))
     return (
         hours.join(offsets, on="location_id", how="inner")
-        .select("location_id", lst_date(shifted).alias("lst_date"))
+        .select("location_id", shifted.alias("lst_seconds"))
+        .select("location_id", lst_date(F.col("lst_seconds")).alias("lst_date"))
         .distinct()
     )
 
@@ -109,6 +110,7 @@ def recompute(
 def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     if ctx.mode not in MODES:
         raise GoldInputError(f"--mode for gold must be one of {', '.join(MODES)}; got {ctx.mode!r}")
+    days = _range_days(ctx) if ctx.mode == RANGE else None
     computed_at = datetime.now(UTC).replace(microsecond=0)
     ensure_tables(spark, SILVER_HOURLY)
     ensure_gold_tables(spark)
@@ -124,7 +126,8 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
         if scope is None:
             return _outcome(spark, 0, 0, None)
     else:
-        scope = _range_scope(ctx, dim_location)
+        assert days is not None
+        scope = _range_scope(days, dim_location)
 
     window = _read_window(silver, scope)
     if ctx.mode == RANGE:
@@ -178,7 +181,7 @@ def _incremental_scope(changed: DataFrame, dim_location: DataFrame) -> tuple[Sco
     return Scope(tuple(sorted(summary.ids)), summary.first, summary.last), summary.through
 
 
-def _range_scope(ctx: StageContext, dim_location: DataFrame) -> Scope:
+def _range_days(ctx: StageContext) -> tuple[date, date]:
     if ctx.start is None or ctx.end is None:
         raise GoldInputError("gold range needs --start and --end (YYYY-MM-DD, inclusive)")
     try:
@@ -189,8 +192,12 @@ def _range_scope(ctx: StageContext, dim_location: DataFrame) -> Scope:
         ) from None
     if start > end:
         raise GoldInputError(f"gold range: --start {ctx.start} is after --end {ctx.end}")
+    return start, end
+
+
+def _range_scope(days: tuple[date, date], dim_location: DataFrame) -> Scope:
     ids = tuple(sorted(r.location_id for r in dim_location.select("location_id").collect()))
-    return Scope(ids, start - timedelta(days=1), end + timedelta(days=1))
+    return Scope(ids, days[0] - timedelta(days=1), days[1] + timedelta(days=1))
 
 
 def _read_window(silver: DataFrame, scope: Scope) -> DataFrame:
