@@ -67,13 +67,15 @@ export function synthesizeLocalApp(options: SynthOptions = {}): LocalApp {
     // Only the data-lake stack's assets are bundled (the spark-jobs package); the Lambdas run from source.
     context: { ...cdkJson.context, 'aqi-pipeline': rawConfig, 'aws:cdk:bundling-stacks': ['AqiDataLake'] },
   });
-  buildApp(app, {
-    rawConfig,
-    versionsEnv: readFileSync(join(REPO_ROOT, 'spark-jobs', 'versions.env'), 'utf8'),
-    sparkJobsDir: join(REPO_ROOT, 'spark-jobs'),
-    env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION },
+  const cloud = quietly(() => {
+    buildApp(app, {
+      rawConfig,
+      versionsEnv: readFileSync(join(REPO_ROOT, 'spark-jobs', 'versions.env'), 'utf8'),
+      sparkJobsDir: join(REPO_ROOT, 'spark-jobs'),
+      env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION },
+    });
+    return app.synth();
   });
-  const cloud = quietly(() => app.synth());
   const templates: Record<string, CfnTemplate> = {};
   for (const stack of cloud.stacks) templates[stack.stackName] = stack.template as CfnTemplate;
   const assembly = new CloudAssembly(templates);

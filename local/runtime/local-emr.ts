@@ -60,7 +60,7 @@ export interface StepActivity {
 export interface StepObserver {
   stepStarted?(step: StepActivity): void;
   stepLine?(step: StepActivity, stream: 'stdout' | 'stderr', line: string): void;
-  stepEnded?(step: StepActivity, state: StepState, seconds: number): void;
+  stepEnded?(step: StepActivity, state: StepState, seconds: number, failure?: LocalStepRecord['failure']): void;
 }
 
 /** Named like the errors the real integrations raise, so the definitions' Retry/Catch match them. */
@@ -195,7 +195,7 @@ export class LocalEmr {
       },
       onLine: (stream, line) => {
         logs[stream].write(`${line}\n`);
-        if (stream === 'stderr' && line.trim() && !/^\s+at |^\s*\^/.test(line)) lastError = line.trim();
+        if (isErrorLine(line)) lastError = line.trim();
         this.options.observer?.stepLine?.(activity, stream, line);
       },
     });
@@ -235,7 +235,7 @@ export class LocalEmr {
     if (failure) record.failure = failure;
     await this.updateStep(activity.clusterId, record);
     const seconds = record.startedAt ? (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000 : 0;
-    this.options.observer?.stepEnded?.(activity, state, seconds);
+    this.options.observer?.stepEnded?.(activity, state, seconds, failure ?? undefined);
     const description = {
       Step: {
         Id: record.id,
@@ -356,6 +356,18 @@ export class LocalEmr {
     if (next) next();
     else slot.free++;
   }
+}
+
+/**
+ * A line worth quoting as the reason a step failed: not Spark's own log lines (`HH:MM:SS INFO|WARN ...`),
+ * not a stack frame. Python and the stage CLI write their one-line errors to either stream.
+ */
+export function isErrorLine(line: string): boolean {
+  const text = line.trim();
+  if (!text) return false;
+  if (/^\d{2}:\d{2}:\d{2} (INFO|WARN|DEBUG|TRACE) /.test(text)) return false;
+  if (/^(at |File "|\^|~|\.\.\.)/.test(text)) return false;
+  return true;
 }
 
 const EMR_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';

@@ -37,7 +37,6 @@ export class RunReport implements StepObserver, ExecutionEventSink {
   readonly steps: StepSummary[] = [];
   private readonly started = Date.now();
   private readonly stepStarts = new Map<string, number>();
-  private readonly lastErrors = new Map<string, string>();
 
   constructor(private readonly options: RunReportOptions) {}
 
@@ -75,12 +74,11 @@ export class RunReport implements StepObserver, ExecutionEventSink {
     this.options.write(`${this.elapsed()}  ▶ [${step.label}] spark-submit started (step ${step.stepId}); log ${step.stderrFile}`);
   }
 
-  stepLine(step: StepActivity, stream: 'stdout' | 'stderr', line: string): void {
-    if (stream === 'stderr' && line.trim() && !/^\s+at |^\s*\^/.test(line)) this.lastErrors.set(step.stepId, line.trim());
+  stepLine(step: StepActivity, _stream: 'stdout' | 'stderr', line: string): void {
     if (this.options.streamStepOutput ?? true) this.options.write(`[${step.label}] ${line}`);
   }
 
-  stepEnded(step: StepActivity, state: StepState, seconds: number): void {
+  stepEnded(step: StepActivity, state: StepState, seconds: number, failure?: { message: string }): void {
     const result = readResult(step.resultFile);
     const summary: StepSummary = {
       stage: step.stage,
@@ -90,7 +88,7 @@ export class RunReport implements StepObserver, ExecutionEventSink {
       rowsWritten: result?.rowsWritten,
       rowsRead: result?.rowsRead,
       stderrFile: step.stderrFile,
-      failure: state === 'FAILED' ? this.lastErrors.get(step.stepId) : undefined,
+      failure: failure?.message,
     };
     this.steps.push(summary);
     const rows = summary.rowsWritten !== undefined ? `   ${formatCount(summary.rowsWritten)} rows` : '';
@@ -130,7 +128,7 @@ export class RunReport implements StepObserver, ExecutionEventSink {
         w(`         log: ${step.stderrFile}`);
       }
     }
-    const total = (Date.parse(outcome.stoppedAt) - Date.parse(outcome.startedAt)) / 1000;
+    const total = (Date.now() - this.started) / 1000;
     w(`Total ${total.toFixed(1)}s — execution ${outcome.status}`);
     if (outcome.status !== 'SUCCEEDED' && outcome.error) w(`Error: ${outcome.error}: ${oneLine(outcome.cause ?? '')}`);
     const output = outcome.output as { status?: string; reason?: string } | undefined;
