@@ -17,7 +17,8 @@ _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 def package_files(package: Path = PACKAGE) -> list[Path]:
     """Every module and data file of the package, without caches."""
     return sorted(
-        p for p in package.rglob("*")
+        p
+        for p in package.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".csv", ".json")
     )
 

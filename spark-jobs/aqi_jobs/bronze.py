@@ -58,7 +58,9 @@ def read_archive(spark: SparkSession, ctx: StageContext) -> tuple[DataFrame, int
     start, end = date.fromisoformat(ctx.start), date.fromisoformat(ctx.end)
     paths = archive.list_files(spark, ctx.archive_uri, [loc.id for loc in ctx.locations], start, end)
     decoded = archive.read_files(spark, paths).cache()
-    rejected = decoded.where(F.col("error").isNotNull()).select("source_key", "error", "rejected_lines").collect()
+    rejected = (
+        decoded.where(F.col("error").isNotNull()).select("source_key", "error", "rejected_lines").collect()
+    )
     for file in rejected:
         print(f"aqi-jobs bronze: rejected {file.source_key}: {file.error}", file=sys.stderr)
     rows = decoded.where(F.col("error").isNull()).select("source_key", *RAW_COLUMNS)
@@ -88,8 +90,11 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     read = rows.count()
     fresh = new_rows(spark, rows).cache()
     written = fresh.count()
-    days = [r.day.isoformat() for r in fresh.select(F.to_date("observed_at_utc").alias("day")).distinct().collect()
-            if r.day is not None]
+    days = [
+        r.day.isoformat()
+        for r in fresh.select(F.to_date("observed_at_utc").alias("day")).distinct().collect()
+        if r.day is not None
+    ]
     cancellation.raise_if_cancelled()
     if written:
         fresh.writeTo(BRONZE_MEASUREMENTS).append()

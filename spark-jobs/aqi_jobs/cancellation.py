@@ -2,8 +2,8 @@
 
 Iceberg commits are atomic, so a table is never half-written; what matters is that a cancelled stage does
 not go on to make its *next* commit (e.g. Silver's watermark after its MERGE). The handler raises
-``StageCancelledError`` in the main thread at once, and stages call ``raise_if_cancelled`` before each commit in
-case the signal arrived while Python was not running (inside a JVM call that swallowed it).
+``StageCancelledError`` in the main thread at once, and stages call ``raise_if_cancelled`` before each
+commit in case the signal arrived while Python was not running (inside a JVM call that swallowed it).
 """
 
 from __future__ import annotations

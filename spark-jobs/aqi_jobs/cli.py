@@ -62,9 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run one aqi-pipeline stage (an EMR step) and write its result JSON.",
     )
     parser.add_argument("stage", choices=STAGES)
-    parser.add_argument("--run-id", required=True, help="pipeline run id, e.g. hourly-20250101T0300Z-1a2b3c4d")
-    parser.add_argument("--mode", required=True, help="bronze: backfill|hourly; silver, gold: incremental|range")
-    parser.add_argument("--start", help="window start: YYYY-MM-DD (backfill, range) or YYYY-MM-DDTHH:00:00Z (hourly)")
+    parser.add_argument(
+        "--run-id", required=True, help="pipeline run id, e.g. hourly-20250101T0300Z-1a2b3c4d"
+    )
+    parser.add_argument(
+        "--mode", required=True, help="bronze: backfill|hourly; silver, gold: incremental|range"
+    )
+    parser.add_argument(
+        "--start", help="window start: YYYY-MM-DD (backfill, range) or YYYY-MM-DDTHH:00:00Z (hourly)"
+    )
     parser.add_argument("--end", help="window end, inclusive, same format as --start")
     parser.add_argument("--chunk-id", help="backfill chunk id (names the result file)")
     parser.add_argument("--warehouse", required=True, help="Iceberg warehouse URI")
@@ -122,7 +128,9 @@ def _validate(args: argparse.Namespace) -> None:
     _validate_window(args, mode)
     if args.source is not None and args.source != mode.source:
         allowed = mode.source or "none (do not pass --source)"
-        raise UsageError(f"argument --source: {args.source!r} does not fit {args.stage} {args.mode}; allowed: {allowed}")
+        raise UsageError(
+            f"argument --source: {args.source!r} does not fit {args.stage} {args.mode}; allowed: {allowed}"
+        )
     for name in mode.requires:
         if not getattr(args, name):
             raise UsageError(f"argument --{name.replace('_', '-')} is required for {args.stage} {args.mode}")
@@ -133,7 +141,9 @@ def _validate_window(args: argparse.Namespace, mode: Mode) -> None:
     if mode.window is None:
         for name in ("start", "end"):
             if getattr(args, name) is not None:
-                raise UsageError(f"argument --{name}: {where} takes no window (it processes what is new); remove it")
+                raise UsageError(
+                    f"argument --{name}: {where} takes no window (it processes what is new); remove it"
+                )
         return
     bounds = {name: getattr(args, name) for name in ("start", "end")}
     for name, value in bounds.items():
@@ -142,12 +152,15 @@ def _validate_window(args: argparse.Namespace, mode: Mode) -> None:
     if mode.window == DATE:
         start, end = (_parse_date(name, value, where) for name, value in bounds.items())
         if start > end:
-            raise UsageError(f"arguments --start {args.start} and --end {args.end}: start must not be after end")
+            raise UsageError(
+                f"arguments --start {args.start} and --end {args.end}: start must not be after end"
+            )
     else:
         start_hour, end_hour = (_parse_hour(name, value, where) for name, value in bounds.items())
         if start_hour >= end_hour:
             raise UsageError(
-                f"arguments --start {args.start} and --end {args.end}: start is exclusive, so it must be before end"
+                f"arguments --start {args.start} and --end {args.end}: "
+                "start is exclusive, so it must be before end"
             )
 
 
@@ -167,7 +180,8 @@ def _parse_hour(name: str, value: str, where: str) -> datetime:
     except ValueError:
         pass
     raise UsageError(
-        f"argument --{name}: {value!r} is not a UTC hour; {where} needs YYYY-MM-DDTHH:00:00Z, e.g. 2025-01-01T03:00:00Z"
+        f"argument --{name}: {value!r} is not a UTC hour; "
+        f"{where} needs YYYY-MM-DDTHH:00:00Z, e.g. 2025-01-01T03:00:00Z"
     )
 
 
@@ -217,10 +231,14 @@ def _fail(spark: SparkSession | None, ctx: StageContext, started_at: datetime, e
         # A bug, not bad input: the operator needs the trace in the step's stderr.
         traceback.print_exception(error, file=sys.stderr)
     try:
-        write_result(spark, ctx.result_uri, stage_result(ctx, StageOutcome(), started_at, datetime.now(UTC), error))
+        write_result(
+            spark, ctx.result_uri, stage_result(ctx, StageOutcome(), started_at, datetime.now(UTC), error)
+        )
     except Exception as write_error:  # noqa: BLE001 - the result is best effort once the stage failed
-        print(f"aqi-jobs: could not write the FAILED result to {ctx.result_uri}: {one_line(write_error)}",
-              file=sys.stderr)
+        print(
+            f"aqi-jobs: could not write the FAILED result to {ctx.result_uri}: {one_line(write_error)}",
+            file=sys.stderr,
+        )
     print(f"aqi-jobs {ctx.stage} failed: {type(error).__name__}: {one_line(error)}", file=sys.stderr)
     return 1
 

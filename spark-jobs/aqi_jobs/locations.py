@@ -40,13 +40,17 @@ def _location(entry: object, where: str) -> Location:
         raise InvalidLocationsError(f"{where}: expected an object with id, name, timezone; got {entry!r}")
     location_id = entry.get("id")
     if isinstance(location_id, bool) or not isinstance(location_id, int) or location_id <= 0:
-        raise InvalidLocationsError(f"{where}.id: expected a positive integer OpenAQ location id; got {location_id!r}")
+        raise InvalidLocationsError(
+            f"{where}.id: expected a positive integer OpenAQ location id; got {location_id!r}"
+        )
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InvalidLocationsError(f"{where}.name: expected a non-empty string; got {name!r}")
     timezone = entry.get("timezone")
     if not isinstance(timezone, str):
-        raise InvalidLocationsError(f"{where}.timezone: expected an IANA zone like 'America/Denver'; got {timezone!r}")
+        raise InvalidLocationsError(
+            f"{where}.timezone: expected an IANA zone like 'America/Denver'; got {timezone!r}"
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):

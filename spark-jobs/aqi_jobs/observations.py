@@ -56,7 +56,9 @@ def bigint_id(id_text: Column) -> Column:
 
 def canonical_unit(units_text: Column) -> Column:
     """The unit spelling folded as ``units.canonical_unit`` folds it (not validated here)."""
-    folded = F.lower(F.regexp_replace(F.translate(units_text, units.SPELLING_FROM, units.SPELLING_TO), r"\s", ""))
+    folded = F.lower(
+        F.regexp_replace(F.translate(units_text, units.SPELLING_FROM, units.SPELLING_TO), r"\s", "")
+    )
     return F.when(folded.isin(*units.CANONICAL_UNITS), folded)
 
 
@@ -72,7 +74,9 @@ def in_aqi_units(value: Column, pollutant_col: Column, canonical_unit_col: Colum
     for (name, unit), (multiplier, divisor) in units.CONVERSIONS.items():
         condition = (pollutant_col == F.lit(name)) & (canonical_unit_col == F.lit(unit))
         expression = value * F.lit(multiplier) / F.lit(divisor)
-        converted = F.when(condition, expression) if converted is None else converted.when(condition, expression)
+        converted = (
+            F.when(condition, expression) if converted is None else converted.when(condition, expression)
+        )
     assert converted is not None
     return converted
 
@@ -88,6 +92,10 @@ def per_pollutant(mapping: dict[str, object], pollutant_col: Column) -> Column:
     looked_up: Column | None = None
     for name, literal in mapping.items():
         condition = pollutant_col == F.lit(name)
-        looked_up = F.when(condition, F.lit(literal)) if looked_up is None else looked_up.when(condition, F.lit(literal))
+        looked_up = (
+            F.when(condition, F.lit(literal))
+            if looked_up is None
+            else looked_up.when(condition, F.lit(literal))
+        )
     assert looked_up is not None
     return looked_up

@@ -103,7 +103,10 @@ def value_rejection(parsed: DataFrame) -> DataFrame:
         .when(F.col("obs_unit").isNull(), F.lit("units_unknown"))
         .when(~observations.is_convertible(pollutant, F.col("obs_unit")), F.lit("units_not_convertible"))
         .when(value < observations.per_pollutant(units.NOISE_FLOOR, pollutant), F.lit("value_negative"))
-        .when(value > observations.per_pollutant(units.PLAUSIBLE_MAX, pollutant), F.lit("value_above_plausible_max"))
+        .when(
+            value > observations.per_pollutant(units.PLAUSIBLE_MAX, pollutant),
+            F.lit("value_above_plausible_max"),
+        )
     )
     return parsed.withColumn("reason", F.coalesce(F.col("reason"), reason))
 
@@ -178,7 +181,11 @@ def _triggers(spark: SparkSession, ctx: StageContext, watermark: str | None) -> 
     """The Bronze rows that make this run: new since the watermark, or in the range's window."""
     bronze = spark.table(BRONZE_MEASUREMENTS)
     if ctx.mode == INCREMENTAL:
-        return bronze if watermark is None else bronze.where(F.col("ingested_at") > F.lit(watermark).cast("timestamp"))
+        return (
+            bronze
+            if watermark is None
+            else bronze.where(F.col("ingested_at") > F.lit(watermark).cast("timestamp"))
+        )
     assert ctx.start is not None and ctx.end is not None
     start, end = date.fromisoformat(ctx.start), date.fromisoformat(ctx.end)
     low, high = (start - timedelta(days=1)).isoformat(), (end + timedelta(days=2)).isoformat()
@@ -190,7 +197,9 @@ def _triggers(spark: SparkSession, ctx: StageContext, watermark: str | None) -> 
     )
 
 
-def _rows_to_read(spark: SparkSession, triggers: DataFrame) -> tuple[DataFrame, DataFrame, dict[str, str | None]]:
+def _rows_to_read(
+    spark: SparkSession, triggers: DataFrame
+) -> tuple[DataFrame, DataFrame, dict[str, str | None]]:
     """Every Bronze row of the (sensor, hour) pairs the triggers touch, plus the triggers without a key.
 
     Returns (rows, touched pairs, bounds): bounds hold the observed range and the triggers' latest
@@ -222,12 +231,15 @@ def _rows_to_read(spark: SparkSession, triggers: DataFrame) -> tuple[DataFrame, 
     return of_touched.unionByName(unkeyed), touched, bounds.asDict()
 
 
-def _merge_hourly(spark: SparkSession, rows: DataFrame, touched: DataFrame, bounds: dict[str, str | None]) -> None:
+def _merge_hourly(
+    spark: SparkSession, rows: DataFrame, touched: DataFrame, bounds: dict[str, str | None]
+) -> None:
     """Upsert the recomputed hours; delete touched hours that no longer have a valid row."""
     source = touched.join(rows, on=["sensor_id", "hour_end_utc"], how="left").select(*HOURLY_COLUMNS)
     source.createOrReplaceTempView("aqi_silver_hourly_update")
     changed = " OR ".join(
-        f"NOT (t.{c} <=> s.{c})" for c in ("location_id", "pollutant", "units", "value", "sample_count", "ingested_at")
+        f"NOT (t.{c} <=> s.{c})"
+        for c in ("location_id", "pollutant", "units", "value", "sample_count", "ingested_at")
     )
     spark.sql(
         f"""
@@ -266,7 +278,9 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     written = hours.count()
     rejected = quarantine_rows(classified, ctx.run_id, now)
     touched = touched.cache()
-    days = sorted(r.day.isoformat() for r in touched.select(F.to_date("hour_end_utc").alias("day")).distinct().collect())
+    days = sorted(
+        r.day.isoformat() for r in touched.select(F.to_date("hour_end_utc").alias("day")).distinct().collect()
+    )
     if bounds["low"] is not None:
         cancellation.raise_if_cancelled()
         _merge_hourly(spark, hours, touched, bounds)

@@ -24,9 +24,9 @@ def read_watermark(spark: SparkSession, stage: str) -> str | None:
 
 
 def write_watermark(spark: SparkSession, stage: str, through: str, run_id: str) -> None:
-    spark.createDataFrame([(stage, through, run_id)], "stage string, through string, run_id string").createOrReplaceTempView(
-        "aqi_stage_state_update"
-    )
+    spark.createDataFrame(
+        [(stage, through, run_id)], "stage string, through string, run_id string"
+    ).createOrReplaceTempView("aqi_stage_state_update")
     spark.sql(
         f"""
         MERGE INTO {SILVER_STATE} t

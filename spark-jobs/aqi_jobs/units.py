@@ -104,7 +104,7 @@ def canonical_unit(spelling: str) -> str:
 
 
 def to_aqi_units(pollutant: str, value: Decimal, unit_spelling: str) -> Decimal:
-    """``value`` measured in ``unit_spelling`` expressed in the AQI units of ``pollutant``, 6 places, half-up."""
+    """``value`` measured in ``unit_spelling``, in the AQI units of ``pollutant``: 6 places, half-up."""
     if pollutant not in AQI_UNITS:
         raise UnknownUnitError(f"pollutant {pollutant!r} is not one of {', '.join(POLLUTANTS)}")
     unit = canonical_unit(unit_spelling)

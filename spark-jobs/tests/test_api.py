@@ -15,7 +15,10 @@ NO_SENSOR = {"id": 4272226, "name": "no ppm", "parameter": {"id": 35, "name": "n
 
 
 def hours(n: int) -> list[dict]:
-    return [hour_record(f"2024-01-0{1 + i // 24}T{i % 24:02d}:00:00Z", i, "pm25", "µg/m³", i + 0.25) for i in range(n)]
+    return [
+        hour_record(f"2024-01-0{1 + i // 24}T{i % 24:02d}:00:00Z", i, "pm25", "µg/m³", i + 0.25)
+        for i in range(n)
+    ]
 
 
 class Sleeps(list):
@@ -40,7 +43,9 @@ def test_hours_are_paged_with_the_maximum_limit_until_a_short_page(monkeypatch: 
     ]
 
 
-def test_a_full_last_page_costs_one_more_request_that_comes_back_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_last_page_costs_one_more_request_that_comes_back_empty(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(openaq_api, "PAGE_LIMIT", 2)
     api = FakeOpenAQ(hours={3917: hours(4)})
     with serve(api) as base:
@@ -63,7 +68,9 @@ def test_server_errors_past_the_bound_fail_with_the_request_and_the_last_status(
     api = FakeOpenAQ(sensors={2178: [PM25_SENSOR]}, failures=[(500, {}), (502, {}), (500, {})])
     with serve(api) as base, pytest.raises(OpenAQApiError) as raised:
         client(base, Sleeps()).location_sensors(2178)
-    assert str(raised.value) == "GET /v3/locations/2178/sensors?limit=1000&page=1: failed 3 times, last HTTP 500"
+    assert (
+        str(raised.value) == "GET /v3/locations/2178/sensors?limit=1000&page=1: failed 3 times, last HTTP 500"
+    )
 
 
 def test_a_429_waits_for_the_rate_limit_reset_then_retries() -> None:
@@ -76,7 +83,9 @@ def test_a_429_waits_for_the_rate_limit_reset_then_retries() -> None:
 
 
 def test_an_exhausted_quota_waits_for_the_reset_before_the_next_request() -> None:
-    api = FakeOpenAQ(sensors={2178: [PM25_SENSOR]}, ok_headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "42"})
+    api = FakeOpenAQ(
+        sensors={2178: [PM25_SENSOR]}, ok_headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "42"}
+    )
     sleeps = Sleeps()
     with serve(api) as base:
         client(base, sleeps).location_sensors(2178)
@@ -100,8 +109,10 @@ def test_a_rejected_key_fails_at_once_and_the_message_never_shows_the_key() -> N
 def test_only_sensors_of_aqi_pollutants_are_fetched_and_rows_carry_the_archive_columns() -> None:
     api = FakeOpenAQ(
         sensors={2178: [PM25_SENSOR, NO_SENSOR]},
-        hours={3917: [hour_record("2024-01-01T01:00:00+00:00", 6, "pm25", "µg/m³", 6.04)],
-               4272226: [hour_record("2024-01-01T01:00:00+00:00", 0.001, "no", "ppm", 0.001)]},
+        hours={
+            3917: [hour_record("2024-01-01T01:00:00+00:00", 6, "pm25", "µg/m³", 6.04)],
+            4272226: [hour_record("2024-01-01T01:00:00+00:00", 0.001, "no", "ppm", 0.001)],
+        },
     )
     with serve(api) as base:
         records = openaq_api.fetch_window(

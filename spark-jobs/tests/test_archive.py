@@ -13,12 +13,24 @@ from pyspark.sql import SparkSession
 from aqi_jobs.sources import archive
 
 ROW = (2178, 3917, "Del Norte", "2023-02-22T01:00:00-07:00", 35.1353, -106.5847, "pm25", "µg/m³", 6.2)
-TEXT_ROW = ("2178", "3917", "Del Norte", "2023-02-22T01:00:00-07:00", "35.1353", "-106.5847", "pm25", "µg/m³", "6.2")
+TEXT_ROW = (
+    "2178",
+    "3917",
+    "Del Norte",
+    "2023-02-22T01:00:00-07:00",
+    "35.1353",
+    "-106.5847",
+    "pm25",
+    "µg/m³",
+    "6.2",
+)
 
 
 def test_a_pandas_written_file_decodes_to_text_fields_whatever_the_quoting_and_line_ends() -> None:
     for quote_numbers in (True, False):
-        decoded = archive.decode_file(gzip.compress(archive_csv([ROW, ROW[:8] + ("-999",)], quote_numbers=quote_numbers)))
+        decoded = archive.decode_file(
+            gzip.compress(archive_csv([ROW, ROW[:8] + ("-999",)], quote_numbers=quote_numbers))
+        )
         assert decoded.error is None
         assert decoded.rows == [TEXT_ROW, TEXT_ROW[:8] + ("-999",)]
 
@@ -61,7 +73,9 @@ def test_garbage_lines_keep_the_archive_width_so_silver_can_quarantine_them() ->
 
 
 def test_month_prefixes_cover_every_month_of_the_window_across_a_year_end() -> None:
-    assert archive.month_prefixes("s3://openaq-data-archive/", 2178, date(2023, 12, 30), date(2024, 2, 1)) == [
+    assert archive.month_prefixes(
+        "s3://openaq-data-archive/", 2178, date(2023, 12, 30), date(2024, 2, 1)
+    ) == [
         "s3://openaq-data-archive/records/csv.gz/locationid=2178/year=2023/month=12/",
         "s3://openaq-data-archive/records/csv.gz/locationid=2178/year=2024/month=01/",
         "s3://openaq-data-archive/records/csv.gz/locationid=2178/year=2024/month=02/",
@@ -69,14 +83,20 @@ def test_month_prefixes_cover_every_month_of_the_window_across_a_year_end() -> N
 
 
 def test_a_key_names_its_local_day_only_when_the_location_ids_agree() -> None:
-    assert archive.file_day("x/records/csv.gz/locationid=7/year=2024/month=02/location-7-20240229.csv.gz") == date(
-        2024, 2, 29
+    assert archive.file_day(
+        "x/records/csv.gz/locationid=7/year=2024/month=02/location-7-20240229.csv.gz"
+    ) == date(2024, 2, 29)
+    assert (
+        archive.file_day("records/csv.gz/locationid=7/year=2024/month=02/location-8-20240229.csv.gz") is None
     )
-    assert archive.file_day("records/csv.gz/locationid=7/year=2024/month=02/location-8-20240229.csv.gz") is None
-    assert archive.file_day("records/csv.gz/locationid=7/year=2024/month=02/location-7-20240230.csv.gz") is None
+    assert (
+        archive.file_day("records/csv.gz/locationid=7/year=2024/month=02/location-7-20240230.csv.gz") is None
+    )
 
 
-def test_listing_keeps_the_window_days_and_tolerates_missing_days_and_months(spark: SparkSession, tmp_path: Path) -> None:
+def test_listing_keeps_the_window_days_and_tolerates_missing_days_and_months(
+    spark: SparkSession, tmp_path: Path
+) -> None:
     content = archive_csv([ROW])
     for day in (date(2023, 1, 31), date(2023, 2, 1), date(2023, 2, 3), date(2023, 2, 28)):
         write_archive_file(tmp_path, 2178, day, content)
@@ -90,7 +110,9 @@ def test_listing_keeps_the_window_days_and_tolerates_missing_days_and_months(spa
     ]
 
 
-def test_bulk_read_returns_good_rows_and_one_error_row_per_damaged_file(spark: SparkSession, tmp_path: Path) -> None:
+def test_bulk_read_returns_good_rows_and_one_error_row_per_damaged_file(
+    spark: SparkSession, tmp_path: Path
+) -> None:
     good = write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([ROW]))
     bad = write_archive_file(tmp_path, 2178, date(2023, 2, 23), archive_csv([ROW]), compress=False)
     frame = archive.read_files(spark, [str(tmp_path / good), str(tmp_path / bad)])
@@ -99,7 +121,11 @@ def test_bulk_read_returns_good_rows_and_one_error_row_per_damaged_file(spark: S
         archive.DECODED_SCHEMA.fieldNames(),
         [
             (good, None, None, *TEXT_ROW),
-            (bad, "not a valid gzip file (Error -3 while decompressing data: incorrect header check)", "0",
-             *(None,) * 9),
+            (
+                bad,
+                "not a valid gzip file (Error -3 while decompressing data: incorrect header check)",
+                "0",
+                *(None,) * 9,
+            ),
         ],
     )

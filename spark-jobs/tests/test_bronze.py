@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from fixtures import assert_rows, drop_lake_tables
+from fixtures import drop_lake_tables
 from fixtures.openaq import FakeOpenAQ, archive_csv, hour_record, serve, write_archive_file
 from pyspark.sql import SparkSession
 
@@ -26,13 +26,32 @@ def empty_lake(spark: SparkSession) -> None:
 
 def backfill(tmp_path: Path, start: str, end: str, run_id: str = "backfill-1") -> StageContext:
     return StageContext(
-        stage="bronze", run_id=run_id, mode="backfill", catalog="hadoop", warehouse="unused", result_uri="unused",
-        start=start, end=end, source="archive", archive_uri=str(tmp_path), locations=(DEL_NORTE,),
+        stage="bronze",
+        run_id=run_id,
+        mode="backfill",
+        catalog="hadoop",
+        warehouse="unused",
+        result_uri="unused",
+        start=start,
+        end=end,
+        source="archive",
+        archive_uri=str(tmp_path),
+        locations=(DEL_NORTE,),
     )
 
 
 def row(hour: int, value: str, parameter: str = "pm25", units: str = "µg/m³") -> tuple[str, ...]:
-    return ("2178", "3917", "Del Norte", f"2023-02-22T{hour:02d}:00:00-07:00", "35.1", "-106.5", parameter, units, value)
+    return (
+        "2178",
+        "3917",
+        "Del Norte",
+        f"2023-02-22T{hour:02d}:00:00-07:00",
+        "35.1",
+        "-106.5",
+        parameter,
+        units,
+        value,
+    )
 
 
 def bronze_rows(spark: SparkSession) -> list[tuple]:
@@ -40,11 +59,21 @@ def bronze_rows(spark: SparkSession) -> list[tuple]:
 
 
 def test_with_lineage_adds_source_hash_instant_and_run_in_the_table_order(spark: SparkSession) -> None:
-    raw = spark.createDataFrame([("k1", *row(1, "6.2")), ("k1", *row(1, None)), ("k2", *row(1, ""))],
-                                ", ".join(f"{c} string" for c in COLUMNS))
+    raw = spark.createDataFrame(
+        [("k1", *row(1, "6.2")), ("k1", *row(1, None)), ("k2", *row(1, ""))],
+        ", ".join(f"{c} string" for c in COLUMNS),
+    )
     at = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
     out = bronze.with_lineage(raw, "archive", "run-7", at)
-    assert out.columns == [*RAW_COLUMNS, "source", "source_key", "row_hash", "observed_at_utc", "ingested_at", "run_id"]
+    assert out.columns == [
+        *RAW_COLUMNS,
+        "source",
+        "source_key",
+        "row_hash",
+        "observed_at_utc",
+        "ingested_at",
+        "run_id",
+    ]
     rows = out.collect()
     assert [(r.source, r.source_key, str(r.observed_at_utc), str(r.ingested_at), r.run_id) for r in rows] == [
         ("archive", "k1", "2023-02-22 08:00:00", "2024-05-01 12:30:00", "run-7"),
@@ -56,7 +85,9 @@ def test_with_lineage_adds_source_hash_instant_and_run_in_the_table_order(spark:
 
 
 def test_the_row_hash_ignores_the_file_a_row_came_from_but_not_its_source(spark: SparkSession) -> None:
-    raw = spark.createDataFrame([("k1", *row(1, "6.2")), ("k2", *row(1, "6.2"))], ", ".join(f"{c} string" for c in COLUMNS))
+    raw = spark.createDataFrame(
+        [("k1", *row(1, "6.2")), ("k2", *row(1, "6.2"))], ", ".join(f"{c} string" for c in COLUMNS)
+    )
     at = datetime(2024, 5, 1, tzinfo=UTC)
     archive_hashes = {r.row_hash for r in bronze.with_lineage(raw, "archive", "r", at).collect()}
     api_hashes = {r.row_hash for r in bronze.with_lineage(raw, "api", "r", at).collect()}
@@ -75,7 +106,11 @@ def test_backfill_ingests_each_file_once_and_a_second_run_changes_nothing(
     second = bronze.run(spark, backfill(tmp_path, "2023-02-21", "2023-02-24", run_id="backfill-2"))
 
     assert first == StageOutcome(
-        rows_read=3, rows_written=3, rows_rejected=0, rows_duplicate=0, affected_days=["2023-02-22"],
+        rows_read=3,
+        rows_written=3,
+        rows_rejected=0,
+        rows_duplicate=0,
+        affected_days=["2023-02-22"],
         snapshots=first.snapshots,
     )
     assert (second.rows_read, second.rows_written, second.rows_duplicate) == (3, 0, 3)
@@ -88,7 +123,9 @@ def test_backfill_ingests_each_file_once_and_a_second_run_changes_nothing(
     ]
 
 
-def test_a_re_exported_file_adds_only_its_changed_rows(spark: SparkSession, tmp_path: Path, empty_lake: None) -> None:
+def test_a_re_exported_file_adds_only_its_changed_rows(
+    spark: SparkSession, tmp_path: Path, empty_lake: None
+) -> None:
     write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([row(1, "6.2"), row(2, "6.4")]))
     bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-22"))
     write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([row(1, "6.2"), row(2, "6.5")]))
@@ -117,25 +154,40 @@ def test_a_damaged_file_is_reported_and_skipped_while_the_others_are_ingested(
     assert outcome.rows_written == 1
     assert outcome.rows_read == outcome.rows_written + outcome.rows_rejected + outcome.rows_duplicate
     assert outcome.rows_rejected > 0
-    assert f"aqi-jobs bronze: rejected {key}: truncated gzip: the compressed stream ends early" in capsys.readouterr().err
+    assert (
+        f"aqi-jobs bronze: rejected {key}: truncated gzip: the compressed stream ends early"
+        in capsys.readouterr().err
+    )
     assert [r.value for r in spark.table(BRONZE_MEASUREMENTS).collect()] == ["6.2"]
 
 
-def test_hourly_ingests_the_api_window_and_a_second_run_changes_nothing(spark: SparkSession, empty_lake: None) -> None:
+def test_hourly_ingests_the_api_window_and_a_second_run_changes_nothing(
+    spark: SparkSession, empty_lake: None
+) -> None:
     api = FakeOpenAQ(
         sensors={2178: [{"id": 3917, "parameter": {"id": 2, "name": "pm25", "units": "µg/m³"}}]},
-        hours={3917: [
-            hour_record("2024-01-01T01:00:00Z", 6, "pm25", "µg/m³", 6.04),
-            hour_record("2024-01-01T02:00:00Z", 7, "pm25", "µg/m³", None),
-            hour_record("2024-01-01T03:00:00Z", 9, "pm25", "µg/m³", 9.1),  # after the window
-        ]},
+        hours={
+            3917: [
+                hour_record("2024-01-01T01:00:00Z", 6, "pm25", "µg/m³", 6.04),
+                hour_record("2024-01-01T02:00:00Z", 7, "pm25", "µg/m³", None),
+                hour_record("2024-01-01T03:00:00Z", 9, "pm25", "µg/m³", 9.1),  # after the window
+            ]
+        },
         failures=[(500, {})],
     )
     with serve(api) as base:
         ctx = StageContext(
-            stage="bronze", run_id="hourly-1", mode="hourly", catalog="hadoop", warehouse="unused",
-            result_uri="unused", start="2024-01-01T00:00:00Z", end="2024-01-01T02:00:00Z", source="api",
-            api_base_url=base, locations=(DEL_NORTE,),
+            stage="bronze",
+            run_id="hourly-1",
+            mode="hourly",
+            catalog="hadoop",
+            warehouse="unused",
+            result_uri="unused",
+            start="2024-01-01T00:00:00Z",
+            end="2024-01-01T02:00:00Z",
+            source="api",
+            api_base_url=base,
+            locations=(DEL_NORTE,),
         )
         first = bronze.run(spark, ctx)
         after_first = bronze_rows(spark)
@@ -144,7 +196,10 @@ def test_hourly_ingests_the_api_window_and_a_second_run_changes_nothing(spark: S
     assert (first.rows_read, first.rows_written, first.affected_days) == (2, 2, ["2024-01-01"])
     assert (second.rows_read, second.rows_written, second.rows_duplicate) == (2, 0, 2)
     assert bronze_rows(spark) == after_first
-    request = "/v3/sensors/3917/hours?datetime_from=2024-01-01T00%3A00%3A00Z&datetime_to=2024-01-01T02%3A00%3A00Z&limit=1000&page=1"
+    request = (
+        "/v3/sensors/3917/hours?datetime_from=2024-01-01T00%3A00%3A00Z&datetime_to=2024-01-01T02%3A00%3A00Z"
+        "&limit=1000&page=1"
+    )
     assert [(r[3], r[8], r[9], r[10]) for r in after_first] == [
         ("2024-01-01T01:00:00Z", "6.04", "api", request),
         ("2024-01-01T02:00:00Z", "7", "api", request),

@@ -16,14 +16,46 @@ from aqi_jobs import cancellation, cli
 from aqi_jobs.cancellation import StageCancelledError
 from aqi_jobs.stage import StageContext
 
-BASE = ["--run-id", "backfill-20250101T0300Z-1a2b3c4d", "--warehouse", "/tmp/wh", "--catalog", "hadoop",
-        "--result-uri", "/tmp/result.json"]
-BRONZE_BACKFILL = ["bronze", *BASE, "--mode", "backfill", "--start", "2024-01-01", "--end", "2024-01-31",
-                   "--source", "archive", "--archive-uri", "s3://openaq-data-archive",
-                   "--locations-uri", "s3://artifacts/config/locations.json"]
-BRONZE_HOURLY = ["bronze", *BASE, "--mode", "hourly", "--start", "2025-01-01T02:00:00Z",
-                 "--end", "2025-01-01T03:00:00Z", "--api-base-url", "https://api.openaq.org",
-                 "--locations-uri", "/tmp/locations.json"]
+BASE = [
+    "--run-id",
+    "backfill-20250101T0300Z-1a2b3c4d",
+    "--warehouse",
+    "/tmp/wh",
+    "--catalog",
+    "hadoop",
+    "--result-uri",
+    "/tmp/result.json",
+]
+BRONZE_BACKFILL = [
+    "bronze",
+    *BASE,
+    "--mode",
+    "backfill",
+    "--start",
+    "2024-01-01",
+    "--end",
+    "2024-01-31",
+    "--source",
+    "archive",
+    "--archive-uri",
+    "s3://openaq-data-archive",
+    "--locations-uri",
+    "s3://artifacts/config/locations.json",
+]
+BRONZE_HOURLY = [
+    "bronze",
+    *BASE,
+    "--mode",
+    "hourly",
+    "--start",
+    "2025-01-01T02:00:00Z",
+    "--end",
+    "2025-01-01T03:00:00Z",
+    "--api-base-url",
+    "https://api.openaq.org",
+    "--locations-uri",
+    "/tmp/locations.json",
+]
 
 
 def with_arg(argv: list[str], name: str, value: str | None) -> list[str]:
@@ -44,9 +76,16 @@ def restore_sigterm() -> Iterator[None]:
 
 def test_a_bronze_backfill_command_line_parses_into_its_context() -> None:
     assert cli.parse_context(BRONZE_BACKFILL) == StageContext(
-        stage="bronze", run_id="backfill-20250101T0300Z-1a2b3c4d", mode="backfill", catalog="hadoop",
-        warehouse="/tmp/wh", result_uri="/tmp/result.json", start="2024-01-01", end="2024-01-31",
-        source="archive", archive_uri="s3://openaq-data-archive",
+        stage="bronze",
+        run_id="backfill-20250101T0300Z-1a2b3c4d",
+        mode="backfill",
+        catalog="hadoop",
+        warehouse="/tmp/wh",
+        result_uri="/tmp/result.json",
+        start="2024-01-01",
+        end="2024-01-31",
+        source="archive",
+        archive_uri="s3://openaq-data-archive",
     )
 
 
@@ -57,33 +96,60 @@ def test_the_source_defaults_from_the_mode() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (with_arg(BRONZE_BACKFILL, "--start", "2024-13-01"),
-         "argument --start: '2024-13-01' is not a date; bronze backfill needs YYYY-MM-DD, e.g. 2024-01-31"),
-        (with_arg(BRONZE_BACKFILL, "--end", "2024-01-31T00:00:00Z"),
-         "argument --end: '2024-01-31T00:00:00Z' is not a date; bronze backfill needs YYYY-MM-DD, e.g. 2024-01-31"),
-        (with_arg(BRONZE_BACKFILL, "--end", "2023-12-31"),
-         "arguments --start 2024-01-01 and --end 2023-12-31: start must not be after end"),
-        (with_arg(BRONZE_HOURLY, "--start", "2025-01-01T02:30:00Z"),
-         "argument --start: '2025-01-01T02:30:00Z' is not a UTC hour; bronze hourly needs YYYY-MM-DDTHH:00:00Z, "
-         "e.g. 2025-01-01T03:00:00Z"),
-        (with_arg(BRONZE_HOURLY, "--start", "2025-01-01T03:00:00Z"),
-         "arguments --start 2025-01-01T03:00:00Z and --end 2025-01-01T03:00:00Z: start is exclusive, so it must "
-         "be before end"),
+        (
+            with_arg(BRONZE_BACKFILL, "--start", "2024-13-01"),
+            "argument --start: '2024-13-01' is not a date; bronze backfill needs YYYY-MM-DD, e.g. 2024-01-31",
+        ),
+        (
+            with_arg(BRONZE_BACKFILL, "--end", "2024-01-31T00:00:00Z"),
+            "argument --end: '2024-01-31T00:00:00Z' is not a date; "
+            "bronze backfill needs YYYY-MM-DD, e.g. 2024-01-31",
+        ),
+        (
+            with_arg(BRONZE_BACKFILL, "--end", "2023-12-31"),
+            "arguments --start 2024-01-01 and --end 2023-12-31: start must not be after end",
+        ),
+        (
+            with_arg(BRONZE_HOURLY, "--start", "2025-01-01T02:30:00Z"),
+            "argument --start: '2025-01-01T02:30:00Z' is not a UTC hour; "
+            "bronze hourly needs YYYY-MM-DDTHH:00:00Z, e.g. 2025-01-01T03:00:00Z",
+        ),
+        (
+            with_arg(BRONZE_HOURLY, "--start", "2025-01-01T03:00:00Z"),
+            "arguments --start 2025-01-01T03:00:00Z and --end 2025-01-01T03:00:00Z: "
+            "start is exclusive, so it must be before end",
+        ),
         (with_arg(BRONZE_HOURLY, "--end", None), "argument --end is required for bronze hourly"),
-        (with_arg(BRONZE_BACKFILL, "--mode", "range"),
-         "argument --mode: 'range' is not a mode of bronze; allowed: backfill, hourly"),
-        (with_arg(BRONZE_BACKFILL, "--archive-uri", None), "argument --archive-uri is required for bronze backfill"),
-        (with_arg(BRONZE_BACKFILL, "--locations-uri", None),
-         "argument --locations-uri is required for bronze backfill"),
-        (with_arg(BRONZE_BACKFILL, "--source", "api"),
-         "argument --source: 'api' does not fit bronze backfill; allowed: archive"),
-        (["silver", *BASE, "--mode", "incremental", "--start", "2024-01-01"],
-         "argument --start: silver incremental takes no window (it processes what is new); remove it"),
-        (with_arg(BRONZE_BACKFILL, "--run-id", "run id with spaces"),
-         "argument --run-id: 'run id with spaces' is not allowed; use 1-128 letters, digits, '.', '_' or '-' "
-         "starting with a letter or digit (it becomes part of S3 keys and EMR tags)"),
-        (with_arg(BRONZE_BACKFILL, "--catalog", "hive"),
-         "argument --catalog: invalid choice: 'hive' (choose from 'glue', 'hadoop')"),
+        (
+            with_arg(BRONZE_BACKFILL, "--mode", "range"),
+            "argument --mode: 'range' is not a mode of bronze; allowed: backfill, hourly",
+        ),
+        (
+            with_arg(BRONZE_BACKFILL, "--archive-uri", None),
+            "argument --archive-uri is required for bronze backfill",
+        ),
+        (
+            with_arg(BRONZE_BACKFILL, "--locations-uri", None),
+            "argument --locations-uri is required for bronze backfill",
+        ),
+        (
+            with_arg(BRONZE_BACKFILL, "--source", "api"),
+            "argument --source: 'api' does not fit bronze backfill; allowed: archive",
+        ),
+        (
+            ["silver", *BASE, "--mode", "incremental", "--start", "2024-01-01"],
+            "argument --start: silver incremental takes no window (it processes what is new); remove it",
+        ),
+        (
+            with_arg(BRONZE_BACKFILL, "--run-id", "run id with spaces"),
+            "argument --run-id: 'run id with spaces' is not allowed; "
+            "use 1-128 letters, digits, '.', '_' or '-' "
+            "starting with a letter or digit (it becomes part of S3 keys and EMR tags)",
+        ),
+        (
+            with_arg(BRONZE_BACKFILL, "--catalog", "hive"),
+            "argument --catalog: invalid choice: 'hive' (choose from 'glue', 'hadoop')",
+        ),
         (["platinum", *BASE, "--mode", "range"], "argument stage: invalid choice: 'platinum'"),
         ([*BRONZE_BACKFILL, "--bogus", "1"], "unrecognized arguments: --bogus 1"),
     ],
@@ -114,19 +180,39 @@ def test_an_invalid_locations_file_fails_with_exit_1_one_line_and_a_failed_resul
     locations = tmp_path / "locations.json"
     locations.write_text('[{"id": 2178, "name": "Del Norte", "timezone": "Mars/Olympus"}]')
     result = tmp_path / "out" / "bronze.json"
-    argv = with_arg(with_arg(with_arg(with_arg(BRONZE_BACKFILL, "--locations-uri", str(locations)),
-                                      "--result-uri", f"file://{result}"), "--warehouse", str(warehouse)),
-                    "--chunk-id", "chunk-0003")
+    argv = with_arg(
+        with_arg(
+            with_arg(
+                with_arg(BRONZE_BACKFILL, "--locations-uri", str(locations)),
+                "--result-uri",
+                f"file://{result}",
+            ),
+            "--warehouse",
+            str(warehouse),
+        ),
+        "--chunk-id",
+        "chunk-0003",
+    )
 
     assert cli.main(argv) == 1
 
-    message = (f"--locations-uri {locations}[0].timezone: 'Mars/Olympus' is not an IANA time zone "
-               f"(e.g. 'America/Denver')")
+    message = (
+        f"--locations-uri {locations}[0].timezone: 'Mars/Olympus' is not an IANA time zone "
+        f"(e.g. 'America/Denver')"
+    )
     assert capsys.readouterr().err == f"aqi-jobs bronze failed: InvalidLocationsError: {message}\n"
     assert read_result(result) == {
-        "stage": "bronze", "runId": "backfill-20250101T0300Z-1a2b3c4d", "chunkId": "chunk-0003",
-        "status": "FAILED", "mode": "backfill", "rowsRead": 0, "rowsWritten": 0, "rowsRejected": 0,
-        "rowsDuplicate": 0, "window": {"start": "2024-01-01", "end": "2024-01-31"}, "affectedDays": [],
+        "stage": "bronze",
+        "runId": "backfill-20250101T0300Z-1a2b3c4d",
+        "chunkId": "chunk-0003",
+        "status": "FAILED",
+        "mode": "backfill",
+        "rowsRead": 0,
+        "rowsWritten": 0,
+        "rowsRejected": 0,
+        "rowsDuplicate": 0,
+        "window": {"start": "2024-01-01", "end": "2024-01-31"},
+        "affectedDays": [],
         "error": {"type": "InvalidLocationsError", "message": message},
     }
 
@@ -136,17 +222,30 @@ def test_a_successful_stage_exits_0_and_writes_a_succeeded_result(
 ) -> None:
     drop_lake_tables(spark)
     result = tmp_path / "silver.json"
-    argv = ["silver", *with_arg(with_arg(BASE, "--result-uri", str(result)), "--warehouse", str(warehouse)),
-            "--mode", "incremental"]
+    argv = [
+        "silver",
+        *with_arg(with_arg(BASE, "--result-uri", str(result)), "--warehouse", str(warehouse)),
+        "--mode",
+        "incremental",
+    ]
 
     assert cli.main(argv) == 0
 
     document = json.loads(result.read_text())
     assert set(document["snapshots"]) == {"aqi_silver.measurements_hourly", "aqi_silver.quarantine"}
     assert read_result(result) == {
-        "stage": "silver", "runId": "backfill-20250101T0300Z-1a2b3c4d", "chunkId": None, "status": "SUCCEEDED",
-        "mode": "incremental", "rowsRead": 0, "rowsWritten": 0, "rowsRejected": 0, "rowsDuplicate": 0,
-        "window": {"start": None, "end": None}, "affectedDays": [], "error": None,
+        "stage": "silver",
+        "runId": "backfill-20250101T0300Z-1a2b3c4d",
+        "chunkId": None,
+        "status": "SUCCEEDED",
+        "mode": "incremental",
+        "rowsRead": 0,
+        "rowsWritten": 0,
+        "rowsRejected": 0,
+        "rowsDuplicate": 0,
+        "window": {"start": None, "end": None},
+        "affectedDays": [],
+        "error": None,
     }
 
 

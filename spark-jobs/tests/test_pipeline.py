@@ -32,16 +32,25 @@ def spark_submit(tmp_path: Path, zip_path: Path, args: list[str]) -> subprocess.
     python.write_text(f'#!/bin/sh\nexec "{VENV / "bin" / "python"}" -S "$@"\n')
     python.chmod(python.stat().st_mode | stat.S_IEXEC)
     spark_home = Path(pyspark.__file__).resolve().parent
-    env = {**os.environ, "SPARK_HOME": str(spark_home), "PYSPARK_PYTHON": str(python),
-           "PYSPARK_DRIVER_PYTHON": str(python)}
+    env = {
+        **os.environ,
+        "SPARK_HOME": str(spark_home),
+        "PYSPARK_PYTHON": str(python),
+        "PYSPARK_DRIVER_PYTHON": str(python),
+    }
     env.pop("PYTHONPATH", None)
     command = [
         str(VENV / "bin" / "spark-submit"),
-        "--master", "local[2]",
-        "--jars", str((VENV / "iceberg-spark-runtime.jar").resolve()),
-        "--conf", "spark.ui.enabled=false",
-        "--conf", "spark.sql.shuffle.partitions=2",
-        "--py-files", str(zip_path),
+        "--master",
+        "local[2]",
+        "--jars",
+        str((VENV / "iceberg-spark-runtime.jar").resolve()),
+        "--conf",
+        "spark.ui.enabled=false",
+        "--conf",
+        "spark.sql.shuffle.partitions=2",
+        "--py-files",
+        str(zip_path),
         str(SPARK_JOBS / "entry.py"),
         *args,
     ]
@@ -54,7 +63,9 @@ def without_volatile(document: dict) -> dict:
     return {k: v for k, v in document.items() if k not in ("startedAt", "finishedAt", "durationSeconds")}
 
 
-def test_bronze_backfill_then_silver_range_run_through_spark_submit_and_write_their_results(tmp_path: Path) -> None:
+def test_bronze_backfill_then_silver_range_run_through_spark_submit_and_write_their_results(
+    tmp_path: Path,
+) -> None:
     archive, warehouse, results = tmp_path / "archive", tmp_path / "warehouse", tmp_path / "results"
     rows = [
         ("2178", "3917", "Del Norte", f"2023-02-22T{h:02d}:00:00-07:00", "35.1", "-106.5", "pm25", "µg/m³", v)
@@ -64,19 +75,57 @@ def test_bronze_backfill_then_silver_range_run_through_spark_submit_and_write_th
     locations = tmp_path / "locations.json"
     locations.write_text(json.dumps([{"id": 2178, "name": "Del Norte", "timezone": "America/Denver"}]))
     zip_path = build_zip(tmp_path / "aqi_jobs.zip")
-    common = ["--run-id", "backfill-20250101T0300Z-1a2b3c4d", "--warehouse", str(warehouse), "--catalog", "hadoop"]
+    common = [
+        "--run-id",
+        "backfill-20250101T0300Z-1a2b3c4d",
+        "--warehouse",
+        str(warehouse),
+        "--catalog",
+        "hadoop",
+    ]
 
     started = time.monotonic()
-    bronze = spark_submit(tmp_path, zip_path, [
-        "bronze", *common, "--mode", "backfill", "--start", "2023-02-22", "--end", "2023-02-22",
-        "--chunk-id", "chunk-0000", "--source", "archive", "--archive-uri", str(archive),
-        "--locations-uri", str(locations), "--result-uri", str(results / "bronze" / "chunk-0000.json"),
-    ])
+    bronze = spark_submit(
+        tmp_path,
+        zip_path,
+        [
+            "bronze",
+            *common,
+            "--mode",
+            "backfill",
+            "--start",
+            "2023-02-22",
+            "--end",
+            "2023-02-22",
+            "--chunk-id",
+            "chunk-0000",
+            "--source",
+            "archive",
+            "--archive-uri",
+            str(archive),
+            "--locations-uri",
+            str(locations),
+            "--result-uri",
+            str(results / "bronze" / "chunk-0000.json"),
+        ],
+    )
     assert bronze.returncode == 0, bronze.stderr[-3000:]
-    silver = spark_submit(tmp_path, zip_path, [
-        "silver", *common, "--mode", "range", "--start", "2023-02-22", "--end", "2023-02-22",
-        "--result-uri", f"file://{results / 'silver.json'}",
-    ])
+    silver = spark_submit(
+        tmp_path,
+        zip_path,
+        [
+            "silver",
+            *common,
+            "--mode",
+            "range",
+            "--start",
+            "2023-02-22",
+            "--end",
+            "2023-02-22",
+            "--result-uri",
+            f"file://{results / 'silver.json'}",
+        ],
+    )
     assert silver.returncode == 0, silver.stderr[-3000:]
     print(f"two spark-submit runs took {time.monotonic() - started:.1f}s")
 
@@ -84,27 +133,65 @@ def test_bronze_backfill_then_silver_range_run_through_spark_submit_and_write_th
     silver_result = json.loads((results / "silver.json").read_text())
     assert isinstance(bronze_result["snapshots"]["aqi_bronze.measurements"], int)
     assert without_volatile(bronze_result) == {
-        "stage": "bronze", "runId": "backfill-20250101T0300Z-1a2b3c4d", "chunkId": "chunk-0000",
-        "status": "SUCCEEDED", "mode": "backfill", "rowsRead": 3, "rowsWritten": 3, "rowsRejected": 0,
-        "rowsDuplicate": 0, "window": {"start": "2023-02-22", "end": "2023-02-22"},
-        "affectedDays": ["2023-02-22"], "snapshots": bronze_result["snapshots"], "error": None,
+        "stage": "bronze",
+        "runId": "backfill-20250101T0300Z-1a2b3c4d",
+        "chunkId": "chunk-0000",
+        "status": "SUCCEEDED",
+        "mode": "backfill",
+        "rowsRead": 3,
+        "rowsWritten": 3,
+        "rowsRejected": 0,
+        "rowsDuplicate": 0,
+        "window": {"start": "2023-02-22", "end": "2023-02-22"},
+        "affectedDays": ["2023-02-22"],
+        "snapshots": bronze_result["snapshots"],
+        "error": None,
     }
     assert without_volatile(silver_result) == {
-        "stage": "silver", "runId": "backfill-20250101T0300Z-1a2b3c4d", "chunkId": None,
-        "status": "SUCCEEDED", "mode": "range", "rowsRead": 3, "rowsWritten": 2, "rowsRejected": 1,
-        "rowsDuplicate": 0, "window": {"start": "2023-02-22", "end": "2023-02-22"},
-        "affectedDays": ["2023-02-22"], "snapshots": silver_result["snapshots"], "error": None,
+        "stage": "silver",
+        "runId": "backfill-20250101T0300Z-1a2b3c4d",
+        "chunkId": None,
+        "status": "SUCCEEDED",
+        "mode": "range",
+        "rowsRead": 3,
+        "rowsWritten": 2,
+        "rowsRejected": 1,
+        "rowsDuplicate": 0,
+        "window": {"start": "2023-02-22", "end": "2023-02-22"},
+        "affectedDays": ["2023-02-22"],
+        "snapshots": silver_result["snapshots"],
+        "error": None,
     }
     assert all(isinstance(v, int) for v in silver_result["snapshots"].values())
 
 
 def test_bad_arguments_through_spark_submit_exit_2_with_the_message(tmp_path: Path) -> None:
     zip_path = build_zip(tmp_path / "aqi_jobs.zip")
-    done = spark_submit(tmp_path, zip_path, [
-        "silver", "--run-id", "r1", "--warehouse", str(tmp_path), "--catalog", "hadoop",
-        "--result-uri", str(tmp_path / "r.json"), "--mode", "range", "--start", "2024-02-30", "--end", "2024-03-01",
-    ])
+    done = spark_submit(
+        tmp_path,
+        zip_path,
+        [
+            "silver",
+            "--run-id",
+            "r1",
+            "--warehouse",
+            str(tmp_path),
+            "--catalog",
+            "hadoop",
+            "--result-uri",
+            str(tmp_path / "r.json"),
+            "--mode",
+            "range",
+            "--start",
+            "2024-02-30",
+            "--end",
+            "2024-03-01",
+        ],
+    )
     assert done.returncode == 2
     # spark-submit's PythonRunner merges the Python process's stderr into its own stdout
-    assert "argument --start: '2024-02-30' is not a date; silver range needs YYYY-MM-DD, e.g. 2024-01-31" in done.stdout
+    assert (
+        "argument --start: '2024-02-30' is not a date; silver range needs YYYY-MM-DD, e.g. 2024-01-31"
+        in done.stdout
+    )
     assert not (tmp_path / "r.json").exists()

@@ -22,14 +22,20 @@ DEL_NORTE = Location(2178, "Del Norte", "America/Denver")
 
 
 def raw(
-    when: str, value: str | None, parameter: str = "pm25", units: str = "µg/m³", sensor: str = "3917",
+    when: str,
+    value: str | None,
+    parameter: str = "pm25",
+    units: str = "µg/m³",
+    sensor: str = "3917",
     location: str = "2178",
 ) -> tuple[str | None, ...]:
     return (location, sensor, "Del Norte", when, "35.1", "-106.5", parameter, units, value)
 
 
 def bronze_frame(spark: SparkSession, rows: list[tuple], ingested_at: datetime = T0) -> DataFrame:
-    frame = spark.createDataFrame([("key", *r) for r in rows], ", ".join(f"{c} string" for c in ["source_key", *RAW_COLUMNS]))
+    frame = spark.createDataFrame(
+        [("key", *r) for r in rows], ", ".join(f"{c} string" for c in ["source_key", *RAW_COLUMNS])
+    )
     return bronze.with_lineage(frame, "archive", "bronze-run", ingested_at)
 
 
@@ -76,7 +82,9 @@ def test_each_row_gets_exactly_one_outcome_and_rejected_rows_a_reason(spark: Spa
     ]
 
 
-def test_the_latest_ingested_copy_of_an_instant_wins_even_when_stamped_in_another_offset(spark: SparkSession) -> None:
+def test_the_latest_ingested_copy_of_an_instant_wins_even_when_stamped_in_another_offset(
+    spark: SparkSession,
+) -> None:
     older = bronze_frame(spark, [raw("2023-02-22T01:00:00-07:00", "6.2")], ingested_at=T0)
     newer = bronze_frame(spark, [raw("2023-02-22T08:00:00Z", "-999")], ingested_at=T1)
     assert outcomes(silver.classify(older.unionByName(newer))) == [
@@ -101,10 +109,43 @@ def test_sub_hourly_samples_average_into_their_hour_ending_hour_in_aqi_units(spa
         list(silver.HOURLY_COLUMNS),
         [
             # (100 + 50 + 0) / 3 µg/m³ × 24.45 / 48.00 / 1000 = 0.0254687… ppm
-            (2178, 11, "o3", "ppm", datetime(2023, 2, 22, 9), D("0.025469"), 3, ingested, processed, "silver-run"),
+            (
+                2178,
+                11,
+                "o3",
+                "ppm",
+                datetime(2023, 2, 22, 9),
+                D("0.025469"),
+                3,
+                ingested,
+                processed,
+                "silver-run",
+            ),
             # a negative mean within the noise floor is a true zero
-            (2178, 12, "pm25", "ug/m3", datetime(2023, 2, 22, 8), D("0.000000"), 1, ingested, processed, "silver-run"),
-            (2178, 13, "no2", "ppb", datetime(2023, 2, 22, 8), D("35.000000"), 1, ingested, processed, "silver-run"),
+            (
+                2178,
+                12,
+                "pm25",
+                "ug/m3",
+                datetime(2023, 2, 22, 8),
+                D("0.000000"),
+                1,
+                ingested,
+                processed,
+                "silver-run",
+            ),
+            (
+                2178,
+                13,
+                "no2",
+                "ppb",
+                datetime(2023, 2, 22, 8),
+                D("35.000000"),
+                1,
+                ingested,
+                processed,
+                "silver-run",
+            ),
         ],
     )
 
@@ -117,15 +158,29 @@ def empty_lake(spark: SparkSession) -> None:
     drop_lake_tables(spark)
 
 
-def ctx(mode: str, run_id: str, start: str | None = None, end: str | None = None, stage: str = "silver", **kw) -> StageContext:
+def ctx(
+    mode: str, run_id: str, start: str | None = None, end: str | None = None, stage: str = "silver", **kw
+) -> StageContext:
     return StageContext(
-        stage=stage, run_id=run_id, mode=mode, catalog="hadoop", warehouse="unused", result_uri="unused",
-        start=start, end=end, locations=(DEL_NORTE,), **kw,
+        stage=stage,
+        run_id=run_id,
+        mode=mode,
+        catalog="hadoop",
+        warehouse="unused",
+        result_uri="unused",
+        start=start,
+        end=end,
+        locations=(DEL_NORTE,),
+        **kw,
     )
 
 
-def ingest(spark: SparkSession, archive: Path, run_id: str, start: str = "2023-02-22", end: str = "2023-02-23") -> None:
-    bronze.run(spark, ctx("backfill", run_id, start, end, stage="bronze", source="archive", archive_uri=str(archive)))
+def ingest(
+    spark: SparkSession, archive: Path, run_id: str, start: str = "2023-02-22", end: str = "2023-02-23"
+) -> None:
+    bronze.run(
+        spark, ctx("backfill", run_id, start, end, stage="bronze", source="archive", archive_uri=str(archive))
+    )
 
 
 def table(spark: SparkSession, name: str, *drop: str) -> list[tuple]:
@@ -141,7 +196,10 @@ DAY_1 = [
     raw("2023-02-22T03:00:00-07:00", "41", parameter="o3", units="ppb", sensor="3918"),
     raw("2023-02-23T00:00:00-07:00", "5.5"),  # hour-ending midnight belongs to the file of the 22nd
 ]
-DAY_2 = [raw("2023-02-23T01:00:00-07:00", "garbage"), raw("2023-02-23T01:00:00-07:00", "0.0412", "o3", "ppm", "3918")]
+DAY_2 = [
+    raw("2023-02-23T01:00:00-07:00", "garbage"),
+    raw("2023-02-23T01:00:00-07:00", "0.0412", "o3", "ppm", "3918"),
+]
 
 
 def test_range_writes_hourly_rows_and_quarantine_and_the_row_accounting_holds(
@@ -153,23 +211,33 @@ def test_range_writes_hourly_rows_and_quarantine_and_the_row_accounting_holds(
 
     outcome = silver.run(spark, ctx("range", "silver-1", "2023-02-22", "2023-02-23"))
 
-    assert table(spark, SILVER_HOURLY, "ingested_at", "processed_at") == sorted([
-        (2178, 3917, "pm25", "ug/m3", datetime(2023, 2, 22, 8), D("6.200000"), 1, "silver-1"),
-        (2178, 3917, "pm25", "ug/m3", datetime(2023, 2, 22, 10), D("9.000000"), 2, "silver-1"),
-        (2178, 3918, "o3", "ppm", datetime(2023, 2, 22, 10), D("0.041000"), 1, "silver-1"),
-        (2178, 3917, "pm25", "ug/m3", datetime(2023, 2, 23, 7), D("5.500000"), 1, "silver-1"),
-        (2178, 3918, "o3", "ppm", datetime(2023, 2, 23, 8), D("0.041200"), 1, "silver-1"),
-    ], key=repr)
+    assert table(spark, SILVER_HOURLY, "ingested_at", "processed_at") == sorted(
+        [
+            (2178, 3917, "pm25", "ug/m3", datetime(2023, 2, 22, 8), D("6.200000"), 1, "silver-1"),
+            (2178, 3917, "pm25", "ug/m3", datetime(2023, 2, 22, 10), D("9.000000"), 2, "silver-1"),
+            (2178, 3918, "o3", "ppm", datetime(2023, 2, 22, 10), D("0.041000"), 1, "silver-1"),
+            (2178, 3917, "pm25", "ug/m3", datetime(2023, 2, 23, 7), D("5.500000"), 1, "silver-1"),
+            (2178, 3918, "o3", "ppm", datetime(2023, 2, 23, 8), D("0.041200"), 1, "silver-1"),
+        ],
+        key=repr,
+    )
     assert sorted((r.datetime, r.value, r.reason) for r in spark.table(QUARANTINE).collect()) == [
         ("2023-02-22T03:00:00-07:00", "-999", "value_sentinel_-999"),
         ("2023-02-23T01:00:00-07:00", "garbage", "value_not_numeric"),
     ]
     # 8 Bronze rows = 5 hourly rows + 2 quarantined + 1 sub-hourly sample folded into its hour
-    assert (outcome.rows_read, outcome.rows_written, outcome.rows_rejected, outcome.rows_duplicate) == (8, 5, 2, 1)
+    assert (outcome.rows_read, outcome.rows_written, outcome.rows_rejected, outcome.rows_duplicate) == (
+        8,
+        5,
+        2,
+        1,
+    )
     assert outcome.affected_days == ["2023-02-22", "2023-02-23"]
 
 
-def test_running_range_twice_leaves_every_table_identical(spark: SparkSession, tmp_path: Path, empty_lake: None) -> None:
+def test_running_range_twice_leaves_every_table_identical(
+    spark: SparkSession, tmp_path: Path, empty_lake: None
+) -> None:
     write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv(DAY_1))
     write_archive_file(tmp_path, 2178, date(2023, 2, 23), archive_csv(DAY_2))
     ingest(spark, tmp_path, "backfill-1")
@@ -179,7 +247,11 @@ def test_running_range_twice_leaves_every_table_identical(spark: SparkSession, t
     second = silver.run(spark, ctx("range", "silver-2", "2023-02-22", "2023-02-23"))
 
     assert (table(spark, SILVER_HOURLY), table(spark, QUARANTINE)) == before
-    assert (second.rows_read, second.rows_written, second.rows_rejected) == (first.rows_read, first.rows_written, 2)
+    assert (second.rows_read, second.rows_written, second.rows_rejected) == (
+        first.rows_read,
+        first.rows_written,
+        2,
+    )
 
 
 def test_incremental_takes_only_new_bronze_rows_and_recomputes_just_their_hours(
@@ -199,9 +271,17 @@ def test_incremental_takes_only_new_bronze_rows_and_recomputes_just_their_hours(
     assert (first.rows_read, first.rows_written) == (6, 4)
     # the changed hour's rows only (hour ending 03:00 local): the new 02:45 row (written), the one it
     # supersedes and the 02:15 sample (duplicates), and the 03:00 -999 (rejected)
-    assert (second.rows_read, second.rows_written, second.rows_rejected, second.rows_duplicate) == (4, 1, 1, 2)
+    assert (second.rows_read, second.rows_written, second.rows_rejected, second.rows_duplicate) == (
+        4,
+        1,
+        1,
+        2,
+    )
     assert (third.rows_read, third.rows_written) == (0, 0)
-    by_hour = {(r.sensor_id, r.hour_end_utc): (r.value, r.sample_count, r.run_id) for r in spark.table(SILVER_HOURLY).collect()}
+    by_hour = {
+        (r.sensor_id, r.hour_end_utc): (r.value, r.sample_count, r.run_id)
+        for r in spark.table(SILVER_HOURLY).collect()
+    }
     assert by_hour[(3917, datetime(2023, 2, 22, 10))] == (D("10.000000"), 2, "silver-2")
     assert by_hour[(3917, datetime(2023, 2, 22, 8))] == (D("6.200000"), 1, "silver-1")
 
@@ -209,15 +289,24 @@ def test_incremental_takes_only_new_bronze_rows_and_recomputes_just_their_hours(
 def test_an_hour_whose_only_row_is_re_exported_as_invalid_leaves_silver(
     spark: SparkSession, tmp_path: Path, empty_lake: None
 ) -> None:
-    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([raw("2023-02-22T01:00:00-07:00", "6.2")]))
+    write_archive_file(
+        tmp_path, 2178, date(2023, 2, 22), archive_csv([raw("2023-02-22T01:00:00-07:00", "6.2")])
+    )
     ingest(spark, tmp_path, "backfill-1", end="2023-02-22")
     silver.run(spark, ctx("incremental", "silver-1"))
-    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([raw("2023-02-22T01:00:00-07:00", "-999")]))
+    write_archive_file(
+        tmp_path, 2178, date(2023, 2, 22), archive_csv([raw("2023-02-22T01:00:00-07:00", "-999")])
+    )
     ingest(spark, tmp_path, "backfill-2", end="2023-02-22")
 
     outcome = silver.run(spark, ctx("incremental", "silver-2"))
 
     assert spark.table(SILVER_HOURLY).count() == 0
-    assert (outcome.rows_read, outcome.rows_written, outcome.rows_rejected, outcome.rows_duplicate) == (2, 0, 1, 1)
+    assert (outcome.rows_read, outcome.rows_written, outcome.rows_rejected, outcome.rows_duplicate) == (
+        2,
+        0,
+        1,
+        1,
+    )
     assert outcome.affected_days == ["2023-02-22"]
     assert spark.table(BRONZE_MEASUREMENTS).count() == 2  # Bronze keeps both exports

@@ -31,7 +31,9 @@ def test_every_openaq_spelling_of_a_unit_folds_to_its_canonical_token(spelling: 
 
 
 def test_an_unknown_unit_is_refused_with_its_spelling_and_the_allowed_units() -> None:
-    with pytest.raises(UnknownUnitError, match=r"unit 'ppt' is not a known concentration unit; allowed: ug/m3, mg/m3"):
+    with pytest.raises(
+        UnknownUnitError, match=r"unit 'ppt' is not a known concentration unit; allowed: ug/m3, mg/m3"
+    ):
         canonical_unit("ppt")
 
 
@@ -80,8 +82,12 @@ def test_spark_conversion_equals_the_python_reference_for_every_pair_and_value(s
     grid = [(p, SPELLINGS[u], str(v)) for (p, u) in units.CONVERSIONS for v in VALUES]
     frame = spark.createDataFrame(grid, "pollutant string, units string, value string")
     unit = observations.canonical_unit(F.col("units"))
-    converted = observations.in_aqi_units(observations.decimal_value(F.col("value")), F.col("pollutant"), unit)
-    rows = frame.select("pollutant", "units", "value", converted.cast(observations.VALUE_DECIMAL).alias("c")).collect()
+    converted = observations.in_aqi_units(
+        observations.decimal_value(F.col("value")), F.col("pollutant"), unit
+    )
+    rows = frame.select(
+        "pollutant", "units", "value", converted.cast(observations.VALUE_DECIMAL).alias("c")
+    ).collect()
     mismatches = [
         (r.pollutant, r.units, r.value, r.c, to_aqi_units(r.pollutant, D(r.value), r.units))
         for r in rows

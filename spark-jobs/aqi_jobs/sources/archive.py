@@ -24,7 +24,9 @@ from pyspark.sql.types import StringType, StructField, StructType
 from aqi_jobs.tables import RAW_COLUMNS
 
 KEY_ROOT = "records/csv.gz"
-_KEY = re.compile(r"(records/csv\.gz/locationid=(\d+)/year=\d{4}/month=\d{2}/location-(\d+)-(\d{8})\.csv\.gz)$")
+_KEY = re.compile(
+    r"(records/csv\.gz/locationid=(\d+)/year=\d{4}/month=\d{2}/location-(\d+)-(\d{8})\.csv\.gz)$"
+)
 
 # One row per data line of a good file, or one row per rejected file (``error`` set, raw columns NULL).
 DECODED_SCHEMA = StructType(
@@ -48,7 +50,9 @@ def month_prefixes(root: str, location_id: int, start: date, end: date) -> list[
     prefixes = []
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):
-        prefixes.append(f"{root.rstrip('/')}/{KEY_ROOT}/locationid={location_id}/year={year:04d}/month={month:02d}/")
+        prefixes.append(
+            f"{root.rstrip('/')}/{KEY_ROOT}/locationid={location_id}/year={year:04d}/month={month:02d}/"
+        )
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return prefixes
 
@@ -116,7 +120,9 @@ def _gunzip(content: bytes) -> tuple[str, str | None]:
     try:
         return data.decode("utf-8"), damage
     except UnicodeDecodeError as error:
-        return data.decode("utf-8", errors="replace"), damage or f"not UTF-8 text ({error.reason} at byte {error.start})"
+        return data.decode(
+            "utf-8", errors="replace"
+        ), damage or f"not UTF-8 text ({error.reason} at byte {error.start})"
 
 
 def _raw_fields(fields: list[str]) -> tuple[str | None, ...]:

@@ -103,7 +103,9 @@ class OpenAQClient:
         failures = rate_limited = 0
         while True:
             try:
-                with urllib.request.urlopen(self._request(request), timeout=self._policy.timeout_seconds) as resp:
+                with urllib.request.urlopen(
+                    self._request(request), timeout=self._policy.timeout_seconds
+                ) as resp:
                     body = resp.read()
                     self._respect_remaining(resp.headers)
                 return json.loads(body, parse_float=str)
@@ -111,7 +113,9 @@ class OpenAQClient:
                 if error.code == 429:
                     rate_limited += 1
                     if rate_limited > self._policy.max_rate_limited:
-                        raise OpenAQApiError(f"GET {request}: still rate limited (429) after {rate_limited} waits") from None
+                        raise OpenAQApiError(
+                            f"GET {request}: still rate limited (429) after {rate_limited} waits"
+                        ) from None
                     self._sleep(self._reset_wait(error.headers, rate_limited))
                     continue
                 if error.code < 500:
@@ -126,7 +130,9 @@ class OpenAQClient:
                 raise OpenAQApiError(f"GET {request}: the response is not JSON ({error.msg})") from None
             if failures >= self._policy.max_attempts:
                 raise OpenAQApiError(f"GET {request}: failed {failures} times, last {problem}")
-            self._sleep(min(self._policy.backoff_seconds * 2 ** (failures - 1), self._policy.max_wait_seconds))
+            self._sleep(
+                min(self._policy.backoff_seconds * 2 ** (failures - 1), self._policy.max_wait_seconds)
+            )
 
     def _request(self, request: str) -> urllib.request.Request:
         headers = {"Accept": "application/json", "User-Agent": "aqi-pipeline"}
@@ -155,7 +161,9 @@ def _header_number(headers: Any, name: str) -> float | None:
         return None
 
 
-def fetch_window(client: OpenAQClient, locations: tuple[Location, ...], start: str, end: str) -> list[HourRecord]:
+def fetch_window(
+    client: OpenAQClient, locations: tuple[Location, ...], start: str, end: str
+) -> list[HourRecord]:
     """Every hourly value of every AQI sensor of these locations with period end in (start, end]."""
     records = []
     for location in locations:
