@@ -1,0 +1,69 @@
+import { StepNotRunnableLocally, localStepCommand } from '../../local/runtime/step-command';
+import { workspaceAt } from '../../local/runtime/workspace';
+
+const settings = {
+  workspace: workspaceAt('/ws'),
+  sparkSubmit: '/repo/.venv/bin/spark-submit',
+  icebergJar: '/repo/.venv/iceberg-spark-runtime.jar',
+  master: 'local[2]',
+  driverMemory: '1g',
+  archiveDir: '/data/archive',
+  apiBaseUrl: 'http://127.0.0.1:4000',
+};
+
+/** A Bronze step exactly as the hourly state machine sends it to EMR (command-runner.jar arguments). */
+const hourlyBronze = [
+  'spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1',
+  '--py-files', 's3://artifacts/spark-jobs/0123abcd.zip', 's3://artifacts/spark-jobs/entry.py',
+  'bronze', '--run-id', 'hourly-20240310T0600Z-1a2b3c4d', '--mode', 'hourly',
+  '--start', '2024-03-10T02:00:00Z', '--end', '2024-03-10T06:00:00Z',
+  '--warehouse', 's3://lake/warehouse/', '--catalog', 'glue',
+  '--result-uri', 's3://lake/runs/hourly/hourly-20240310T0600Z-1a2b3c4d/results/bronze.json',
+  '--source', 'api', '--api-base-url', 'https://api.openaq.org', '--api-key-secret', 'aqi-pipeline/openaq-api-key',
+  '--locations-uri', 's3://artifacts/config/locations.json',
+];
+
+describe('translating an EMR step into a local spark-submit', () => {
+  test('the hourly Bronze step keeps its stage arguments and translates only what cannot exist locally', () => {
+    const local = localStepCommand(hourlyBronze, settings);
+
+    expect(local.command).toBe('/repo/.venv/bin/spark-submit');
+    expect(local.args).toEqual([
+      '--master', 'local[2]', '--driver-memory', '1g',
+      '--py-files', '/ws/s3/artifacts/spark-jobs/0123abcd.zip',
+      '--jars', '/repo/.venv/iceberg-spark-runtime.jar',
+      '/ws/s3/artifacts/spark-jobs/entry.py',
+      'bronze', '--run-id', 'hourly-20240310T0600Z-1a2b3c4d', '--mode', 'hourly',
+      '--start', '2024-03-10T02:00:00Z', '--end', '2024-03-10T06:00:00Z',
+      '--warehouse', '/ws/s3/lake/warehouse/', '--catalog', 'hadoop',
+      '--result-uri', '/ws/s3/lake/runs/hourly/hourly-20240310T0600Z-1a2b3c4d/results/bronze.json',
+      '--source', 'api', '--api-base-url', 'http://127.0.0.1:4000',
+      '--locations-uri', '/ws/s3/artifacts/config/locations.json',
+    ]);
+    expect(local).toMatchObject({ stage: 'bronze', chunkId: undefined, resultFile: '/ws/s3/lake/runs/hourly/hourly-20240310T0600Z-1a2b3c4d/results/bronze.json' });
+  });
+
+  test('the OpenAQ archive bucket becomes the local archive directory and the chunk id names the step', () => {
+    const args = ['spark-submit', 's3://artifacts/spark-jobs/entry.py', 'bronze', '--chunk-id', '2024-03', '--archive-uri', 's3://openaq-data-archive'];
+
+    const local = localStepCommand(args, settings);
+
+    expect(local.args.slice(-5)).toEqual(['bronze', '--chunk-id', '2024-03', '--archive-uri', '/data/archive']);
+    expect(local.chunkId).toBe('2024-03');
+  });
+
+  test('an API root given with its version keeps the version on the local stand-in', () => {
+    const args = ['spark-submit', 'entry.py', 'bronze', '--api-base-url', 'https://api.openaq.org/v3'];
+
+    expect(localStepCommand(args, settings).args.slice(-1)).toEqual(['http://127.0.0.1:4000/v3']);
+  });
+
+  test('a step that is not spark-submit is refused with what it runs', () => {
+    expect(() => localStepCommand(['hadoop-streaming', 'x'], settings)).toThrow(StepNotRunnableLocally);
+    expect(() => localStepCommand(['hadoop-streaming', 'x'], settings)).toThrow("step runs 'hadoop-streaming' through command-runner.jar; the local runtime runs spark-submit steps only");
+  });
+
+  test('an S3 key that climbs out of its bucket is refused', () => {
+    expect(() => localStepCommand(['spark-submit', 's3://lake/../../etc/passwd'], settings)).toThrow("S3 key '../../etc/passwd' would resolve outside its bucket directory");
+  });
+});
