@@ -84,13 +84,14 @@ export function descendantsOf(pid: number): number[] {
   return found;
 }
 
+/** Whether the process exists and is not a zombie (in a container, PID 1 may never reap orphans). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  return !isZombie(pid);
 }
 
 function signalTree(pid: number, pids: readonly number[], signal: NodeJS.Signals): void {
@@ -111,7 +112,7 @@ export async function killTree(pid: number, graceMs = 5_000): Promise<void> {
   const tree = descendantsOf(pid);
   signalTree(pid, tree, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  const alive = () => [pid, ...tree].filter(isAlive).filter((p) => !isZombie(p));
+  const alive = () => [pid, ...tree].filter(isAlive);
   while (alive().length > 0 && Date.now() < deadline) await sleep(100);
   if (alive().length > 0) {
     signalTree(pid, [...tree, ...descendantsOf(pid)], 'SIGKILL');
