@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalDynamoDb } from '../../local/adapters/dynamodb-table';
+import { startExecution } from '../../local/runtime/execute';
+import { LocalEmr } from '../../local/runtime/local-emr';
+import { isAlive, sleep } from '../../local/runtime/process-tree';
+import { AslMachine } from '../../local/runtime/task-handlers';
+import { workspaceAt } from '../../local/runtime/workspace';
+import { CLUSTER_TAG_KEYS } from '../../lambdas/shared/tags';
+
+const FAKE = join(__dirname, 'support', 'fake-spark-submit.sh');
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:Test';
+
+/**
+ * The shape of the pipeline's EMR section, in miniature: lock, create a tagged cluster, one step with
+ * its own TimeoutSeconds. Enough to watch timeouts and aborts end the step's processes.
+ */
+function machine(stepTimeoutSeconds: number): AslMachine {
+  return {
+    StartAt: 'Acquire lock',
+    States: {
+      'Acquire lock': {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::dynamodb:putItem',
+        Parameters: { TableName: 'pipeline', Item: { pk: { S: 'lock' }, 'holder': { 'S.$': '$$.Execution.Id' }, expiresAt: { N: '9999999999' } }, ConditionExpression: 'attribute_not_exists(pk)' },
+        ResultPath: null,
+        TimeoutSeconds: 30,
+        Next: 'Create cluster',
+      },
+      'Create cluster': {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::elasticmapreduce:createCluster.sync',
+        Parameters: { Name: 'aqi-test', Tags: [{ Key: CLUSTER_TAG_KEYS.executionArn, 'Value.$': '$$.Execution.Id' }] },
+        ResultPath: '$.cluster',
+        TimeoutSeconds: 60,
+        Next: 'Bronze step',
+      },
+      'Bronze step': {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::elasticmapreduce:addStep.sync',
+        Parameters: { 'ClusterId.$': '$.cluster.ClusterId', Step: { Name: 'bronze', HadoopJarStep: { Jar: 'command-runner.jar', Args: ['spark-submit', 'entry.py', 'bronze'] } } },
+        TimeoutSeconds: stepTimeoutSeconds,
+        End: true,
+      },
+    },
+  } as unknown as AslMachine;
+}
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'aqi-exec-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function start(stepTimeoutSeconds: number) {
+  const workspace = workspaceAt(dir);
+  const lines: string[] = [];
+  const emr = new LocalEmr({
+    step: { workspace, sparkSubmit: FAKE, icebergJar: '/jar', master: 'local[2]', driverMemory: '1g', archiveDir: '/archive' },
+    region: 'us-east-1',
+    account: '000000000000',
+    python: '/usr/bin/python3',
+    env: { FAKE_STEP: 'hang' },
+    observer: { stepLine: (_step, _stream, line) => lines.push(line) },
+  });
+  const db = new LocalDynamoDb(workspace);
+  const execution = startExecution({
+    definition: machine(stepTimeoutSeconds),
+    stateMachineArn: STATE_MACHINE_ARN,
+    input: {},
+    name: 'exec-1',
+    services: { workspace, emr, db },
+    resolveFunction: () => {
+      throw new Error('no Lambda in this machine');
+    },
+    statusChangeTargets: [{ name: 'janitor', environment: { TABLE_NAME: 'pipeline' } }],
+  });
+  const stepPids = async () => {
+    while (!lines.some((l) => l.startsWith('detached'))) await sleep(20);
+    const cluster = emr.clusters()[0];
+    return [cluster.steps[0].pid!, ...lines.filter((l) => /^(child|detached) /.test(l)).map((l) => Number(l.split(' ')[1]))];
+  };
+  return { execution, emr, db, stepPids };
+}
+
+describe('a local execution', () => {
+  test("a step past its state's TimeoutSeconds fails with States.Timeout and its processes are killed", async () => {
+    const { execution, stepPids } = start(1);
+    const pids = await stepPids();
+
+    const outcome = await execution.outcome;
+
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
+  test('an aborted execution kills its step, then the janitor terminates the tagged cluster and releases the lock', async () => {
+    const { execution, emr, db, stepPids } = start(3600);
+    const pids = await stepPids();
+
+    execution.abort();
+    const outcome = await execution.outcome;
+
+    expect(outcome.status).toBe('ABORTED');
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(emr.runningPids()).toEqual([]);
+    expect(emr.clusters().map((c) => c.state)).toEqual(['TERMINATED']);
+    expect(outcome.statusChangeResults).toEqual([
+      { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:Test:exec-1', terminatedClusterIds: [emr.clusters()[0].id], lockReleased: true },
+    ]);
+    expect((await db.getItem({ TableName: 'pipeline', Key: { pk: { S: 'lock' } } })).Item).toBeUndefined();
+  });
+});
