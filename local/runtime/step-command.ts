@@ -6,6 +6,7 @@
  * 1. `spark-submit` → the venv's spark-submit; `--master local[N]` replaces YARN; `--deploy-mode` is
  *    dropped (a local master runs the driver in-process); executor/driver sizing flags are replaced by
  *    a local driver memory; `spark.yarn.*` confs are dropped.
+ *    `spark.sql.shuffle.partitions=4` and `spark.ui.enabled=false` suit a local master.
  * 2. `--jars <Iceberg runtime>` is added (EMR provides it through the `iceberg-defaults` classification).
  * 3. Every `s3://bucket/key` (and `s3a://`) becomes `<workspace>/s3/<bucket>/<key>`, except the OpenAQ
  *    archive bucket, which becomes the local archive directory.
@@ -81,6 +82,8 @@ export function localStepCommand(hadoopArgs: readonly string[], settings: LocalS
       submitOptions.push(option, value.split(',').map(localPath).join(','));
     }
   }
+  // A local master on a laptop: a handful of shuffle partitions (Spark's 200 suits a cluster) and no UI.
+  submitOptions.push('--conf', 'spark.sql.shuffle.partitions=4', '--conf', 'spark.ui.enabled=false');
   if (settings.log4jConfig) {
     submitOptions.push('--conf', `spark.driver.extraJavaOptions=-Dlog4j2.configurationFile=file:${settings.log4jConfig}`);
   }

@@ -31,6 +31,7 @@ describe('translating an EMR step into a local spark-submit', () => {
     expect(local.args).toEqual([
       '--master', 'local[2]', '--driver-memory', '1g',
       '--py-files', '/ws/s3/artifacts/spark-jobs/0123abcd.zip',
+      '--conf', 'spark.sql.shuffle.partitions=4', '--conf', 'spark.ui.enabled=false',
       '--jars', '/repo/.venv/iceberg-spark-runtime.jar',
       '/ws/s3/artifacts/spark-jobs/entry.py',
       'bronze', '--run-id', 'hourly-20240310T0600Z-1a2b3c4d', '--mode', 'hourly',
