@@ -85,7 +85,6 @@ export class HourlyWorkflow extends Construct {
     const onFailure = { resultPath: PATHS.error };
 
     const plan = lambdaTask(this, HOURLY_STATES.plan, functions.planHourly, {
-      payload: sfn.TaskInput.fromJsonPathAt('$'),
       resultPath: PATHS.plan,
       timeout: Duration.seconds(60),
     });

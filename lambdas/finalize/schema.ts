@@ -21,7 +21,8 @@ export const FinalizeInputSchema = z.object({
   }),
   clusterId: z.string().nullable(),
   steps: z.record(z.string(), z.unknown()),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }).nullable(),
+  /** The `{ Error, Cause }` a Catch recorded; absent for a successful run. */
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).nullable().default(null),
 });
 
 export type FinalizeInput = z.infer<typeof FinalizeInputSchema>;

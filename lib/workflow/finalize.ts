@@ -31,7 +31,7 @@ export function finalizeTask(
       'plan.$': PATHS.plan,
       'clusterId.$': `${PATHS.cluster}.ClusterId`,
       'steps.$': PATHS.steps,
-      ...(outcome === 'FAILED' ? { 'error.$': PATHS.error } : { error: null }),
+      ...(outcome === 'FAILED' ? { 'error.$': PATHS.error } : {}),
     },
     resultPath,
   });

@@ -5,8 +5,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 
 export interface LambdaTaskProps {
-  /** An object with `.$` keys, or a whole `TaskInput` (e.g. `TaskInput.fromJsonPathAt('$')`). */
-  readonly payload: Record<string, unknown> | sfn.TaskInput;
+  /** An object with `.$` keys. @default - the whole state input is the payload */
+  readonly payload?: Record<string, unknown>;
   readonly resultPath: string;
   /** @default 2 minutes */
   readonly timeout?: Duration;
@@ -20,7 +20,7 @@ export interface LambdaTaskProps {
 export function lambdaTask(scope: Construct, id: string, fn: lambda.IFunction, props: LambdaTaskProps): tasks.LambdaInvoke {
   return new tasks.LambdaInvoke(scope, id, {
     lambdaFunction: fn,
-    payload: props.payload instanceof sfn.TaskInput ? props.payload : sfn.TaskInput.fromObject(props.payload),
+    payload: props.payload === undefined ? undefined : sfn.TaskInput.fromObject(props.payload),
     payloadResponseOnly: true,
     retryOnServiceExceptions: true,
     taskTimeout: sfn.Timeout.duration(props.timeout ?? Duration.minutes(2)),

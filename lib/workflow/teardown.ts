@@ -30,7 +30,7 @@ export interface RunTeardownProps {
  *   create.addCatch(teardown.beforeClusterEntry, { resultPath: PATHS.error }) // createCluster itself
  *
  * After the cluster exists: Cancel running steps → Terminate cluster (after failure) → Record failed run
- * → Release lock (after failure) → Describe failure → Notify failure → Fail run.
+ * → Release lock (after failure) → (Note missing cause) → Describe failure → Notify failure → Fail run.
  * If createCluster failed (a timeout can leave a cluster starting whose id we never got): Terminate
  * clusters of this execution (by tag) → No cluster → Record failed run → ...
  *
@@ -56,7 +56,8 @@ export class RunTeardown extends Construct {
     const notify = new tasks.SnsPublish(s, 'Notify failure', {
       topic: props.topic,
       subject: `aqi-pipeline ${props.pipeline} run failed`,
-      message: sfn.TaskInput.fromJsonPathAt(`States.JsonToString(${PATHS.teardown}.notice)`),
+      // An object Message is serialized to JSON by the SNS integration.
+      message: sfn.TaskInput.fromJsonPathAt(`${PATHS.teardown}.notice`),
       taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
       resultPath: sfn.JsonPath.DISCARD,
     });
@@ -73,8 +74,17 @@ export class RunTeardown extends Construct {
       resultPath: `${PATHS.teardown}.notice`,
     });
     describe.next(notify);
-    const release = carryOn(releaseLockTask(s, 'Release lock (after failure)', props.table), 'releaseLock', describe);
-    release.next(describe);
+    // A task timeout (States.Timeout) may come without a Cause; the notice and the Fail state need one.
+    const noCause = new sfn.Pass(s, 'Note missing cause', {
+      parameters: { 'Error.$': PATHS.errorName, Cause: 'Step Functions reported no cause; see the execution history' },
+      resultPath: PATHS.error,
+    });
+    noCause.next(describe);
+    const hasCause = new sfn.Choice(s, 'Failure has a cause?')
+      .when(sfn.Condition.isPresent(PATHS.errorCause), describe)
+      .otherwise(noCause);
+    const release = carryOn(releaseLockTask(s, 'Release lock (after failure)', props.table), 'releaseLock', hasCause);
+    release.next(hasCause);
     const record = carryOn(
       finalizeTask(s, 'Record failed run', props.finalizeFunction, props.pipeline, 'FAILED', `${PATHS.teardown}.manifest`),
       'recordFailedRun',

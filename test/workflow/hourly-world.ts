@@ -1,0 +1,201 @@
+import { cancelActiveSteps } from '../../lambdas/cancel-steps/core';
+import { finalizeRun } from '../../lambdas/finalize/core';
+import { cleanUpExecution } from '../../lambdas/janitor/core';
+import { planHourly } from '../../lambdas/plan-hourly/core';
+import { type Stage, STAGES } from '../../lambdas/shared/layout';
+import { silentLogger } from '../../lambdas/shared/logger';
+import type { LockRecord, PipelineStateStore, WatermarkRecord } from '../../lambdas/shared/ports';
+import type { StageResult } from '../../lambdas/shared/stage-result';
+import { HOURLY_STATES } from '../../lib/hourly-workflow';
+import { taskError, type TaskHandler } from './support/interpreter';
+import { LockTable } from './support/lock-table';
+import { MemoryEmr, MemoryMetrics, MemoryObjectStore } from './support/memory-ports';
+
+/** Names the synthesized definition is resolved with (see `definitionValues`). */
+export const LAKE_BUCKET = 'aqi-lake';
+export const ARTIFACTS_BUCKET = 'aqi-artifacts';
+export const LOGS_BUCKET = 'aqi-logs';
+export const EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:HourlyStateMachine:exec-1';
+export const OTHER_EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:BackfillStateMachine:exec-9';
+export const CLUSTER_ID = 'j-HOURLY0001';
+export const NOW = new Date('2025-01-01T03:16:30Z');
+export const RUN_ID = 'hourly-20250101T0300Z-1a2b3c4d';
+
+/** `values` for local/definition: the pinned logical ids of the data-lake stack get readable names. */
+export const definitionValues = { LakeBucket: LAKE_BUCKET, ArtifactsBucket: ARTIFACTS_BUCKET, LogsBucket: LOGS_BUCKET, PipelineTable: 'aqi-pipeline' };
+
+/** How a fake EMR step behaves: as a real Spark stage would, seen from Step Functions. */
+export type StepBehaviour = 'succeed' | 'fail' | 'hang';
+
+export interface StepCall {
+  stage: Stage;
+  name: string;
+  args: string[];
+}
+
+/**
+ * A small AWS for the hourly state machine: the Lambda states run the REAL cores (plan, finalize,
+ * cancel-steps, janitor) over in-memory ports; DynamoDB evaluates the lock's conditions; EMR and SNS are
+ * recorded. Tests read the outcome from here (clusters, lock, manifest, watermark, notifications).
+ */
+export class HourlyWorld {
+  readonly objects = new MemoryObjectStore();
+  readonly emr = new MemoryEmr();
+  readonly metrics = new MemoryMetrics();
+  readonly lockTable = new LockTable();
+  readonly watermarks = new Map<string, WatermarkRecord>();
+  readonly notifications: { Subject?: string; Message?: unknown }[] = [];
+  readonly stepCalls: StepCall[] = [];
+  readonly behaviour: Record<Stage, StepBehaviour> = { bronze: 'succeed', silver: 'succeed', gold: 'succeed' };
+  /** Set to make createCluster start a cluster and then fail with this error. */
+  createClusterError: Error | undefined;
+  private stepCounter = 0;
+
+  readonly state: PipelineStateStore = {
+    getWatermark: async (pipeline) => this.watermarks.get(pipeline),
+    putWatermark: async (pipeline, record) => void this.watermarks.set(pipeline, record),
+    getLock: async () => this.lockRecord(),
+    releaseLock: async (holder) => {
+      if (this.lockRecord()?.holder !== holder) return false;
+      this.lockTable.items.delete('lock');
+      return true;
+    },
+  };
+
+  lockRecord(): LockRecord | undefined {
+    const item = this.lockTable.items.get('lock');
+    if (item === undefined) return undefined;
+    return {
+      holder: item.holder?.S ?? '',
+      runId: item.runId?.S ?? '',
+      pipeline: item.pipeline?.S ?? '',
+      acquiredAt: item.acquiredAt?.S ?? '',
+      expiresAt: Number(item.expiresAt?.N),
+    };
+  }
+
+  manifest(): Record<string, unknown> | undefined {
+    return this.objects.json(LAKE_BUCKET, `runs/hourly/${RUN_ID}/manifest.json`) as Record<string, unknown> | undefined;
+  }
+
+  handlers(): Record<string, TaskHandler> {
+    const finalize: TaskHandler = async (input) =>
+      (await finalizeRun(input, {
+        objects: this.objects,
+        state: this.state,
+        metrics: this.metrics,
+        log: silentLogger,
+        settings: { lakeBucket: LAKE_BUCKET, emrLogUri: `s3://${LOGS_BUCKET}/emr/`, metricsNamespace: 'AqiPipeline' },
+        now: NOW,
+      })) as never;
+    const terminate: TaskHandler = async (input) => {
+      await this.emr.terminateClusters([(input as { ClusterId: string }).ClusterId]);
+      return {};
+    };
+    const handlers: Record<string, TaskHandler> = {
+      [HOURLY_STATES.plan]: async (input) =>
+        (await planHourly(input, {
+          state: this.state,
+          now: NOW,
+          settings: { lateDataMarginHours: 3, maxWindowHours: 72, lockTtlSeconds: 6 * 3600 },
+          randomHex: () => '1a2b3c4d',
+        })) as never,
+      'Acquire lock': this.lockTable.putItem,
+      'Read lock holder': this.lockTable.getItem as TaskHandler,
+      [HOURLY_STATES.createCluster]: (input) => this.createCluster(input),
+      [HOURLY_STATES.terminate]: terminate,
+      'Terminate cluster (after failure)': terminate,
+      [HOURLY_STATES.finalize]: finalize,
+      'Record failed run': finalize,
+      [HOURLY_STATES.release]: this.lockTable.deleteItem,
+      'Release lock (after failure)': this.lockTable.deleteItem,
+      'Cancel running steps': async (input) => (await cancelActiveSteps(input, this.emr, silentLogger)) as never,
+      'Terminate clusters of this execution': async (input) =>
+        (await cleanUpExecution(input, { clusters: this.emr, state: this.state, log: silentLogger })) as never,
+      'Notify failure': (input) => {
+        this.notifications.push(input as { Subject?: string; Message?: unknown });
+        return { MessageId: 'm-1' };
+      },
+    };
+    for (const stage of STAGES) handlers[HOURLY_STATES.stage(stage)] = (input) => this.runStep(stage, input);
+    return handlers;
+  }
+
+  private createCluster(input: unknown) {
+    const request = input as { Tags: { Key: string; Value: string }[] };
+    const tags = Object.fromEntries(request.Tags.map((t) => [t.Key, t.Value]));
+    this.emr.clusters.push({ id: CLUSTER_ID, state: 'WAITING', tags, steps: [] });
+    if (this.createClusterError !== undefined) {
+      this.emr.cluster(CLUSTER_ID).state = 'STARTING';
+      throw this.createClusterError;
+    }
+    return { ClusterId: CLUSTER_ID, ClusterArn: `arn:aws:elasticmapreduce:us-east-1:123456789012:cluster/${CLUSTER_ID}` };
+  }
+
+  private runStep(stage: Stage, input: unknown) {
+    const request = input as { ClusterId: string; Step: { Name: string; HadoopJarStep: { Args: string[] } } };
+    const args = request.Step.HadoopJarStep.Args;
+    this.stepCalls.push({ stage, name: request.Step.Name, args });
+    const stepId = `s-${stage.toUpperCase()}${++this.stepCounter}`;
+    const cluster = this.emr.cluster(request.ClusterId);
+    switch (this.behaviour[stage]) {
+      case 'succeed': {
+        cluster.steps.push({ id: stepId, state: 'COMPLETED' });
+        const uri = argAfter(args, '--result-uri');
+        const { bucket, key } = parseS3Uri(uri);
+        void this.objects.putText(bucket, key, JSON.stringify(stageResult(stage, argAfter(args, '--run-id'))));
+        return { Step: { Id: stepId, Name: request.Step.Name, Status: { State: 'COMPLETED' } } };
+      }
+      case 'fail':
+        cluster.steps.push({ id: stepId, state: 'FAILED' });
+        throw taskError('States.TaskFailed', stepFailureCause(stepId, stage));
+      case 'hang':
+        cluster.steps.push({ id: stepId, state: 'RUNNING' });
+        return new Promise<never>(() => {});
+    }
+  }
+}
+
+export function stepFailureCause(stepId: string, stage: Stage): string {
+  return JSON.stringify({ Step: { Id: stepId, Name: stage, Status: { State: 'FAILED', FailureDetails: { Reason: `${stage} exited with 1` } } } });
+}
+
+export function argAfter(args: string[], flag: string): string {
+  const index = args.indexOf(flag);
+  if (index < 0 || index + 1 >= args.length) throw new Error(`no ${flag} in ${args.join(' ')}`);
+  return args[index + 1] as string;
+}
+
+function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (match === null) throw new Error(`not an s3 URI: ${uri}`);
+  return { bucket: match[1] as string, key: match[2] as string };
+}
+
+/** What each stage's fake writes: durations and rows differ per stage so the manifest shows which is which. */
+export const STAGE_ROWS: Record<Stage, { rowsWritten: number; durationSeconds: number }> = {
+  bronze: { rowsWritten: 120, durationSeconds: 95 },
+  silver: { rowsWritten: 48, durationSeconds: 140 },
+  gold: { rowsWritten: 12, durationSeconds: 60 },
+};
+
+function stageResult(stage: Stage, runId: string): StageResult {
+  return {
+    stage,
+    runId,
+    chunkId: null,
+    status: 'SUCCEEDED',
+    mode: stage === 'bronze' ? 'hourly' : 'incremental',
+    startedAt: '2025-01-01T03:20:00Z',
+    finishedAt: '2025-01-01T03:22:00Z',
+    durationSeconds: STAGE_ROWS[stage].durationSeconds,
+    rowsRead: STAGE_ROWS[stage].rowsWritten + 2,
+    rowsWritten: STAGE_ROWS[stage].rowsWritten,
+    rowsRejected: 2,
+    rowsDuplicate: 0,
+    window: { start: null, end: null },
+    affectedDays: ['2025-01-01'],
+    snapshots: {},
+    error: null,
+  };
+}

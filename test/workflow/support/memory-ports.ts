@@ -1,0 +1,105 @@
+import type {
+  ClusterControl,
+  ClusterSummary,
+  LockRecord,
+  MetricDatum,
+  MetricsSink,
+  ObjectStore,
+  PipelineStateStore,
+  StepControl,
+  WatermarkRecord,
+} from '../../../lambdas/shared/ports';
+
+/** In-memory implementations of the Lambda ports, with the same contracts as the AWS adapters. */
+export class MemoryObjectStore implements ObjectStore {
+  readonly objects = new Map<string, string>();
+
+  async getText(bucket: string, key: string) {
+    return this.objects.get(`${bucket}/${key}`);
+  }
+
+  async putText(bucket: string, key: string, body: string) {
+    this.objects.set(`${bucket}/${key}`, body);
+  }
+
+  async listKeys(bucket: string, prefix: string) {
+    return [...this.objects.keys()]
+      .filter((k) => k.startsWith(`${bucket}/${prefix}`))
+      .map((k) => k.slice(bucket.length + 1))
+      .sort();
+  }
+
+  json(bucket: string, key: string): unknown {
+    const text = this.objects.get(`${bucket}/${key}`);
+    return text === undefined ? undefined : JSON.parse(text);
+  }
+}
+
+export class MemoryStateStore implements PipelineStateStore {
+  readonly watermarks = new Map<string, WatermarkRecord>();
+  lock: LockRecord | undefined;
+
+  async getWatermark(pipeline: string) {
+    return this.watermarks.get(pipeline);
+  }
+
+  async putWatermark(pipeline: string, record: WatermarkRecord) {
+    this.watermarks.set(pipeline, record);
+  }
+
+  async getLock() {
+    return this.lock;
+  }
+
+  async releaseLock(holder: string) {
+    if (this.lock?.holder !== holder) return false;
+    this.lock = undefined;
+    return true;
+  }
+}
+
+export interface FakeCluster {
+  id: string;
+  state: string;
+  tags: Record<string, string>;
+  steps: { id: string; state: 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' }[];
+}
+
+/** EMR as far as the janitor and cancel-steps see it. */
+export class MemoryEmr implements ClusterControl, StepControl {
+  readonly clusters: FakeCluster[] = [];
+
+  async listActiveClustersTagged(tagKey: string, tagValue: string): Promise<ClusterSummary[]> {
+    return this.clusters
+      .filter((c) => c.state !== 'TERMINATED' && c.tags[tagKey] === tagValue)
+      .map((c) => ({ id: c.id, state: c.state }));
+  }
+
+  async terminateClusters(ids: string[]) {
+    for (const cluster of this.clusters) if (ids.includes(cluster.id)) cluster.state = 'TERMINATED';
+  }
+
+  async listActiveSteps(clusterId: string) {
+    return this.cluster(clusterId)
+      .steps.filter((s) => s.state === 'PENDING' || s.state === 'RUNNING')
+      .map((s) => s.id);
+  }
+
+  async cancelSteps(clusterId: string, stepIds: string[]) {
+    for (const step of this.cluster(clusterId).steps) if (stepIds.includes(step.id)) step.state = 'CANCELLED';
+  }
+
+  cluster(id: string): FakeCluster {
+    const found = this.clusters.find((c) => c.id === id);
+    if (found === undefined) throw new Error(`no cluster ${id}`);
+    return found;
+  }
+}
+
+export class MemoryMetrics implements MetricsSink {
+  readonly published: { namespace: string; metric: MetricDatum }[] = [];
+
+  async putMetrics(namespace: string, metrics: MetricDatum[]) {
+    for (const metric of metrics) this.published.push({ namespace, metric });
+  }
+}
