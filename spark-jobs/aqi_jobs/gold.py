@@ -44,6 +44,7 @@ from aqi_jobs.gold_tables import (
     FACT_KEYS,
     GOLD_STATE,
     GOLD_TABLES,
+    LINEAGE_COLUMNS,
     days_scope,
     ensure_gold_tables,
     merge_changed,
@@ -94,17 +95,12 @@ def affected_days(changed: DataFrame, dim_location: DataFrame) -> DataFrame:
     )
 
 
-def recompute(
-    silver: DataFrame, dim_location: DataFrame, scope: Scope
-) -> tuple[DataFrame, DataFrame, DataFrame]:
-    """Hourly, daily-per-pollutant and daily rows of ``scope`` from the Silver rows around it."""
-    hours = location_hours(silver).transform(with_lst(dim_location))
+def recompute(hours: DataFrame, scope: Scope) -> tuple[DataFrame, DataFrame]:
+    """Hourly and daily-per-pollutant rows of ``scope`` from location hours (with LST) around it."""
     in_scope = F.col("location_id").isin(*scope.location_ids) & F.col("lst_date").between(
         F.lit(scope.first), F.lit(scope.last)
     )
-    hourly = aqi_hourly(hours).where(in_scope)
-    daily_pollutant = aqi_daily_pollutant(hours).where(in_scope)
-    return hourly, daily_pollutant, aqi_daily(daily_pollutant)
+    return aqi_hourly(hours).where(in_scope), aqi_daily_pollutant(hours).where(in_scope)
 
 
 def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
@@ -132,14 +128,13 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     window = _read_window(silver, scope)
     if ctx.mode == RANGE:
         _check_locations(window, dim_location)
-    window = window.persist()
+    hours = location_hours(window).transform(with_lst(dim_location)).persist()
     try:
-        rows_read = window.count()
-        rows_written = _write_facts(
-            spark, recompute(window, dim_location, scope), scope, computed_at, ctx.run_id
-        )
+        # Silver holds one row per sensor-hour, so the sensors behind each location-hour add up to it.
+        rows_read = hours.agg(F.sum("sensor_count")).first()[0] or 0
+        rows_written = _write_facts(spark, recompute(hours, scope), scope, computed_at, ctx.run_id)
     finally:
-        window.unpersist()
+        hours.unpersist()
     if through is not None:
         cancellation.raise_if_cancelled()
         _write_watermark(spark, through, ctx.run_id)
@@ -147,12 +142,12 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
 
 
 def _merge_dimensions(spark: SparkSession, ctx: StageContext, computed_at: datetime) -> None:
-    cancellation.raise_if_cancelled()
     if ctx.locations:
         locations = gold_dims.dim_location(spark, ctx.locations, computed_at, ctx.run_id)
-        merge_changed(spark, DIM_LOCATION, locations, ("location_id",), scope=None)
-    pollutants = gold_dims.dim_pollutant(spark, computed_at, ctx.run_id)
-    merge_changed(spark, DIM_POLLUTANT, pollutants, ("pollutant",), scope=None)
+        _merge_if_changed(spark, DIM_LOCATION, locations, ("location_id",))
+    _merge_if_changed(
+        spark, DIM_POLLUTANT, gold_dims.dim_pollutant(spark, computed_at, ctx.run_id), ("pollutant",)
+    )
 
 
 def _changed_since_watermark(spark: SparkSession, silver: DataFrame) -> DataFrame:
@@ -229,27 +224,35 @@ def _check_locations(rows: DataFrame, dim_location: DataFrame) -> None:
 
 def _write_facts(
     spark: SparkSession,
-    frames: tuple[DataFrame, DataFrame, DataFrame],
+    frames: tuple[DataFrame, DataFrame],
     scope: Scope,
     computed_at: datetime,
     run_id: str,
 ) -> int:
+    """MERGE hourly, daily-per-pollutant and daily rows; returns how many rows were recomputed."""
+    lineage = (F.lit(computed_at).cast("timestamp").alias("computed_at"), F.lit(run_id).alias("run_id"))
+    hourly, daily_pollutant = (frame.select("*", *lineage).persist() for frame in frames)
+    daily = aqi_daily(daily_pollutant.drop(*LINEAGE_COLUMNS)).select("*", *lineage).persist()
+    condition = days_scope(scope.location_ids, scope.first, scope.last)
     written = 0
-    for table, frame in zip((AQI_HOURLY, AQI_DAILY_POLLUTANT, AQI_DAILY), frames, strict=True):
-        rows = frame.select(
-            "*",
-            F.lit(computed_at).cast("timestamp").alias("computed_at"),
-            F.lit(run_id).alias("run_id"),
-        ).persist()
-        try:
+    try:
+        for table, rows in ((AQI_HOURLY, hourly), (AQI_DAILY_POLLUTANT, daily_pollutant), (AQI_DAILY, daily)):
             written += rows.count()
             cancellation.raise_if_cancelled()
-            merge_changed(
-                spark, table, rows, FACT_KEYS[table], days_scope(scope.location_ids, scope.first, scope.last)
-            )
-        finally:
+            merge_changed(spark, table, rows, FACT_KEYS[table], condition)
+    finally:
+        for rows in (hourly, daily_pollutant, daily):
             rows.unpersist()
     return written
+
+
+def _merge_if_changed(spark: SparkSession, table: str, source: DataFrame, keys: tuple[str, ...]) -> None:
+    """Dimensions rarely change: skip the MERGE (and an empty snapshot every hour) when nothing did."""
+    compared = [c for c in source.columns if c not in LINEAGE_COLUMNS]
+    if source.select(*compared).exceptAll(spark.table(table).select(*compared)).isEmpty():
+        return
+    cancellation.raise_if_cancelled()
+    merge_changed(spark, table, source, keys, scope=None)
 
 
 def _write_watermark(spark: SparkSession, through: str, run_id: str) -> None:

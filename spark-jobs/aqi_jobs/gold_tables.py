@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812
 
 from aqi_jobs.session import CATALOG
 
@@ -109,6 +110,7 @@ FACT_KEYS: dict[str, tuple[str, ...]] = {
     AQI_DAILY: ("location_id", "lst_date"),
 }
 LINEAGE_COLUMNS = ("computed_at", "run_id")
+_DELETED = "_gold_deleted"
 
 
 def ensure_gold_tables(spark: SparkSession) -> None:
@@ -123,22 +125,36 @@ def merge_changed(
     """Upsert ``source`` into ``table`` on ``keys``, touching only rows whose values changed.
 
     With ``scope`` (a SQL condition on the target alias ``t``), target rows inside it that the source no
-    longer has are deleted, so the scope ends up holding exactly the source: one atomic commit.
+    longer has are deleted too, so the scope ends up holding exactly the source, in one atomic commit.
+    Those rows arrive as tombstones in the source rather than through ``WHEN NOT MATCHED BY SOURCE``:
+    Spark cannot prune target files for that clause, so a copy-on-write table would be rewritten whole
+    on every run, while here only the files holding keys of the scope are read and rewritten.
     """
-    values = [c for c in source.columns if c not in keys and c not in LINEAGE_COLUMNS]
+    columns = source.columns
+    values = [c for c in columns if c not in keys and c not in LINEAGE_COLUMNS]
+    staged = source.withColumn(_DELETED, F.lit(False))
+    if scope:
+        stale = (
+            spark.table(table)
+            .alias("t")
+            .where(scope)
+            .select(*keys)
+            .join(source.select(*keys), list(keys), "left_anti")
+        )
+        staged = staged.unionByName(stale.withColumn(_DELETED, F.lit(True)), allowMissingColumns=True)
     view = f"gold_merge_{table.rsplit('.', 1)[-1]}"
-    source.createOrReplaceTempView(view)
-    on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+    staged.createOrReplaceTempView(view)
+    on = " AND ".join(f"t.{k} = s.{k}" for k in keys) + (f" AND ({scope})" if scope else "")
     unchanged = " AND ".join(f"t.{v} <=> s.{v}" for v in values)
-    delete = f"WHEN NOT MATCHED BY SOURCE AND ({scope}) THEN DELETE" if scope else ""
     spark.sql(
         f"""
         MERGE INTO {table} t
         USING {view} s
         ON {on}
-        WHEN MATCHED AND NOT ({unchanged}) THEN UPDATE SET *
-        WHEN NOT MATCHED THEN INSERT *
-        {delete}
+        WHEN MATCHED AND s.{_DELETED} THEN DELETE
+        WHEN MATCHED AND NOT ({unchanged}) THEN UPDATE SET {", ".join(f"{c} = s.{c}" for c in columns)}
+        WHEN NOT MATCHED AND NOT s.{_DELETED} THEN INSERT ({", ".join(columns)})
+          VALUES ({", ".join(f"s.{c}" for c in columns)})
         """
     )
     spark.catalog.dropTempView(view)
