@@ -37,7 +37,7 @@ export interface LocalApp {
   statusChangeTargets(stateMachineArn: string): LocalFunction[];
   /** Physical names the runtime needs beyond the definitions. */
   lakeBucket: string;
-  /** Copies every CDK BucketDeployment's sources into the workspace buckets. */
+  /** Copies every CDK BucketDeployment's sources into the workspace buckets (any number of workspaces). */
   deployBuckets(workspace: Workspace, python: string): void;
 }
 
@@ -62,6 +62,8 @@ export function synthesizeLocalApp(options: SynthOptions = {}): LocalApp {
   const rawConfig = { ...(cdkJson.context['aqi-pipeline'] as Record<string, unknown>) };
   if (options.locations) rawConfig.locations = options.locations;
   const outdir = mkdtempSync(join(tmpdir(), 'aqi-local-synth-'));
+  // The assembly's staged assets feed every deployBuckets() call; they go when the process does.
+  process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
   const app = new App({
     outdir,
     // Only the data-lake stack's assets are bundled (the spark-jobs package); the Lambdas run from source.
@@ -143,7 +145,6 @@ export function synthesizeLocalApp(options: SynthOptions = {}): LocalApp {
     },
     deployBuckets(workspace, python) {
       deployBucketDeployments(assembly, outdir, workspace, python);
-      rmSync(outdir, { recursive: true, force: true });
     },
   };
 }

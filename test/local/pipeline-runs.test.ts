@@ -1,0 +1,206 @@
+/**
+ * The synthesized state machines run locally end to end with real spark-submit steps (one JVM each) on a
+ * small generated data set: a backfill of three daily chunks and hourly runs, with a hand-checked Gold
+ * day; then the faults: a step killed mid-stage, a rerun, an abort during the Map, and two hourly runs
+ * racing for the lock. The tests share one data set and one synthesized app, and run in order.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateArchive } from '../../local/datagen/generate-archive';
+import { LocalApp } from '../../local/runtime/local-app';
+import { LocalEmr } from '../../local/runtime/local-emr';
+import { LocalRunOptions, LocalRunResult, ensurePythonEnv, prepareApp, runPipeline } from '../../local/runtime/local-run';
+import { descendantsOf, isAlive, sleep } from '../../local/runtime/process-tree';
+import { queryWarehouse } from '../../local/runtime/query';
+import { Workspace, workspaceAt } from '../../local/runtime/workspace';
+import { TableSummary, lockItem, tableSummaries, watermark } from './support/warehouse';
+
+jest.setTimeout(20 * 60_000);
+
+const TABLE = 'AqiDataLake-PipelineTable';
+/** Three daily chunks, two at a time (a two-core machine). */
+const BACKFILL = { startDate: '2024-03-06', endDate: '2024-03-08', chunk: 'day', maxConcurrency: 2 };
+
+let root: string;
+let archiveDir: string;
+let app: LocalApp;
+let cleanRun: Record<string, TableSummary>;
+const logs: string[] = [];
+const write = (line: string) => logs.push(line);
+
+function workspace(name: string): Workspace {
+  const ws = workspaceAt(join(root, name));
+  app.deployBuckets(ws, join(__dirname, '..', '..', '.venv', 'bin', 'python'));
+  return ws;
+}
+
+function run(pipeline: 'hourly' | 'backfill', input: unknown, ws: Workspace, onStarted?: LocalRunOptions['onStarted']): Promise<LocalRunResult> {
+  return runPipeline(pipeline, input, { workspaceDir: ws.root, archiveDir, app, write, streamStepOutput: false, onStarted });
+}
+
+beforeAll(() => {
+  ensurePythonEnv();
+  root = mkdtempSync(join(tmpdir(), 'aqi-local-e2e-'));
+  archiveDir = join(root, 'archive');
+  // Seed 5: Del Norte's PM2.5 on 2024-03-08 is a smoke episode with all 24 hours and no faulty value.
+  generateArchive({ outDir: archiveDir, from: '2024-03-05', to: '2024-03-09', locations: 2, seed: 5 });
+  app = prepareApp(workspaceAt(join(root, 'unused')), archiveDir);
+});
+
+afterAll(() => {
+  if (process.env.AQI_KEEP_E2E) console.log(`kept ${root}`);
+  else rmSync(root, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  const { testPath, currentTestName } = expect.getState();
+  if (process.env.AQI_E2E_LOG) console.log(`${testPath} › ${currentTestName}\n${logs.join('\n')}`);
+  logs.length = 0;
+});
+
+describe('the backfill state machine, run locally', () => {
+  let ws: Workspace;
+
+  test('runs Bronze once per daily chunk, then Silver and Gold, and writes a SUCCEEDED manifest', async () => {
+    ws = workspace('clean');
+
+    const result = await run('backfill', BACKFILL, ws);
+
+    expect(result.outcome.status).toBe('SUCCEEDED');
+    expect(result.report.stages().map((s) => [s.stage, s.status, s.steps.map((step) => step.chunkId ?? null).sort()])).toEqual([
+      ['bronze', 'OK', ['2024-03-06_2024-03-06', '2024-03-07_2024-03-07', '2024-03-08_2024-03-08']],
+      ['silver', 'OK', [null]],
+      ['gold', 'OK', [null]],
+    ]);
+    const manifest = JSON.parse(readFileSync(result.manifestPath!, 'utf8')) as { status: string; failedChunks: string[] };
+    expect(manifest).toMatchObject({ status: 'SUCCEEDED', failedChunks: [] });
+  });
+
+  test("computes Del Norte's PM2.5 AQI for 2024-03-08 as worked out by hand", async () => {
+    // The archive file location-2178-20240308 (MST all day, so the local day is the LST day) has 24 hourly
+    // PM2.5 values, none faulty:
+    //   29.0 28.0 31.0 30.2 31.1 29.5 34.4 34.8 29.8 31.6 26.3 25.4
+    //   31.5 29.9 26.2 28.6 24.4 21.9 24.1 26.2 24.4 26.4 23.6 23.5
+    // sum 671.8; mean 671.8 / 24 = 27.991666…; truncated to 0.1 → 27.9 µg/m³ (Moderate: 9.1–35.4 → 51–100)
+    // AQI = (100 − 51) / (35.4 − 9.1) × (27.9 − 9.1) + 51 = 49 / 26.3 × 18.8 + 51 = 86.027 → 86
+    const result = await queryWarehouse(
+      ws,
+      app.lakeBucket,
+      "SELECT hours_observed, aqi, category FROM aqi.aqi_gold.aqi_daily_pollutant WHERE location_id = 2178 AND lst_date = DATE'2024-03-08' AND pollutant = 'pm25'",
+    );
+
+    expect(result.rows).toEqual([[24, 86, 'Moderate']]);
+  });
+
+  test('leaves no duplicate natural key in any table', () => {
+    cleanRun = tableSummaries(ws, app.lakeBucket);
+
+    expect(Object.entries(cleanRun).filter(([, t]) => t.duplicateKeys > 0)).toEqual([]);
+    expect(cleanRun['aqi.aqi_gold.aqi_daily_pollutant'].rows).toBeGreaterThan(0);
+  });
+});
+
+describe('faults', () => {
+  let ws: Workspace;
+
+  test('a spark-submit killed mid-stage fails the execution cleanly: cluster terminated, lock released, manifest names Silver', async () => {
+    ws = workspace('faulty');
+    const killed: number[] = [];
+    let watching = true;
+    // Every Silver attempt (the state machine retries a failed step once) is killed 5 s into its run.
+    const killSilver = async (emr: LocalEmr) => {
+      while (watching) {
+        for (const cluster of emr.clusters()) {
+          for (const step of cluster.steps) {
+            const runningFor = step.startedAt ? Date.now() - Date.parse(step.startedAt) : 0;
+            if (step.name === 'silver' && step.state === 'RUNNING' && step.pid && runningFor > 5_000 && !killed.includes(step.pid)) {
+              killed.push(step.pid);
+              process.kill(-step.pid, 'SIGKILL');
+            }
+          }
+        }
+        await sleep(200);
+      }
+    };
+
+    const result = await run('backfill', BACKFILL, ws, ({ emr }) => void killSilver(emr));
+    watching = false;
+
+    expect(killed.length).toBeGreaterThanOrEqual(1);
+    expect(result.outcome.status).toBe('FAILED');
+    expect(result.report.stages().find((s) => s.stage === 'silver')?.status).toBe('FAILED');
+    const manifest = JSON.parse(readFileSync(result.manifestPath!, 'utf8')) as { status: string; stages: { silver: { status: string } } };
+    expect(manifest).toMatchObject({ status: 'FAILED', stages: { silver: { status: 'FAILED' } } });
+    expect(await lockItem(ws, TABLE)).toBeUndefined();
+    const clusters = JSON.parse(readFileSync(join(ws.emrDir, 'clusters.json'), 'utf8')) as Record<string, { state: string; steps: { pid?: number }[] }>;
+    expect(Object.values(clusters).map((c) => c.state)).toEqual(['TERMINATED']);
+    expect(Object.values(clusters).flatMap((c) => c.steps.map((s) => s.pid!)).filter(isAlive)).toEqual([]);
+  });
+
+  test('a rerun after that failure leaves every table identical to a clean run (rows and checksums)', async () => {
+    const result = await run('backfill', BACKFILL, ws);
+
+    expect(result.outcome.status).toBe('SUCCEEDED');
+    expect(tableSummaries(ws, app.lakeBucket)).toEqual(cleanRun);
+  });
+
+  test('an abort during the Map leaves no child process, and the janitor terminates the cluster and frees the lock', async () => {
+    const aborted = workspace('aborted');
+    let tree: number[] = [];
+    const result = await run('backfill', BACKFILL, aborted, ({ execution, emr }) => {
+      void (async () => {
+        // Abort once a chunk's JVM is up (the Map is running).
+        for (;;) {
+          const step = emr.clusters().flatMap((c) => c.steps).find((s) => s.state === 'RUNNING' && s.pid);
+          const jvm = step?.pid ? descendantsOf(step.pid) : [];
+          if (step?.pid && jvm.length > 0) {
+            tree = [step.pid, ...jvm];
+            execution.abort();
+            return;
+          }
+          await sleep(100);
+        }
+      })();
+    });
+
+    expect(result.outcome.status).toBe('ABORTED');
+    expect(tree.filter(isAlive)).toEqual([]);
+    expect(result.outcome.statusChangeResults).toMatchObject([{ lockReleased: true }]);
+    expect(await lockItem(aborted, TABLE)).toBeUndefined();
+  });
+});
+
+describe('the hourly state machine, run locally', () => {
+  test('of two runs started together one is skipped, and the next run still ingests the skipped hour', async () => {
+    const ws = workspace('hourly');
+    const isSkipped = (r: LocalRunResult) => (r.outcome.output as { status?: string } | undefined)?.status === 'SKIPPED';
+
+    const pair = await Promise.all([
+      run('hourly', { scheduledTime: '2024-03-09T06:15:00Z' }, ws),
+      run('hourly', { scheduledTime: '2024-03-09T07:15:00Z' }, ws),
+    ]);
+
+    expect(pair.map((r) => r.outcome.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(pair.filter(isSkipped)).toHaveLength(1);
+    const ran = pair.find((r) => !isSkipped(r))!;
+    expect(ran.report.stages().map((s) => [s.stage, s.status])).toEqual([
+      ['bronze', 'OK'],
+      ['silver', 'OK'],
+      ['gold', 'OK'],
+    ]);
+
+    // The scheduler's next run: it starts from the watermark, so whichever hour the skipped run had is covered.
+    const next = await run('hourly', { scheduledTime: '2024-03-09T08:15:00Z' }, ws);
+
+    expect(next.outcome.status).toBe('SUCCEEDED');
+    expect(await watermark(ws, TABLE)).toBe('2024-03-09T08:00:00Z');
+    const hours = await queryWarehouse(
+      ws,
+      app.lakeBucket,
+      "SELECT DISTINCT date_format(hour_end_utc, 'HH:mm') FROM aqi.aqi_silver.measurements_hourly WHERE sensor_id = 3920 AND hour_end_utc BETWEEN TIMESTAMP'2024-03-09 06:00:00' AND TIMESTAMP'2024-03-09 08:00:00' ORDER BY 1",
+    );
+    expect(hours.rows).toEqual([['06:00'], ['07:00'], ['08:00']]);
+    expect(await lockItem(ws, TABLE)).toBeUndefined();
+  });
+});
