@@ -22,7 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 
 from aqi_jobs import cancellation
-from aqi_jobs.observations import observed_at_utc, utc_timestamp
+from aqi_jobs.observations import UTC_TEXT, observed_at_utc, utc_timestamp
 from aqi_jobs.sources import archive, openaq_api
 from aqi_jobs.stage import StageContext, StageOutcome
 from aqi_jobs.tables import BRONZE_MEASUREMENTS, RAW_COLUMNS, current_snapshot, ensure_tables
@@ -47,8 +47,21 @@ def with_lineage(raw: DataFrame, source: str, run_id: str, ingested_at: datetime
 
 
 def new_rows(spark: SparkSession, rows: DataFrame) -> DataFrame:
-    """The rows whose hash Bronze does not hold, one per hash."""
-    held = spark.table(BRONZE_MEASUREMENTS).select("row_hash")
+    """The rows whose hash Bronze does not hold, one per hash.
+
+    Equal hashes mean equal ``datetime`` text, hence equal ``observed_at_utc``: only Bronze's rows in the
+    batch's observed range (and the unparseable ones) can match, so the scan prunes to those months.
+    """
+    observed = F.col("observed_at_utc")
+    bounds = rows.agg(
+        F.date_format(F.min(observed), UTC_TEXT).alias("low"),
+        F.date_format(F.max(observed), UTC_TEXT).alias("high"),
+    ).first()
+    nearby = observed.isNull()
+    if bounds is not None and bounds.low is not None:
+        low, high = F.lit(bounds.low).cast("timestamp"), F.lit(bounds.high).cast("timestamp")
+        nearby = nearby | observed.between(low, high)
+    held = spark.table(BRONZE_MEASUREMENTS).where(nearby).select("row_hash")
     return rows.dropDuplicates(["row_hash"]).join(held, on="row_hash", how="left_anti").select(*rows.columns)
 
 

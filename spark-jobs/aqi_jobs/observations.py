@@ -18,6 +18,10 @@ from aqi_jobs import units
 _OFFSET_AT_END = r"(Z|[+-]\d{2}(:?\d{2})?)$"
 
 # Wide enough for any reading (18 integer digits) and for µg/m³ → ppm conversions to keep 10 decimals.
+# Timestamps cross into Python as UTC text in this format: PySpark would turn a collected TimestampType
+# into a naive datetime in the Python process's local zone, shifting it on a machine not set to UTC.
+UTC_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSS"
+
 RAW_DECIMAL = "decimal(28,10)"
 VALUE_DECIMAL = f"decimal(18,{units.VALUE_SCALE})"
 

@@ -208,11 +208,14 @@ def _rows_to_read(
     sensor = observations.bigint_id(F.col("sensors_id"))
     hour = observations.hour_ending(F.col("observed_at_utc"))
     keyed = F.col("observed_at_utc").isNotNull() & sensor.isNotNull()
-    text = "yyyy-MM-dd HH:mm:ss.SSSSSS"
     bounds = triggers.agg(
-        F.date_format(F.min("observed_at_utc") - F.expr("INTERVAL 1 HOUR"), text).alias("low"),
-        F.date_format(F.max("observed_at_utc") + F.expr("INTERVAL 1 HOUR"), text).alias("high"),
-        F.date_format(F.max("ingested_at"), text).alias("ingested_through"),
+        F.date_format(F.min("observed_at_utc") - F.expr("INTERVAL 1 HOUR"), observations.UTC_TEXT).alias(
+            "low"
+        ),
+        F.date_format(F.max("observed_at_utc") + F.expr("INTERVAL 1 HOUR"), observations.UTC_TEXT).alias(
+            "high"
+        ),
+        F.date_format(F.max("ingested_at"), observations.UTC_TEXT).alias("ingested_through"),
     ).first()
     assert bounds is not None
     touched = triggers.where(keyed).select(sensor.alias("sensor_id"), hour.alias("hour_end_utc")).distinct()

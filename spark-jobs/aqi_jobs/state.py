@@ -1,23 +1,21 @@
 """Silver's watermark: the latest Bronze ``ingested_at`` it has processed (table ``stage_state``).
 
 Kept in the lake, beside the data it describes, so a restored or copied warehouse carries its own
-progress. Timestamps cross the Python boundary as UTC text: PySpark turns TimestampType values into naive
-datetimes in the Python process's local zone, which would shift them on a machine not set to UTC.
+progress. The watermark crosses into Python as UTC text (``observations.UTC_TEXT``).
 """
 
 from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
+from aqi_jobs.observations import UTC_TEXT
 from aqi_jobs.tables import SILVER_STATE
-
-TIMESTAMP_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSS"
 
 
 def read_watermark(spark: SparkSession, stage: str) -> str | None:
     """The stage's watermark as UTC text (``yyyy-MM-dd HH:mm:ss.SSSSSS``), None before its first run."""
     rows = spark.sql(
-        f"SELECT date_format(bronze_ingested_through, '{TIMESTAMP_TEXT}') AS through "
+        f"SELECT date_format(bronze_ingested_through, '{UTC_TEXT}') AS through "
         f"FROM {SILVER_STATE} WHERE stage = '{stage}'"
     ).collect()
     return rows[0].through if rows else None

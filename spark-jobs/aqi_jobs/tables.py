@@ -31,6 +31,10 @@ RAW_COLUMNS: tuple[str, ...] = (
     "value",
 )
 
+# Backfill chunks run as concurrent EMR steps that all append to Bronze; appends never conflict, but each
+# losing writer must retry its commit, and Iceberg's default of 4 retries is too few for a wide Map.
+CONCURRENT_COMMIT_RETRIES = 20
+
 _RAW_DDL = ",\n  ".join(f"{name} STRING" for name in RAW_COLUMNS)
 
 _DDL: dict[str, str] = {
@@ -47,7 +51,7 @@ _DDL: dict[str, str] = {
           run_id STRING NOT NULL
         ) USING iceberg
         PARTITIONED BY (months(observed_at_utc))
-        TBLPROPERTIES ('format-version' = '2')""",
+        TBLPROPERTIES ('format-version' = '2', 'commit.retry.num-retries' = '{CONCURRENT_COMMIT_RETRIES}')""",
     SILVER_HOURLY: f"""
         CREATE TABLE IF NOT EXISTS {SILVER_HOURLY} (
           location_id BIGINT NOT NULL,
@@ -91,8 +95,13 @@ def ensure_tables(spark: SparkSession, *tables: str) -> None:
     """Create the namespaces and the named tables (all of Bronze and Silver by default) if missing."""
     for table in tables or tuple(_DDL):
         namespace = table.rsplit(".", 1)[0]
-        spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
-        spark.sql(_DDL[table])
+        try:
+            spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
+            spark.sql(_DDL[table])
+        except Exception:
+            # Concurrent chunks race to create the same table: losing the race is fine, anything else is not.
+            if not spark.catalog.tableExists(table):
+                raise
 
 
 def current_snapshot(spark: SparkSession, table: str) -> int | None:

@@ -161,7 +161,7 @@ def test_a_damaged_file_is_reported_and_skipped_while_the_others_are_ingested(
     assert [r.value for r in spark.table(BRONZE_MEASUREMENTS).collect()] == ["6.2"]
 
 
-def test_hourly_ingests_the_api_window_and_a_second_run_changes_nothing(
+def test_hourly_ingests_the_api_window_through_a_500_and_a_429_and_a_second_run_changes_nothing(
     spark: SparkSession, empty_lake: None
 ) -> None:
     api = FakeOpenAQ(
@@ -173,7 +173,7 @@ def test_hourly_ingests_the_api_window_and_a_second_run_changes_nothing(
                 hour_record("2024-01-01T03:00:00Z", 9, "pm25", "µg/m³", 9.1),  # after the window
             ]
         },
-        failures=[(500, {})],
+        failures=[(500, {}), (429, {"x-ratelimit-reset": "1"})],  # both retried, nothing lost
     )
     with serve(api) as base:
         ctx = StageContext(
