@@ -137,3 +137,33 @@ def test_the_base_url_may_carry_the_version_segment() -> None:
 def test_the_key_comes_from_the_environment_when_no_secret_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAQ_API_KEY", "from-env")
     assert openaq_api.api_key(None) == "from-env"
+
+
+@pytest.fixture
+def secrets_manager(monkeypatch: pytest.MonkeyPatch):
+    """A real Secrets Manager API (moto server on loopback) that boto3 reaches through its endpoint env."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    yield boto3.client("secretsmanager")
+    server.stop()
+
+
+def test_the_key_comes_from_secrets_manager_as_a_bare_string_or_json_api_key(secrets_manager) -> None:
+    secrets_manager.create_secret(Name="aqi/openaq-bare", SecretString="bare-key\n")
+    secrets_manager.create_secret(Name="aqi/openaq-json", SecretString='{"apiKey": "json-key"}')
+    assert openaq_api.api_key("aqi/openaq-bare") == "bare-key"
+    assert openaq_api.api_key("aqi/openaq-json") == "json-key"
+
+
+def test_a_json_secret_without_an_api_key_field_is_refused_naming_the_secret(secrets_manager) -> None:
+    secrets_manager.create_secret(Name="aqi/openaq", SecretString='{"key": "x"}')
+    with pytest.raises(OpenAQApiError, match="secret aqi/openaq: JSON secret needs a string field 'apiKey'"):
+        openaq_api.api_key("aqi/openaq")
