@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import os
+import signal
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,7 +14,7 @@ from fixtures import drop_lake_tables
 from fixtures.openaq import FakeOpenAQ, archive_csv, hour_record, serve, write_archive_file
 from pyspark.sql import SparkSession
 
-from aqi_jobs import bronze
+from aqi_jobs import bronze, cancellation
 from aqi_jobs.stage import Location, StageContext, StageOutcome
 from aqi_jobs.tables import BRONZE_MEASUREMENTS, RAW_COLUMNS
 
@@ -204,3 +207,24 @@ def test_hourly_ingests_the_api_window_through_a_500_and_a_429_and_a_second_run_
         ("2024-01-01T01:00:00Z", "6.04", "api", request),
         ("2024-01-01T02:00:00Z", "7", "api", request),
     ]
+
+
+@pytest.fixture
+def sigterm_received() -> Iterator[None]:
+    """The process has had SIGTERM (an EMR step cancel) while a stage was running."""
+    previous = signal.getsignal(signal.SIGTERM)
+    cancellation.install()
+    with pytest.raises(cancellation.StageCancelledError):
+        os.kill(os.getpid(), signal.SIGTERM)
+    yield
+    cancellation.install()  # forget it, so later tests start uncancelled
+    signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_cancelled_stage_stops_before_its_commit_and_leaves_the_table_untouched(
+    spark: SparkSession, tmp_path: Path, empty_lake: None, sigterm_received: None
+) -> None:
+    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([row(1, "6.2")]))
+    with pytest.raises(cancellation.StageCancelledError):
+        bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-22"))
+    assert spark.table(BRONZE_MEASUREMENTS).count() == 0
