@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { DATABASES, type Stage, STAGES, WAREHOUSE_PREFIX } from '../lambdas/shared/layout';
 import type { LocationConfig } from './config';
+import { acknowledgeBucketDeploymentProvider } from './compliance';
 import { SparkJobsDeployment } from './spark-jobs-deployment';
 import type { SparkJobsPackage } from './workflow/stage-args';
 
@@ -112,6 +113,8 @@ export class DataLakeStack extends Stack {
       sparkJobsDir: props.sparkJobsDir,
       locations: props.locations,
     });
+
+    acknowledgeBucketDeploymentProvider(this, STATEFUL_LOGICAL_IDS.artifactsBucket);
 
     this.key = key;
     this.lakeBucket = lakeBucket;

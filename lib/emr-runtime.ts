@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DATABASES, STAGES } from '../lambdas/shared/layout';
+import { acknowledge, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
 import { type EmrClusterBlueprint, instanceProfileFor } from './workflow/emr-cluster';
 
@@ -94,6 +95,30 @@ export class EmrRuntime extends Construct {
           },
         },
       },
+    });
+
+    acknowledge(this.serviceRole, {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2]':
+        'AWS\'s scoped EMR service policy v2: it only acts on resources tagged for-use-with-amazon-emr-managed-policies (our VPC and clusters)',
+      ...TABLE_KMS_FINDINGS,
+    });
+    acknowledge(this.instanceRole, {
+      ...TABLE_KMS_FINDINGS,
+      ...s3GrantFindings('the lake, artifacts, EMR log prefix and the public OpenAQ archive'),
+      'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttLakeBucketArn4B06F64C/*]':
+        'Spark reads and writes every Iceberg data and metadata file of the warehouse, created at run time',
+      'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttArtifactsBucketArnD46760D3/*]':
+        'Steps read the spark-jobs package (content-hashed key) and config/locations.json',
+      'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttLogsBucketArnA80266A2/emr/*]':
+        'EMR writes cluster and step logs under the emr/ prefix only',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::openaq-data-archive/*]':
+        'Bronze backfill reads the public OpenAQ archive (csv.gz per location-day)',
+      ...Object.fromEntries(
+        STAGES.map((stage) => [
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${DATABASES[stage]}/*]`,
+          `Iceberg tables of ${DATABASES[stage]} are created and committed by the stages at run time`,
+        ]),
+      ),
     });
 
     this.blueprint = {

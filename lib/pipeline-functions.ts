@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledgePipelineFunction } from './compliance';
 
 /** The repository root: Lambda entries live in `lambdas/<name>/handler.ts`. */
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -15,6 +16,8 @@ export interface PipelineFunctionProps {
   readonly environment?: Record<string, string>;
   /** @default 1 minute */
   readonly timeout?: Duration;
+  /** cdk-nag findings the function's own statements add, with their reasons. */
+  readonly acknowledgements?: Record<string, string>;
 }
 
 /**
@@ -44,5 +47,6 @@ export class PipelineFunction extends nodejs.NodejsFunction {
         forceDockerBundling: false,
       },
     });
+    acknowledgePipelineFunction(this, props.acknowledgements);
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { acknowledgeEmrStateMachine, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
 import { EmrRuntime } from './emr-runtime';
 import { HourlyWorkflow, hourlyExecutionTimeout } from './hourly-workflow';
@@ -99,6 +100,7 @@ export class PipelineStack extends Stack {
         MAX_WINDOW_HOURS: String(config.hourly.maxWindowHours),
         LOCK_TTL_SECONDS: String(lockTtl.toSeconds()),
       },
+      acknowledgements: TABLE_KMS_FINDINGS,
     });
     lake.table.grantReadData(planHourly);
 
@@ -111,6 +113,12 @@ export class PipelineStack extends Stack {
         LAKE_BUCKET: lake.lakeBucket.bucketName,
         EMR_LOG_URI: this.emr.blueprint.logUri,
         METRICS_NAMESPACE,
+      },
+      acknowledgements: {
+        ...TABLE_KMS_FINDINGS,
+        ...s3GrantFindings('runs/* of the lake bucket (stage results in, manifests out)'),
+        'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttLakeBucketArn4B06F64C/runs/*]':
+          'Manifests and stage results live under runs/<pipeline>/<runId>/, created per run',
       },
     });
     lake.lakeBucket.grantReadWrite(finalize, 'runs/*');
@@ -126,6 +134,10 @@ export class PipelineStack extends Stack {
     const cancelSteps = new PipelineFunction(this, 'CancelSteps', {
       name: 'cancel-steps',
       description: 'Cancels the PENDING and RUNNING steps of a failing run\'s cluster',
+      acknowledgements: {
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticmapreduce:<AWS::Region>:<AWS::AccountId>:cluster/*]':
+          'Clusters are created per execution; their ids are unknown at deploy time',
+      },
     });
     cancelSteps.addToRolePolicy(
       new iam.PolicyStatement({
@@ -139,6 +151,11 @@ export class PipelineStack extends Stack {
       description: 'Terminates clusters tagged with a failed, timed-out or aborted execution and releases its lock',
       timeout: Duration.minutes(5),
       environment: tableEnv,
+      acknowledgements: {
+        ...TABLE_KMS_FINDINGS,
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticmapreduce:<AWS::Region>:<AWS::AccountId>:cluster/*]':
+          'The janitor terminates clusters created per execution; their ids are unknown at deploy time',
+      },
     });
     lake.table.grantReadWriteData(janitor);
     janitor.addToRolePolicy(
@@ -164,6 +181,11 @@ export class PipelineStack extends Stack {
       cluster: this.emr.blueprint,
       stageContext: this.stageContext,
     });
+
+    acknowledgeEmrStateMachine(
+      this.hourly.stateMachine,
+      Object.values(this.functions).map((fn) => this.getLogicalId(fn.node.defaultChild as CfnElement)),
+    );
 
     new scheduler.Schedule(this, 'HourlySchedule', {
       description: `Starts the hourly run at minute ${config.scheduleMinute} of every hour`,
