@@ -24,6 +24,7 @@ they do not depend on the session time zone.
   24) on the 24-hour rows, else 200 (``aqi.so2_aqi``).
 
 ``concentration`` is the truncated value the required index used (NowCast, 8-hour mean or the hour).
+An hour without a value has no row, even where NowCast could fill it from 2 of the 3 newest hours.
 """
 
 from __future__ import annotations

@@ -49,6 +49,19 @@ def test_pm25_daily_mean_covers_the_lst_day_and_needs_18_of_24_hours(spark: Spar
     )
 
 
+def test_a_daylight_saving_switch_day_is_still_24_standard_time_hours(spark: SparkSession) -> None:
+    # Denver springs forward at 02:00 MST on 2024-03-10; the LST day runs 07:00 UTC to 07:00 UTC anyway.
+    start = datetime(2024, 3, 10, 7, tzinfo=UTC)
+    rows = [(2178, "pm25", start + timedelta(hours=h), D("9.1"), 1) for h in range(-1, 25)]
+    dim = gold_dims.dim_location(spark, [DEL_NORTE], start, "test")
+    hours = spark.createDataFrame(rows, HOURS_SCHEMA).transform(gold_hourly.with_lst(dim))
+    assert_rows(
+        gold_daily.aqi_daily_pollutant(hours).select("lst_date", "hours_observed", "aqi"),
+        ["lst_date", "hours_observed", "aqi"],
+        [(date(2024, 3, 9), 1, None), (date(2024, 3, 10), 24, 51), (date(2024, 3, 11), 1, None)],
+    )
+
+
 def test_the_o3_window_beginning_at_23_lst_reaches_into_the_next_days_first_hours(
     spark: SparkSession,
 ) -> None:
