@@ -65,12 +65,20 @@ def new_rows(spark: SparkSession, rows: DataFrame) -> DataFrame:
     return rows.dropDuplicates(["row_hash"]).join(held, on="row_hash", how="left_anti").select(*rows.columns)
 
 
-def read_archive(spark: SparkSession, ctx: StageContext) -> tuple[DataFrame, int]:
+def _required(ctx: StageContext, name: str) -> str:
+    value = getattr(ctx, name)
+    if not value:
+        raise ValueError(f"bronze {ctx.mode} needs --{name.replace('_', '-')}")
+    return value
+
+
+def read_archive(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> tuple[DataFrame, int]:
     """Rows of the archive files for the window, and how many lines were in rejected files."""
-    assert ctx.archive_uri is not None and ctx.start is not None and ctx.end is not None
-    start, end = date.fromisoformat(ctx.start), date.fromisoformat(ctx.end)
-    paths = archive.list_files(spark, ctx.archive_uri, [loc.id for loc in ctx.locations], start, end)
+    start, end = date.fromisoformat(_required(ctx, "start")), date.fromisoformat(_required(ctx, "end"))
+    locations = [loc.id for loc in ctx.locations]
+    paths = archive.list_files(spark, _required(ctx, "archive_uri"), locations, start, end)
     decoded = archive.read_files(spark, paths).cache()
+    cached.append(decoded)
     rejected = (
         decoded.where(F.col("error").isNotNull()).select("source_key", "error", "rejected_lines").collect()
     )
@@ -81,9 +89,8 @@ def read_archive(spark: SparkSession, ctx: StageContext) -> tuple[DataFrame, int
 
 
 def read_api(spark: SparkSession, ctx: StageContext) -> DataFrame:
-    assert ctx.api_base_url is not None and ctx.start is not None and ctx.end is not None
-    client = openaq_api.OpenAQClient(ctx.api_base_url, openaq_api.api_key(ctx.api_key_secret))
-    records = openaq_api.fetch_window(client, ctx.locations, ctx.start, ctx.end)
+    client = openaq_api.OpenAQClient(_required(ctx, "api_base_url"), openaq_api.api_key(ctx.api_key_secret))
+    records = openaq_api.fetch_window(client, ctx.locations, _required(ctx, "start"), _required(ctx, "end"))
     schema = ", ".join(["source_key string", *(f"{c} string" for c in RAW_COLUMNS)])
     return spark.createDataFrame([(r.request, *openaq_api.raw_fields(r)) for r in records], schema)
 
@@ -92,9 +99,18 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     if not ctx.locations:
         raise ValueError("bronze needs --locations-uri naming at least one location")
     ensure_tables(spark, BRONZE_MEASUREMENTS)
+    cached: list[DataFrame] = []
+    try:
+        return _ingest(spark, ctx, cached)
+    finally:
+        for frame in cached:
+            frame.unpersist()
+
+
+def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> StageOutcome:
     ingested_at = datetime.now(UTC)
     if ctx.mode == BACKFILL:
-        raw, rejected = read_archive(spark, ctx)
+        raw, rejected = read_archive(spark, ctx, cached)
         source = "archive"
     else:
         raw, rejected = read_api(spark, ctx), 0
@@ -102,6 +118,7 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     rows = with_lineage(raw, source, ctx.run_id, ingested_at).cache()
     read = rows.count()
     fresh = new_rows(spark, rows).cache()
+    cached += [rows, fresh]
     written = fresh.count()
     days = [
         r.day.isoformat()

@@ -186,7 +186,8 @@ def _triggers(spark: SparkSession, ctx: StageContext, watermark: str | None) -> 
             if watermark is None
             else bronze.where(F.col("ingested_at") > F.lit(watermark).cast("timestamp"))
         )
-    assert ctx.start is not None and ctx.end is not None
+    if ctx.start is None or ctx.end is None:
+        raise ValueError("silver range needs --start and --end")
     start, end = date.fromisoformat(ctx.start), date.fromisoformat(ctx.end)
     low, high = (start - timedelta(days=1)).isoformat(), (end + timedelta(days=2)).isoformat()
     observed = F.col("observed_at_utc")
@@ -272,15 +273,25 @@ def _merge_quarantine(spark: SparkSession, rejected: DataFrame) -> None:
 
 def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     ensure_tables(spark)
+    cached: list[DataFrame] = []
+    try:
+        return _process(spark, ctx, cached)
+    finally:
+        for frame in cached:
+            frame.unpersist()
+
+
+def _process(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> StageOutcome:
     now = datetime.now(UTC)
     watermark = read_watermark(spark, "silver") if ctx.mode == INCREMENTAL else None
     rows, touched, bounds = _rows_to_read(spark, _triggers(spark, ctx, watermark))
     classified = classify(rows).cache()
-    by_outcome = {r.outcome: r["count"] for r in classified.groupBy("outcome").count().collect()}
     hours = hourly(classified.where(F.col("outcome") == VALID), ctx.run_id, now).cache()
+    touched = touched.cache()
+    cached += [classified, hours, touched]
+    by_outcome = {r.outcome: r["count"] for r in classified.groupBy("outcome").count().collect()}
     written = hours.count()
     rejected = quarantine_rows(classified, ctx.run_id, now)
-    touched = touched.cache()
     days = sorted(
         r.day.isoformat() for r in touched.select(F.to_date("hour_end_utc").alias("day")).distinct().collect()
     )
