@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type BundlingOptions, DockerImage } from 'aws-cdk-lib';
+import { type AssetOptions, AssetHashType, type BundlingOptions, DockerImage } from 'aws-cdk-lib';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -35,7 +35,7 @@ export class SparkJobsDeployment extends Construct {
     // deployment's `objectKeys` would be a custom-resource attribute that cannot cross stacks intact.
     const packageAsset = new s3assets.Asset(this, 'PackageAsset', {
       path: props.sparkJobsDir,
-      bundling: localBundling((out) => copyTree(path.join(props.sparkJobsDir, PACKAGE_DIR), path.join(out, PACKAGE_DIR))),
+      ...localBundling('aqi-jobs-package', (out) => copyTree(path.join(props.sparkJobsDir, PACKAGE_DIR), path.join(out, PACKAGE_DIR))),
     });
     new s3deploy.BucketDeployment(this, 'Package', {
       destinationBucket: props.bucket,
@@ -48,14 +48,14 @@ export class SparkJobsDeployment extends Construct {
       destinationBucket: props.bucket,
       prune: false,
       sources: [
-        s3deploy.Source.asset(props.sparkJobsDir, { bundling: localBundling((out) => {
+        s3deploy.Source.asset(props.sparkJobsDir, localBundling('entry-point', (out) => {
           const entry = path.join(props.sparkJobsDir, ENTRY_FILE);
           if (!fs.existsSync(entry)) {
             throw new Error(`${entry} does not exist: the EMR steps run it (spark-jobs owns it, see docs/ARCHITECTURE.md "Stage CLI")`);
           }
           fs.mkdirSync(path.join(out, SPARK_JOBS_PREFIX), { recursive: true });
           fs.copyFileSync(entry, path.join(out, SPARK_JOBS_PREFIX, ENTRY_FILE));
-        }) }),
+        })),
         s3deploy.Source.jsonData(LOCATIONS_KEY, props.locations),
       ],
     });
@@ -69,13 +69,19 @@ export class SparkJobsDeployment extends Construct {
 }
 
 /** Bundling by copying files in-process; the Docker image is never pulled because `local` succeeds. */
-function localBundling(copy: (outputDir: string) => void): BundlingOptions {
+function localBundling(name: string, copy: (outputDir: string) => void): Pick<AssetOptions, 'bundling' | 'assetHashType'> & { bundling: BundlingOptions } {
   return {
-    image: DockerImage.fromRegistry('unused-local-bundling-only'),
-    local: {
-      tryBundle(outputDir: string) {
-        copy(outputDir);
-        return true;
+    // Both assets bundle from spark-jobs/: hashing the output and naming the bundle (CDK caches bundles by
+    // source path and options) keeps them two assets instead of one.
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('unused-local-bundling-only'),
+      command: [name],
+      local: {
+        tryBundle(outputDir: string) {
+          copy(outputDir);
+          return true;
+        },
       },
     },
   };

@@ -28,10 +28,10 @@ export interface SynthesizedApp extends AqiPipelineApp {
 /**
  * Synthesizes both stacks as `cdk synth` would, minus asset bundling (esbuild and the spark-jobs copy
  * are exercised by `npx cdk synth`; skipping them keeps each test file's synth to a few seconds).
- * Call once per test file (in `beforeAll`) and share the result.
+ * Call once per test file (in `beforeAll`) and share the result. `bundlingStacks` opts stacks back in.
  */
-export function synthesize(rawConfig: unknown = defaultRawConfig()): SynthesizedApp {
-  const context: Record<string, unknown> = { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] };
+export function synthesize(rawConfig: unknown = defaultRawConfig(), options: { bundlingStacks?: string[] } = {}): SynthesizedApp {
+  const context: Record<string, unknown> = { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': options.bundlingStacks ?? [] };
   delete context[CONFIG_CONTEXT_KEY];
   const app = new App({ context });
   const built = buildApp(app, {
