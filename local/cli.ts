@@ -16,7 +16,7 @@ import { generateArchive } from './datagen/generate-archive';
 import { startOpenAqApi } from './openaq-api/server';
 import { installPromiseWithResolvers } from './polyfills';
 import { synthesizeLocalApp } from './runtime/local-app';
-import { DEFAULT_WORKSPACE, archiveLocations, ensurePythonEnv, runPipeline } from './runtime/local-run';
+import { DEFAULT_WORKSPACE, archiveLocations, ensurePythonEnv, recordedLakeBucket, runPipeline } from './runtime/local-run';
 import { queryWarehouse } from './runtime/query';
 import { workspaceAt } from './runtime/workspace';
 
@@ -121,9 +121,8 @@ async function main(argv: string[]): Promise<number> {
     .action(async (sql: string, opts: { limit: number }) => {
       ensurePythonEnv();
       const workspace = workspaceAt(program.opts().workspace);
-      const app = synthesizeLocalApp();
       try {
-        const result = await queryWarehouse(workspace, app.lakeBucket, sql, opts.limit);
+        const result = await queryWarehouse(workspace, recordedLakeBucket(workspace) ?? synthesizeLocalApp().lakeBucket, sql, opts.limit);
         printTable(result.columns, result.rows);
         console.log(`${result.rows.length} row(s)${result.rows.length === opts.limit ? ` (limited to ${opts.limit})` : ''}`);
       } catch (error) {
@@ -192,7 +191,7 @@ async function run(pipeline: 'hourly' | 'backfill', input: unknown, global: { wo
 }
 
 function printTable(columns: string[], rows: unknown[][]): void {
-  const table = new Table({ head: columns, style: { head: [], border: [] } });
+  const table = new Table({ head: columns, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
   for (const row of rows) table.push(row.map((v) => (v === null ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v))));
   console.log(table.toString());
 }

@@ -4,7 +4,7 @@
  * start runs through here, so what the tests exercise is what a user runs.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalDynamoDb } from '../adapters/dynamodb-table';
 import { ARCHIVE_LOCATIONS_FILE } from '../datagen/archive-layout';
@@ -55,7 +55,21 @@ export function archiveLocations(archiveDir: string): { id: number; name: string
 export function prepareApp(workspace: Workspace, archiveDir: string): LocalApp {
   const app = synthesizeLocalApp({ locations: archiveLocations(archiveDir) });
   app.deployBuckets(workspace, join(VENV, 'bin', 'python'));
+  recordApp(workspace, app);
   return app;
+}
+
+const APP_RECORD = 'app.json';
+
+/** What `query` needs from the app, kept so it need not synthesize (~10 s) to find the warehouse. */
+function recordApp(workspace: Workspace, app: LocalApp): void {
+  mkdirSync(workspace.root, { recursive: true });
+  writeFileSync(join(workspace.root, APP_RECORD), `${JSON.stringify({ lakeBucket: app.lakeBucket }, null, 2)}\n`);
+}
+
+export function recordedLakeBucket(workspace: Workspace): string | undefined {
+  const path = join(workspace.root, APP_RECORD);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { lakeBucket: string }).lakeBucket : undefined;
 }
 
 export async function runPipeline(pipeline: 'hourly' | 'backfill', input: unknown, options: LocalRunOptions = {}): Promise<LocalRunResult> {
@@ -63,6 +77,7 @@ export async function runPipeline(pipeline: 'hourly' | 'backfill', input: unknow
   const workspace = workspaceAt(options.workspaceDir ?? DEFAULT_WORKSPACE);
   const archiveDir = options.archiveDir ?? workspace.defaultArchiveDir;
   const app = options.app ?? prepareApp(workspace, archiveDir);
+  if (options.app) recordApp(workspace, app);
   const machine = app.machines.get(pipeline);
   if (!machine) throw new Error(`the app defines no ${pipeline} state machine (it has: ${[...app.machines.keys()].join(', ') || 'none'})`);
 
