@@ -106,7 +106,8 @@ def recompute(hours: DataFrame, scope: Scope) -> tuple[DataFrame, DataFrame]:
 def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     if ctx.mode not in MODES:
         raise GoldInputError(f"--mode for gold must be one of {', '.join(MODES)}; got {ctx.mode!r}")
-    days = _range_days(ctx) if ctx.mode == RANGE else None
+    # Checked before anything is written; None means incremental.
+    range_days = _range_days(ctx) if ctx.mode == RANGE else None
     computed_at = datetime.now(UTC).replace(microsecond=0)
     ensure_tables(spark, SILVER_HOURLY)
     ensure_gold_tables(spark)
@@ -115,19 +116,19 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     silver = spark.table(SILVER_HOURLY)
 
     through: str | None = None
-    if ctx.mode == INCREMENTAL:
+    if range_days is None:
         changed = _changed_since_watermark(spark, silver)
         _check_locations(changed, dim_location)
         scope, through = _incremental_scope(changed, dim_location)
         if scope is None:
             return _outcome(spark, 0, 0, None)
+        window = _read_window(silver, scope)
     else:
-        assert days is not None
-        scope = _range_scope(days, dim_location)
-
-    window = _read_window(silver, scope)
-    if ctx.mode == RANGE:
-        _check_locations(window, dim_location)
+        scope = _range_scope(range_days, dim_location)
+        _check_locations(_in_read_span(silver, scope), dim_location)
+        if not scope.location_ids:
+            return _outcome(spark, 0, 0, None)
+        window = _read_window(silver, scope)
     hours = location_hours(window).transform(with_lst(dim_location)).persist()
     try:
         # Silver holds one row per sensor-hour, so the sensors behind each location-hour add up to it.
@@ -195,14 +196,18 @@ def _range_scope(days: tuple[date, date], dim_location: DataFrame) -> Scope:
     return Scope(ids, days[0] - timedelta(days=1), days[1] + timedelta(days=1))
 
 
-def _read_window(silver: DataFrame, scope: Scope) -> DataFrame:
+def _in_read_span(silver: DataFrame, scope: Scope) -> DataFrame:
+    """Silver rows of every location from ``READ_MARGIN`` before the scope's days to as long after."""
     begin = datetime.combine(scope.first, datetime.min.time(), UTC) - READ_MARGIN
     end = datetime.combine(scope.last, datetime.min.time(), UTC) + READ_MARGIN + timedelta(days=1)
     return silver.where(
-        F.col("location_id").isin(*scope.location_ids)
-        & (F.col("hour_end_utc") >= F.timestamp_seconds(F.lit(int(begin.timestamp()))))
+        (F.col("hour_end_utc") >= F.timestamp_seconds(F.lit(int(begin.timestamp()))))
         & (F.col("hour_end_utc") < F.timestamp_seconds(F.lit(int(end.timestamp()))))
     )
+
+
+def _read_window(silver: DataFrame, scope: Scope) -> DataFrame:
+    return _in_read_span(silver, scope).where(F.col("location_id").isin(*scope.location_ids))
 
 
 def _check_locations(rows: DataFrame, dim_location: DataFrame) -> None:

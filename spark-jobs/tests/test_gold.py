@@ -243,8 +243,11 @@ def test_a_day_whose_silver_hours_are_gone_loses_its_gold_rows_on_recompute(
     assert spark.table(AQI_HOURLY).where(f"location_id = {KOLKATA.id}").collect() == []
 
 
+@pytest.mark.parametrize(
+    ("mode", "start", "end"), [("incremental", None, None), ("range", "2024-07-01", "2024-07-01")]
+)
 def test_silver_rows_of_an_unconfigured_location_stop_gold_with_the_ids_named(
-    spark: SparkSession, after_first_run: FirstRun
+    spark: SparkSession, after_first_run: FirstRun, mode: str, start: str | None, end: str | None
 ) -> None:
     stamp = hour_end(DEL_NORTE, 1, 0)
     append_silver(spark, [(9999, 99, "pm25", "ug/m3", stamp, D("5"), 1, stamp, PROCESSED_2, "silver-1")])
@@ -252,7 +255,14 @@ def test_silver_rows_of_an_unconfigured_location_stop_gold_with_the_ids_named(
     with pytest.raises(
         gold.GoldInputError, match=r"location ids not in aqi_gold.dim_location: 9999; add them"
     ):
-        gold.run(spark, replace(context("gold-6"), locations=(DEL_NORTE,)))
+        gold.run(spark, replace(context("gold-6", mode, start, end), locations=(DEL_NORTE,)))
+
+
+def test_an_unknown_mode_is_refused_with_the_allowed_ones(spark: SparkSession) -> None:
+    with pytest.raises(
+        gold.GoldInputError, match=r"--mode for gold must be one of incremental, range; got 'hourly'"
+    ):
+        gold.run(spark, context("gold-8", "hourly"))
 
 
 @pytest.mark.parametrize(
