@@ -13,11 +13,15 @@ affected days of an hour are ``{day(t − 7 h), day(t), day(t + 23 h)}``.
   Range runs leave the watermark alone: the next incremental run may redo those days, which is safe.
 
 **How.** The recompute reads Silver two days beyond the span on each side (enough for any standard
-offset plus the 23-hour look-back and 7-hour look-ahead), builds hourly and daily rows and keeps those
-of the span. Each fact table then gets one MERGE that inserts new rows, updates only rows whose values
-changed and deletes rows of the span that no longer exist: one atomic commit per table, and a re-run
-writes nothing. Dimensions are merged first; the watermark last, so a run stopped part-way is simply
-repeated by the next one.
+offset, at most 14 h, plus the 23-hour look-back and 7-hour look-ahead), builds hourly and daily rows
+and keeps those of the span. Each fact table then gets one MERGE that inserts new rows, updates only
+rows whose values changed and deletes rows of the span that no longer exist: one atomic commit per
+table, and a re-run changes no row. Dimensions are merged first; the watermark last, so a run stopped
+part-way is simply repeated by the next one.
+
+**Known limit.** Incremental mode finds changes through ``processed_at``, so an hour that Silver
+*deletes* (every row of it turned invalid on a re-export) is not seen; a ``range`` run over its days
+removes its Gold rows.
 
 **Locations.** ``dim_location`` keeps every location ever configured (a location removed from the
 config keeps its history). Silver rows of a location that ``dim_location`` lacks stop the stage with an
