@@ -6,11 +6,12 @@ check both agree on a grid that steps across every breakpoint and above AQI 500.
 
 Decimal types are chosen so no Spark operation silently drops scale before a truncation: inputs are
 ``DECIMAL(18,6)`` or wider averages (``avg`` of ``DECIMAL(18,6)`` is ``DECIMAL(22,10)``); dividing by a
-truncation step of ``10^-k`` is exact; the segment formula multiplies before it divides and keeps at
-least 6 decimals, far more than the ``1 / (2 × 1000 × ΔC)`` a non-``.5`` value can be from ``.5``;
-``F.round`` on a decimal is half up (``bround`` would be half even). NowCast follows the pure module's
-fixed point: weights rounded half up to ``NOWCAST_WEIGHT_SCALE`` decimals, the result to
-``NOWCAST_SCALE``.
+truncation step of ``10^-n`` is exact. The segment formula multiplies before it divides, and Spark keeps
+at least 6 decimals of the quotient: with ``k = (C_hi − C_lo) / step ≤ 999`` a quotient that is not
+exactly ``x.5`` is at least ``1 / (2k) ≥ 0.0005`` away from it, so that rounding can never create or
+destroy a ``.5`` before ``F.round`` (half up on decimals; ``bround`` would be half even). NowCast follows
+the pure module's fixed point: weights rounded half up to ``NOWCAST_WEIGHT_SCALE`` decimals, the result
+to ``NOWCAST_SCALE``.
 """
 
 from __future__ import annotations
