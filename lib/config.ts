@@ -120,8 +120,8 @@ export function parsePipelineConfig(raw: unknown, defaults: ConfigDefaults): Pip
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = [CONFIG_CONTEXT_KEY, ...issue.path.map(String)].join('.');
-      const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-      return `  ${key}: ${issue.message}${unknownKeys}; got ${describe(valueAt(raw, issue.path))}`;
+      if (issue.code === 'unrecognized_keys') return `  ${key}: ${issue.message}; allowed keys are documented in docs/DEPLOYING.md`;
+      return `  ${key}: ${issue.message}; got ${describe(valueAt(raw, issue.path))}`;
     });
     throw new ConfigError(`invalid configuration in cdk.json context:\n${problems.join('\n')}`);
   }

@@ -1,0 +1,93 @@
+import { ConfigError, parsePipelineConfig } from '../../lib/config';
+import { readVersion } from '../../lib/app';
+
+const defaults = { releaseLabel: 'emr-7.9.0' };
+const minimal = { locations: [{ id: 2178, name: 'Del Norte', timezone: 'America/Denver' }] };
+
+function errorOf(raw: unknown): string {
+  try {
+    parsePipelineConfig(raw, defaults);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parsePipelineConfig', () => {
+  test('fills every default the issue specifies from a config that only lists locations', () => {
+    const config = parsePipelineConfig(minimal, defaults);
+    expect(config).toEqual({
+      locations: minimal.locations,
+      scheduleMinute: 15,
+      emr: {
+        releaseLabel: 'emr-7.9.0',
+        primaryInstanceType: 'm7g.xlarge',
+        coreInstanceType: 'm7g.xlarge',
+        coreInstanceCount: 2,
+        idleTimeoutSeconds: 1800,
+        stepRetries: 1,
+      },
+      stageTimeoutSeconds: { bronze: 3600, silver: 3600, gold: 1800 },
+      hourly: { lateDataMarginHours: 3, maxWindowHours: 72, noSuccessAlarmHours: 3 },
+      backfill: { maxRangeDays: 1096, defaultMaxConcurrency: 4, maxConcurrencyLimit: 16 },
+      notificationEmail: '',
+      openaqApiKeySecretName: 'aqi-pipeline/openaq-api-key',
+      openaqApiBaseUrl: 'https://api.openaq.org',
+      network: { mode: 'new-vpc', maxAzs: 2 },
+    });
+  });
+
+  test('the default EMR release comes from the caller (spark-jobs/versions.env), not from this module', () => {
+    expect(parsePipelineConfig(minimal, { releaseLabel: 'emr-7.10.0' }).emr.releaseLabel).toBe('emr-7.10.0');
+  });
+
+  test('accepts existing subnets', () => {
+    const network = { mode: 'existing-subnets', vpcId: 'vpc-0abc1234', subnetIds: ['subnet-0abc1234', 'subnet-0def5678'] };
+    expect(parsePipelineConfig({ ...minimal, network }, defaults).network).toEqual(network);
+  });
+
+  test.each([
+    [{ ...minimal, scheduleMinute: 60 }, 'aqi-pipeline.scheduleMinute: must be at most 59; got 60'],
+    [{ ...minimal, emr: { coreInstanceCount: 0 } }, 'aqi-pipeline.emr.coreInstanceCount: must be at least 1; got 0'],
+    [
+      { ...minimal, emr: { releaseLabel: 'emr-6.15.0' } },
+      'aqi-pipeline.emr.releaseLabel: must be an EMR 7.x release label such as emr-7.9.0 (Spark 3.5, as spark-jobs pins); got "emr-6.15.0"',
+    ],
+    [{ ...minimal, stageTimeoutSeconds: { gold: 30 } }, 'aqi-pipeline.stageTimeoutSeconds.gold: must be at least 60; got 30'],
+    [
+      { locations: [{ id: 2178, name: 'Del Norte', timezone: 'Mars/Olympus' }] },
+      'aqi-pipeline.locations.0.timezone: must be an IANA time zone such as America/Denver; got "Mars/Olympus"',
+    ],
+    [{ locations: [] }, 'aqi-pipeline.locations: must list at least one location; got []'],
+    [{ ...minimal, notificationEmail: 'ops' }, 'aqi-pipeline.notificationEmail: must be an e-mail address, or "" for none; got "ops"'],
+    [{ ...minimal, network: { mode: 'default-vpc' } }, 'aqi-pipeline.network.mode: mode must be "new-vpc" or "existing-subnets"; got "default-vpc"'],
+    [
+      { ...minimal, network: { mode: 'existing-subnets', vpcId: 'vpc-0abc1234', subnetIds: ['sn-1'] } },
+      'aqi-pipeline.network.subnetIds.0: must be a subnet id such as subnet-0abc1234; got "sn-1"',
+    ],
+    [{ ...minimal, scheduleMinutes: 15 }, 'aqi-pipeline: Unrecognized key: "scheduleMinutes"; allowed keys are documented in docs/DEPLOYING.md'],
+  ])('rejects %j naming the key, the value and what is allowed', (raw, message) => {
+    expect(errorOf(raw)).toContain(message);
+  });
+
+  test('a missing context object is named, with where to look', () => {
+    expect(errorOf(undefined)).toBe('cdk.json context "aqi-pipeline" is missing; see docs/DEPLOYING.md for its keys');
+  });
+
+  test('the default backfill concurrency may not exceed its limit', () => {
+    expect(errorOf({ ...minimal, backfill: { defaultMaxConcurrency: 8, maxConcurrencyLimit: 4 } })).toContain(
+      'aqi-pipeline.backfill.defaultMaxConcurrency: must not exceed backfill.maxConcurrencyLimit (4); got 8',
+    );
+  });
+});
+
+describe('readVersion', () => {
+  test('reads a key of versions.env, ignoring comments', () => {
+    expect(readVersion('# EMR\nEMR_RELEASE_LABEL=emr-7.9.0\nSPARK_VERSION=3.5.5\n', 'EMR_RELEASE_LABEL')).toBe('emr-7.9.0');
+  });
+
+  test('names the key that is missing', () => {
+    expect(() => readVersion('SPARK_VERSION=3.5.5', 'EMR_RELEASE_LABEL')).toThrow('spark-jobs/versions.env has no EMR_RELEASE_LABEL=... line');
+  });
+});
