@@ -3,14 +3,18 @@ import type { ObjectStore } from '../shared/ports';
 import { StageResultSchema } from '../shared/stage-result';
 import { type BackfillManifest, BackfillManifestSchema, type StageOutcome, stepLogUri } from '../fan-in/manifest';
 import { type BackfillPlan, planKey } from '../plan-backfill/plan';
-import { type FinalizeInput, FinalizeInputSchema } from '../finalize/schema';
+import type { z } from 'zod';
+import { FinalizeInputSchema } from '../finalize/schema';
 
 /**
  * The backfill takes the same payload as the hourly finalize (lib/workflow/finalize.ts `finalizeTask`,
  * `FinalizeInputSchema`), so the shared teardown can record a failed backfill with this function.
  */
-export type FinalizeBackfillEvent = FinalizeInput;
-export const FinalizeBackfillEventSchema = FinalizeInputSchema;
+export const FinalizeBackfillEventSchema = FinalizeInputSchema.extend({
+  // CDK drops `error: null` from a rendered payload, so a SUCCEEDED finalize arrives without the field.
+  error: FinalizeInputSchema.shape.error.optional().transform((error) => error ?? null),
+});
+export type FinalizeBackfillEvent = z.output<typeof FinalizeBackfillEventSchema>;
 
 export interface FinalizeBackfillResult {
   readonly status: 'SUCCEEDED' | 'FAILED';

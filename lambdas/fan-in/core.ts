@@ -114,8 +114,30 @@ export function chunkOutcome(chunk: Chunk, read: ReadResult, record: ChunkStepRe
       failure: result.status === 'FAILED' ? `${result.error?.type ?? 'Error'}: ${result.error?.message ?? 'the step reported FAILED without an error'}` : null,
     };
   }
-  const why = read.kind === 'unreadable' ? read.reason : record?.error ? `${record.error.error}: ${firstLine(record.error.cause)}` : 'the step wrote no result';
+  const why = read.kind === 'unreadable' ? read.reason : record?.error ? describeStepError(record.error.error, record.error.cause) : 'the step wrote no result';
   return { ...base, status: 'FAILED', rowsRead: null, rowsWritten: null, durationSeconds: null, failure: why };
+}
+
+interface EmrStepCause {
+  Step?: { Id?: string; Status?: { State?: string; FailureDetails?: { Reason?: string; Message?: string; LogFile?: string } } };
+}
+
+/**
+ * One line for the manifest. A failed `addStep.sync` carries the EMR step description as its Cause;
+ * what matters from it is the state and EMR's failure reason, not the JSON.
+ */
+export function describeStepError(error: string, cause: string): string {
+  try {
+    const step = (JSON.parse(cause) as EmrStepCause).Step;
+    if (step?.Status?.State) {
+      const details = step.Status.FailureDetails;
+      const reason = [details?.Reason, details?.Message].filter(Boolean).join(': ');
+      return `${error}: EMR step ${step.Id ?? '(no id)'} ${step.Status.State}${reason ? ` (${firstLine(reason)})` : ''}`;
+    }
+  } catch {
+    // Not JSON: a plain message, as for timeouts and API errors.
+  }
+  return cause ? `${error}: ${firstLine(cause)}` : error;
 }
 
 function firstLine(text: string): string {

@@ -1,5 +1,5 @@
 import { recordChunkStep } from '../../../lambdas/backfill-record-chunk/core';
-import { fanIn } from '../../../lambdas/fan-in/core';
+import { describeStepError, fanIn } from '../../../lambdas/fan-in/core';
 import { MemoryObjectStore } from '../plan-backfill/memory-store';
 import { FEB, JAN, LAKE, MAR, RUN_ID, stageResult, writtenPlan } from '../plan-backfill/fixtures';
 
@@ -75,6 +75,11 @@ describe('fan-in', () => {
     const manifest = store.json(LAKE, `${runs}/manifest.json`) as { chunks: { stepId: string; logUri: string }[] };
     expect(manifest.chunks[0].stepId).toBe('s-2B7QX1');
     expect(manifest.chunks[0].logUri).toBe('s3://aqi-logs/emr/j-CLUSTER/steps/s-2B7QX1/');
+  });
+
+  test('an EMR step failure is summarised from the step description in the cause, with EMR’s reason', () => {
+    const cause = JSON.stringify({ Step: { Id: 's-9Z', Status: { State: 'FAILED', FailureDetails: { Reason: 'Unknown error.', Message: 'Exit code 1' } } } });
+    expect(describeStepError('States.TaskFailed', cause)).toBe('States.TaskFailed: EMR step s-9Z FAILED (Unknown error.: Exit code 1)');
   });
 
   test('a result for a chunk the plan does not list is ignored: only planned chunks count', async () => {

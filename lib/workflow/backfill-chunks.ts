@@ -1,0 +1,97 @@
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Duration } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { CHUNK_ID_SEPARATOR } from '../../lambdas/plan-backfill/chunks';
+import { lambdaTask } from './lambda-task';
+import type { ArchiveSource, StageArgsContext } from './stage-args';
+import { stageStepTask } from './stage-step';
+import { PATHS } from './state-paths';
+
+/** Where a chunk iteration keeps its data: its own small state, not the parent's. */
+export const CHUNK_PATHS = {
+  chunkId: '$.chunkId',
+  start: '$.start',
+  end: '$.end',
+  runId: '$.runId',
+  clusterId: '$.clusterId',
+  step: '$.step',
+  failure: '$.failure',
+} as const;
+
+/** `$.plan` fields the Map reads. */
+export const BACKFILL_PLAN_PATHS = {
+  chunkIds: `${PATHS.plan}.chunkIds`,
+  stepConcurrency: `${PATHS.plan}.cluster.stepConcurrency`,
+} as const;
+
+export interface BronzeChunksMapProps {
+  readonly context: StageArgsContext;
+  readonly archive: ArchiveSource;
+  readonly bronzeTimeout: Duration;
+  readonly failedStepRetries: number;
+  /** lambdas/backfill-record-chunk */
+  readonly recordChunkFunction: lambda.IFunction;
+}
+
+/**
+ * One Bronze EMR step per chunk, as many at once as the cluster's step concurrency.
+ *
+ * A Distributed Map because its iterations are child executions with their own histories: an inline
+ * Map would put every iteration's events (about 13 each, more with retries) into the parent's 25,000-event
+ * history, which three years of daily chunks would exceed. Items are the chunk ids from the plan (no
+ * `ItemReader`, which the local interpreter lacks); each iteration splits its id into the window with
+ * `States.StringSplit`. Results are discarded (`ResultPath: null`): each step writes its result to S3 and
+ * each iteration records its step id or error there, which is what the fan-in Lambda reads.
+ *
+ * A failed or timed-out chunk is caught inside its iteration and recorded; the iteration succeeds, so
+ * the Map goes on with the other chunks.
+ */
+export function bronzeChunksMap(scope: Construct, id: string, props: BronzeChunksMapProps): sfn.DistributedMap {
+  const chunkId = sfn.JsonPath.stringAt('$$.Map.Item.Value');
+  const chunkPart = (index: number) => sfn.JsonPath.arrayGetItem(sfn.JsonPath.stringSplit(chunkId, CHUNK_ID_SEPARATOR), index);
+  const map = new sfn.DistributedMap(scope, id, {
+    itemsPath: BACKFILL_PLAN_PATHS.chunkIds,
+    maxConcurrencyPath: BACKFILL_PLAN_PATHS.stepConcurrency,
+    itemSelector: {
+      chunkId,
+      start: chunkPart(0),
+      end: chunkPart(1),
+      runId: sfn.JsonPath.stringAt(PATHS.runId),
+      clusterId: sfn.JsonPath.stringAt(PATHS.clusterId),
+    },
+    mapExecutionType: sfn.StateMachineType.STANDARD,
+    label: 'BronzeChunks',
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+
+  const bronze = stageStepTask(scope, 'Bronze chunk', {
+    context: props.context,
+    invocation: {
+      pipeline: 'backfill',
+      stage: 'bronze',
+      mode: 'backfill',
+      startPath: CHUNK_PATHS.start,
+      endPath: CHUNK_PATHS.end,
+      chunkIdPath: CHUNK_PATHS.chunkId,
+      runIdPath: CHUNK_PATHS.runId,
+      source: props.archive,
+    },
+    clusterIdPath: CHUNK_PATHS.clusterId,
+    timeout: props.bronzeTimeout,
+    failedStepRetries: props.failedStepRetries,
+    resultPath: CHUNK_PATHS.step,
+  });
+  const base = { 'runId.$': CHUNK_PATHS.runId, 'chunkId.$': CHUNK_PATHS.chunkId };
+  const recordStep = lambdaTask(scope, 'Record chunk step', props.recordChunkFunction, {
+    payload: { ...base, 'step.$': CHUNK_PATHS.step },
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  const recordFailure = lambdaTask(scope, 'Record chunk failure', props.recordChunkFunction, {
+    payload: { ...base, 'failure.$': CHUNK_PATHS.failure },
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  bronze.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: CHUNK_PATHS.failure });
+  map.itemProcessor(bronze.next(recordStep));
+  return map;
+}

@@ -1,0 +1,135 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { PipelineConfig } from '../config';
+import { createClusterTask, type EmrClusterBlueprint, terminateClusterTask } from './emr-cluster';
+import { finalizeTask } from './finalize';
+import { lambdaTask } from './lambda-task';
+import { acquireLockOrSkip, releaseLockTask } from './lock';
+import type { StageArgsContext } from './stage-args';
+import { stageStepTask } from './stage-step';
+import { PATHS, skipPath } from './state-paths';
+import { RunTeardown } from './teardown';
+
+/** The error a rejected input ends the execution with (lambdas/plan-backfill/errors.ts). */
+export const INVALID_BACKFILL_INPUT = 'InvalidBackfillInput';
+/** The error a run with failed chunks ends with, after Silver and Gold processed the good data. */
+export const BACKFILL_CHUNKS_FAILED = 'BackfillChunksFailed';
+
+export const BACKFILL_PATHS = {
+  fanIn: '$.fanIn',
+  outcome: '$.outcome',
+  invalidInput: '$.invalidInput',
+} as const;
+
+export interface BackfillDefinitionProps {
+  readonly config: PipelineConfig;
+  readonly blueprint: EmrClusterBlueprint;
+  readonly stageArgs: StageArgsContext;
+  readonly table: dynamodb.ITable;
+  readonly topic: sns.ITopic;
+  readonly cancelStepsFunction: lambda.IFunction;
+  readonly janitorFunction: lambda.IFunction;
+  readonly planFunction: lambda.IFunction;
+  readonly fanInFunction: lambda.IFunction;
+  readonly finalizeFunction: lambda.IFunction;
+  readonly chunksMap: sfn.DistributedMap;
+}
+
+/**
+ * Plan → (invalid input: fail at once, nothing created) → lock (held: succeed as skipped) → create
+ * cluster sized by the plan → Bronze chunks Map → fan-in → Silver range → Gold range → terminate →
+ * finalize → release lock → fail with `BackfillChunksFailed` if any chunk failed, else succeed. Every
+ * state from cluster creation on is caught into the shared teardown (cancel steps, terminate, record
+ * the failed run, release the lock, notify).
+ */
+export function backfillDefinition(scope: Construct, props: BackfillDefinitionProps): sfn.IChainable {
+  const { config } = props;
+  const teardown = new RunTeardown(scope, 'Teardown', {
+    pipeline: 'backfill',
+    table: props.table,
+    topic: props.topic,
+    cancelStepsFunction: props.cancelStepsFunction,
+    janitorFunction: props.janitorFunction,
+    finalizeFunction: props.finalizeFunction,
+  });
+  const caught = <T extends sfn.TaskStateBase | sfn.DistributedMap>(state: T): T => {
+    state.addCatch(teardown.afterClusterEntry, { errors: ['States.ALL'], resultPath: PATHS.error });
+    return state;
+  };
+
+  const plan = lambdaTask(scope, 'Plan backfill', props.planFunction, {
+    payload: {
+      'input.$': '$$.Execution.Input',
+      executionArn: sfn.JsonPath.executionId,
+      executionStartTime: sfn.JsonPath.executionStartTime,
+    },
+    resultPath: PATHS.plan,
+  });
+  // The Lambda's Cause is its error envelope (with a stack trace); the operator gets the message alone.
+  const describeInvalid = new sfn.Pass(scope, 'Describe invalid input', {
+    parameters: { 'envelope.$': `States.StringToJson(${PATHS.errorCause})` },
+    resultPath: BACKFILL_PATHS.invalidInput,
+  });
+  const invalid = new sfn.Fail(scope, 'Invalid input', {
+    error: INVALID_BACKFILL_INPUT,
+    causePath: `${BACKFILL_PATHS.invalidInput}.envelope.errorMessage`,
+    comment: 'Rejected before any lock or cluster exists.',
+  });
+  plan.addCatch(describeInvalid.next(invalid), { errors: [INVALID_BACKFILL_INPUT], resultPath: PATHS.error });
+
+  const initSteps = new sfn.Pass(scope, 'Init steps', { result: sfn.Result.fromObject({}), resultPath: PATHS.steps });
+  const create = createClusterTask(scope, 'Create cluster', props.blueprint, {
+    pipeline: 'backfill',
+    stepConcurrencyLevel: sfn.JsonPath.numberAt(`${PATHS.plan}.cluster.stepConcurrency`),
+    managedScaling: {
+      minimumUnits: sfn.JsonPath.numberAt(`${PATHS.plan}.cluster.minCapacityUnits`),
+      maximumUnits: sfn.JsonPath.numberAt(`${PATHS.plan}.cluster.maxCapacityUnits`),
+    },
+  });
+  create.addCatch(teardown.beforeClusterEntry, { errors: ['States.ALL'], resultPath: PATHS.error });
+
+  const fanIn = caught(
+    lambdaTask(scope, 'Fan in', props.fanInFunction, {
+      payload: { 'runId.$': PATHS.runId, 'clusterId.$': PATHS.clusterId },
+      resultPath: BACKFILL_PATHS.fanIn,
+      timeout: Duration.minutes(6),
+    }),
+  );
+  const rangeStep = (stage: 'silver' | 'gold', id: string) =>
+    caught(
+      stageStepTask(scope, id, {
+        context: props.stageArgs,
+        invocation: { pipeline: 'backfill', stage, mode: 'range', startPath: `${PATHS.plan}.window.start`, endPath: `${PATHS.plan}.window.end` },
+        timeout: Duration.seconds(config.stageTimeoutSeconds[stage]),
+        failedStepRetries: config.emr.stepRetries,
+      }),
+    );
+  const silver = rangeStep('silver', 'Silver range');
+  const gold = rangeStep('gold', 'Gold range');
+  const terminate = caught(terminateClusterTask(scope, 'Terminate cluster'));
+  const finalize = caught(finalizeTask(scope, 'Finalize', props.finalizeFunction, 'backfill', 'SUCCEEDED', BACKFILL_PATHS.outcome));
+  const release = releaseLockTask(scope, 'Release lock', props.table);
+  const chunksFailed = new sfn.Fail(scope, 'Chunks failed', {
+    error: BACKFILL_CHUNKS_FAILED,
+    causePath: `${BACKFILL_PATHS.outcome}.cause`,
+    comment: 'The good chunks went through Silver and Gold; the cause names the failed chunks and the input that reruns them.',
+  });
+  const done = new sfn.Succeed(scope, 'Backfill succeeded', { outputPath: BACKFILL_PATHS.outcome });
+
+  const skipOr = (stage: 'bronze' | 'silver' | 'gold', run: sfn.IChainable, next: sfn.IChainable) =>
+    new sfn.Choice(scope, `Run ${stage}?`).when(sfn.Condition.booleanEquals(skipPath(stage), true), next).otherwise(run);
+
+  terminate.next(finalize).next(release).next(
+    new sfn.Choice(scope, 'Any chunk failed?').when(sfn.Condition.stringEquals(`${BACKFILL_PATHS.outcome}.status`, 'FAILED'), chunksFailed).otherwise(done),
+  );
+  const goldStage = skipOr('gold', gold.next(terminate), terminate);
+  const silverStage = skipOr('silver', silver.next(goldStage), goldStage);
+  const chunks = caught(props.chunksMap);
+  const bronzeStage = skipOr('bronze', chunks.next(fanIn).next(silverStage), silverStage);
+
+  return plan.next(initSteps).next(acquireLockOrSkip(scope, props.table, 'backfill', create.next(bronzeStage)));
+}

@@ -1,0 +1,89 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { BackfillWorkflow } from '../../lib/backfill-workflow';
+import { parsePipelineConfig } from '../../lib/config';
+
+/** The backfill workflow in a stack of its own, over the `cdk.json` defaults. */
+export function synthBackfill(context: Record<string, unknown> = {}): { stack: Stack; template: Template; workflow: BackfillWorkflow } {
+  // No bundling: the tests read the definition, not the Lambda code (which the local interpreter runs from source).
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'BackfillUnderTest', { env: { account: '111122223333', region: 'us-east-1' } });
+  const config = parsePipelineConfig({ locations: [{ id: 2178, name: 'Del Norte', timezone: 'America/Denver' }], ...context }, { releaseLabel: 'emr-7.9.0' });
+  const role = (id: string, service: string) => new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal(service) });
+  const lakeBucket = new s3.Bucket(stack, 'Lake');
+  const artifactsBucket = new s3.Bucket(stack, 'Artifacts');
+  const fn = (id: string) => lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:us-east-1:111122223333:function:${id}`);
+  const workflow = new BackfillWorkflow(stack, 'Backfill', {
+    config,
+    blueprint: {
+      releaseLabel: config.emr.releaseLabel,
+      primaryInstanceType: config.emr.primaryInstanceType,
+      coreInstanceType: config.emr.coreInstanceType,
+      coreInstanceCount: config.emr.coreInstanceCount,
+      idleTimeout: Duration.seconds(config.emr.idleTimeoutSeconds),
+      logUri: 's3://aqi-logs/emr/',
+      securityConfigurationName: 'aqi-at-rest',
+      subnetIds: ['subnet-0abc1234'],
+      serviceRole: role('EmrService', 'elasticmapreduce.amazonaws.com'),
+      instanceRole: role('EmrInstance', 'ec2.amazonaws.com'),
+    },
+    stageArgs: {
+      lakeBucketName: 'aqi-lake',
+      sparkJobs: { bucketName: 'aqi-artifacts', packageKey: 'spark-jobs/aqi_jobs.zip', entryKey: 'spark-jobs/entry.py', locationsKey: 'config/locations.json' },
+    },
+    lakeBucket,
+    artifactsBucket,
+    table: new dynamodb.Table(stack, 'State', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING } }),
+    topic: new sns.Topic(stack, 'Alerts'),
+    cancelStepsFunction: fn('cancel-steps'),
+    janitorFunction: fn('janitor'),
+  });
+  return { stack, template: Template.fromStack(stack), workflow };
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::URLSuffix': 'amazonaws.com' };
+
+/**
+ * The state machine's ASL with every CloudFormation reference resolved to what a deployment would put
+ * there: pseudo parameters to their values, a resource's `Ref` to its logical id (its physical name in
+ * this test account) and an `Arn` to an ARN of that resource's type.
+ */
+export function backfillDefinitionOf(template: Template): Record<string, Json> {
+  const resources = template.toJSON().Resources as Record<string, { Type: string }>;
+  const arnOf = (logicalId: string): string => {
+    const type = resources[logicalId]?.Type;
+    if (type === 'AWS::Lambda::Function') return `arn:aws:lambda:us-east-1:111122223333:function:${logicalId}`;
+    if (type === 'AWS::DynamoDB::Table') return `arn:aws:dynamodb:us-east-1:111122223333:table/${logicalId}`;
+    if (type === 'AWS::SNS::Topic') return `arn:aws:sns:us-east-1:111122223333:${logicalId}`;
+    throw new Error(`no ARN form for ${logicalId} (${type})`);
+  };
+  const machines = template.findResources('AWS::StepFunctions::StateMachine');
+  const [machine] = Object.values(machines) as { Properties: { DefinitionString: Json } }[];
+  const render = (node: Json): string => {
+    if (typeof node === 'string') return node;
+    if (node && typeof node === 'object' && !Array.isArray(node)) {
+      if ('Fn::Join' in node) {
+        const [sep, parts] = node['Fn::Join'] as [string, Json[]];
+        return parts.map(render).join(sep);
+      }
+      if ('Ref' in node) {
+        const ref = String(node.Ref);
+        if (ref in PSEUDO) return PSEUDO[ref];
+        return resources[ref]?.Type === 'AWS::SNS::Topic' ? arnOf(ref) : ref;
+      }
+      if ('Fn::GetAtt' in node) {
+        const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
+        if (attribute === 'Arn') return arnOf(logicalId);
+      }
+    }
+    throw new Error(`cannot render ${JSON.stringify(node)}`);
+  };
+  return JSON.parse(render(machine.Properties.DefinitionString)) as Record<string, Json>;
+}
