@@ -52,10 +52,11 @@ function isoInstant(value: string): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-function archiveDirFrom(uri: string | undefined, workspaceDir: string): string {
+/** `usage` reports a bad argument the way commander does (stderr, exit code 2). */
+function archiveDirFrom(uri: string | undefined, workspaceDir: string, usage: (message: string) => never): string {
   if (!uri) return workspaceAt(workspaceDir).defaultArchiveDir;
   if (uri.startsWith('s3://')) {
-    throw new InvalidArgumentError(`--archive-uri ${uri}: a local run reads a directory; copy the part you need first, e.g. aws s3 sync --no-sign-request s3://openaq-data-archive/records/csv.gz/locationid=2178/ <dir>/records/csv.gz/locationid=2178/`);
+    usage(`--archive-uri ${uri}: a local run reads a directory; copy the part you need first, e.g. aws s3 sync --no-sign-request s3://openaq-data-archive/records/csv.gz/locationid=2178/ <dir>/records/csv.gz/locationid=2178/`);
   }
   return resolve(uri.replace(/^file:\/\//, ''));
 }
@@ -68,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--quiet-steps', 'do not stream spark-submit output (it is always in the step log files)')
     .showHelpAfterError()
     .exitOverride();
+  const usage = (message: string): never => program.error(message, { exitCode: 2, code: 'commander.invalidArgument' });
 
   program
     .command('generate')
@@ -99,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
       if (opts.locations) input.locations = opts.locations;
       if (opts.chunk) input.chunk = opts.chunk;
       if (opts.maxConcurrency) input.maxConcurrency = opts.maxConcurrency;
-      exitCode = await run('backfill', input, program.opts(), archiveDirFrom(opts.archiveUri, program.opts().workspace));
+      exitCode = await run('backfill', input, program.opts(), archiveDirFrom(opts.archiveUri, program.opts().workspace, usage));
     });
 
   program
@@ -110,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--archive-uri <dir>', 'the archive the stand-in serves (default: the generated one)')
     .action(async (opts: { at?: string; apiBaseUrl?: string; archiveUri?: string }) => {
       const input = { scheduledTime: opts.at ?? new Date().toISOString() };
-      exitCode = await run('hourly', input, program.opts(), archiveDirFrom(opts.archiveUri, program.opts().workspace), opts.apiBaseUrl);
+      exitCode = await run('hourly', input, program.opts(), archiveDirFrom(opts.archiveUri, program.opts().workspace, usage), opts.apiBaseUrl);
     });
 
   program
@@ -145,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--port <n>', 'port on 127.0.0.1', (v) => positiveInt(v, '--port'), 8787)
     .option('--archive-uri <dir>', 'the archive to serve (default: the generated one)')
     .action(async (opts: { port: number; archiveUri?: string }) => {
-      const api = await startOpenAqApi({ archiveDir: archiveDirFrom(opts.archiveUri, program.opts().workspace), port: opts.port, onRequest: (l) => console.log(l) });
+      const api = await startOpenAqApi({ archiveDir: archiveDirFrom(opts.archiveUri, program.opts().workspace, usage), port: opts.port, onRequest: (l) => console.log(l) });
       console.log(`OpenAQ API v3 stand-in on ${api.baseUrl} (try ${api.baseUrl}/v3/locations/2178); Ctrl-C stops it`);
       await new Promise<void>((done) => process.once('SIGINT', () => void api.close().then(done)));
     });
