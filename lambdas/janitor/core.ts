@@ -3,7 +3,8 @@ import { parseInput } from '../shared/input';
 import type { Logger } from '../shared/logger';
 import type { ClusterControl, PipelineStateStore } from '../shared/ports';
 import { CLUSTER_TAG_KEYS } from '../shared/tags';
-import { JanitorEventSchema } from './schema';
+import type { z } from 'zod';
+import { janitorEventSchema, type StateMachineRequestSchema, type StatusChangeEventSchema } from './schema';
 
 export interface JanitorResult {
   executionArn: string;
@@ -23,7 +24,12 @@ export interface JanitorDeps {
  * releases the lock if that execution still holds it. Idempotent: a second delivery finds nothing.
  */
 export async function cleanUpExecution(rawEvent: unknown, deps: JanitorDeps): Promise<JanitorResult> {
-  const event = parseInput(JanitorEventSchema, rawEvent, ERROR_NAMES.invalidJanitorEvent, 'janitor event');
+  const event: z.infer<typeof StatusChangeEventSchema> | z.infer<typeof StateMachineRequestSchema> = parseInput(
+    janitorEventSchema(rawEvent),
+    rawEvent,
+    ERROR_NAMES.invalidJanitorEvent,
+    'janitor event',
+  );
   const executionArn = 'detail' in event ? event.detail.executionArn : event.executionArn;
   const clusters = await deps.clusters.listActiveClustersTagged(CLUSTER_TAG_KEYS.executionArn, executionArn);
   const ids = clusters.map((cluster) => cluster.id);

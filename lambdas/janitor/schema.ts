@@ -5,7 +5,7 @@ const executionArn = z
   .regex(/^arn:[\w-]+:states:[\w-]+:\d{12}:execution:[^:]+:[^:]+$/, 'must be a Step Functions execution ARN');
 
 /** The EventBridge "Step Functions Execution Status Change" event, the fields the janitor uses. */
-const StatusChangeEventSchema = z.object({
+export const StatusChangeEventSchema = z.object({
   'detail-type': z.literal('Step Functions Execution Status Change'),
   source: z.literal('aws.states'),
   detail: z.object({
@@ -16,11 +16,15 @@ const StatusChangeEventSchema = z.object({
 });
 
 /** A teardown state of a running execution asking for its own clusters to be terminated. */
-const StateMachineRequestSchema = z.object({
+export const StateMachineRequestSchema = z.object({
   source: z.literal('state-machine'),
   executionArn,
 });
 
-export const JanitorEventSchema = z.union([StatusChangeEventSchema, StateMachineRequestSchema]);
-
-export type JanitorEvent = z.infer<typeof JanitorEventSchema>;
+/**
+ * An EventBridge event carries `detail`; a state machine request does not. Choosing the schema by that
+ * (instead of a union) keeps the error message about the fields of the shape that was meant.
+ */
+export function janitorEventSchema(raw: unknown) {
+  return raw !== null && typeof raw === 'object' && 'detail' in raw ? StatusChangeEventSchema : StateMachineRequestSchema;
+}

@@ -1,0 +1,41 @@
+import { cancelActiveSteps } from '../../../lambdas/cancel-steps/core';
+import { PipelineError } from '../../../lambdas/shared/errors';
+import { silentLogger } from '../../../lambdas/shared/logger';
+import { MemoryEmr } from '../../workflow/support/memory-ports';
+
+describe('cancelActiveSteps', () => {
+  test('cancels the pending and running steps of the cluster and leaves finished ones alone', async () => {
+    const emr = new MemoryEmr();
+    emr.clusters.push({
+      id: 'j-ABC123',
+      state: 'RUNNING',
+      tags: {},
+      steps: [
+        { id: 's-1', state: 'COMPLETED' },
+        { id: 's-2', state: 'RUNNING' },
+        { id: 's-3', state: 'PENDING' },
+        { id: 's-4', state: 'FAILED' },
+      ],
+    });
+
+    const out = await cancelActiveSteps({ clusterId: 'j-ABC123' }, emr, silentLogger);
+
+    expect(out).toEqual({ clusterId: 'j-ABC123', cancelledStepIds: ['s-2', 's-3'] });
+    expect(emr.cluster('j-ABC123').steps.map((s) => s.state)).toEqual(['COMPLETED', 'CANCELLED', 'CANCELLED', 'FAILED']);
+  });
+
+  test('a cluster with nothing running needs no cancel call', async () => {
+    const emr = new MemoryEmr();
+    emr.clusters.push({ id: 'j-IDLE', state: 'WAITING', tags: {}, steps: [{ id: 's-1', state: 'COMPLETED' }] });
+    const cancel = jest.spyOn(emr, 'cancelSteps');
+
+    expect(await cancelActiveSteps({ clusterId: 'j-IDLE' }, emr, silentLogger)).toEqual({ clusterId: 'j-IDLE', cancelledStepIds: [] });
+    expect(cancel).not.toHaveBeenCalled();
+  });
+
+  test('rejects a value that is not a cluster id with InvalidCancelStepsInput', async () => {
+    const failure = (await cancelActiveSteps({ clusterId: null }, new MemoryEmr(), silentLogger).catch((e: unknown) => e)) as PipelineError;
+    expect(failure.name).toBe('InvalidCancelStepsInput');
+    expect(failure.message).toBe('invalid cancel-steps input: clusterId: Invalid input: expected string, received null (got null)');
+  });
+});

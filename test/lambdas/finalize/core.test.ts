@@ -1,0 +1,209 @@
+import { finalizeRun, stepIdOf } from '../../../lambdas/finalize/core';
+import { PipelineError } from '../../../lambdas/shared/errors';
+import type { Stage } from '../../../lambdas/shared/layout';
+import { silentLogger } from '../../../lambdas/shared/logger';
+import type { StageResult } from '../../../lambdas/shared/stage-result';
+import { MemoryMetrics, MemoryObjectStore, MemoryStateStore } from '../../workflow/support/memory-ports';
+
+const LAKE = 'lake';
+const RUN_ID = 'hourly-20250101T0300Z-1a2b3c4d';
+const now = new Date('2025-01-01T03:40:02Z');
+const settings = { lakeBucket: LAKE, emrLogUri: 's3://logs/emr/', metricsNamespace: 'AqiPipeline' };
+
+function world() {
+  const objects = new MemoryObjectStore();
+  const state = new MemoryStateStore();
+  const metrics = new MemoryMetrics();
+  return { objects, state, metrics, deps: { objects, state, metrics, log: silentLogger, settings, now } };
+}
+
+function result(stage: Stage, overrides: Partial<StageResult> = {}): StageResult {
+  return {
+    stage,
+    runId: RUN_ID,
+    chunkId: null,
+    status: 'SUCCEEDED',
+    mode: 'incremental',
+    startedAt: '2025-01-01T03:20:00Z',
+    finishedAt: '2025-01-01T03:21:40Z',
+    durationSeconds: 100,
+    rowsRead: 10,
+    rowsWritten: 8,
+    rowsRejected: 1,
+    rowsDuplicate: 1,
+    window: { start: null, end: null },
+    affectedDays: ['2025-01-01'],
+    snapshots: {},
+    error: null,
+    ...overrides,
+  };
+}
+
+function input(overrides: Record<string, unknown> = {}) {
+  return {
+    pipeline: 'hourly',
+    outcome: 'SUCCEEDED',
+    executionArn: 'arn:aws:states:us-east-1:123456789012:execution:Hourly:e1',
+    executionStartTime: '2025-01-01T03:15:02Z',
+    plan: {
+      runId: RUN_ID,
+      window: { start: '2024-12-31T23:00:00Z', end: '2025-01-01T03:00:00Z' },
+      skip: { bronze: false, silver: false, gold: false },
+      advanceWatermark: true,
+      input: { scheduledTime: '2025-01-01T03:15:00Z' },
+    },
+    clusterId: 'j-1',
+    steps: { bronze: { Step: { Id: 's-B' } }, silver: { Step: { Id: 's-S' } }, gold: { StepId: 's-G' } },
+    ...overrides,
+  };
+}
+
+function putResults(objects: MemoryObjectStore, ...results: StageResult[]) {
+  for (const r of results) void objects.putText(LAKE, `runs/hourly/${RUN_ID}/results/${r.stage}.json`, JSON.stringify(r));
+}
+
+describe('finalizeRun', () => {
+  test('writes the manifest with each stage\'s step, log URI, duration and rows, and advances the watermark', async () => {
+    const { objects, state, deps } = world();
+    putResults(objects, result('bronze', { rowsWritten: 120 }), result('silver', { rowsWritten: 48 }), result('gold', { rowsWritten: 12 }));
+
+    const out = await finalizeRun(input(), deps);
+
+    expect(out).toEqual({ manifestKey: `runs/hourly/${RUN_ID}/manifest.json`, status: 'SUCCEEDED', watermarkAdvanced: true });
+    const manifest = objects.json(LAKE, out.manifestKey) as Record<string, unknown>;
+    expect(manifest).toMatchObject({
+      pipeline: 'hourly',
+      runId: RUN_ID,
+      status: 'SUCCEEDED',
+      startedAt: '2025-01-01T03:15:02Z',
+      finishedAt: '2025-01-01T03:40:02.000Z',
+      durationSeconds: 1500,
+      clusterId: 'j-1',
+      error: null,
+    });
+    expect((manifest.stages as Record<string, unknown>).bronze).toEqual({
+      status: 'SUCCEEDED',
+      stepId: 's-B',
+      stepLogUri: 's3://logs/emr/j-1/steps/s-B/stderr.gz',
+      resultKey: `runs/hourly/${RUN_ID}/results/bronze.json`,
+      durationSeconds: 100,
+      rowsRead: 10,
+      rowsWritten: 120,
+      rowsRejected: 1,
+      rowsDuplicate: 1,
+      error: null,
+    });
+    expect(state.watermarks.get('hourly')).toEqual({ windowEnd: '2025-01-01T03:00:00Z', runId: RUN_ID, updatedAt: '2025-01-01T03:40:02.000Z' });
+  });
+
+  test('publishes the run outcome, its duration and per-stage durations and rows', async () => {
+    const { objects, metrics, deps } = world();
+    putResults(objects, result('bronze'), result('silver'), result('gold', { durationSeconds: 42, rowsWritten: 7, rowsRejected: 0 }));
+
+    await finalizeRun(input(), deps);
+
+    const gold = metrics.published.filter((p) => p.metric.dimensions?.Stage === 'gold').map((p) => p.metric);
+    expect(gold).toEqual([
+      { name: 'StageDurationSeconds', value: 42, unit: 'Seconds', dimensions: { Pipeline: 'hourly', Stage: 'gold' } },
+      { name: 'RowsWritten', value: 7, unit: 'Count', dimensions: { Pipeline: 'hourly', Stage: 'gold' } },
+      { name: 'RowsRejected', value: 0, unit: 'Count', dimensions: { Pipeline: 'hourly', Stage: 'gold' } },
+    ]);
+    expect(metrics.published.slice(0, 2).map((p) => p.metric)).toEqual([
+      { name: 'RunSucceeded', value: 1, unit: 'Count', dimensions: { Pipeline: 'hourly' } },
+      { name: 'RunDurationSeconds', value: 1500, unit: 'Seconds', dimensions: { Pipeline: 'hourly' } },
+    ]);
+    expect(new Set(metrics.published.map((p) => p.namespace))).toEqual(new Set(['AqiPipeline']));
+  });
+
+  test('a step that succeeded without writing its result fails the run with StageResultMissing naming the stage and key', async () => {
+    const { objects, state, deps } = world();
+    putResults(objects, result('bronze'), result('gold'));
+
+    const failure = await finalizeRun(input(), deps).catch((e: unknown) => e);
+
+    expect(failure).toBeInstanceOf(PipelineError);
+    expect((failure as PipelineError).name).toBe('StageResultMissing');
+    expect((failure as PipelineError).message).toBe(
+      `run ${RUN_ID}: the EMR step succeeded but its stage result says otherwise: silver is MISSING ` +
+        `(expected a SUCCEEDED result at runs/hourly/${RUN_ID}/results/silver.json). See the step's stderr in the manifest.`,
+    );
+    expect(state.watermarks.size).toBe(0);
+  });
+
+  test('a result that breaks the contract fails with StageResultInvalid naming the field', async () => {
+    const { objects, deps } = world();
+    putResults(objects, result('bronze'), result('gold'));
+    void objects.putText(LAKE, `runs/hourly/${RUN_ID}/results/silver.json`, JSON.stringify({ ...result('silver'), rowsWritten: -1 }));
+
+    const failure = (await finalizeRun(input(), deps).catch((e: unknown) => e)) as PipelineError;
+
+    expect(failure.name).toBe('StageResultInvalid');
+    expect(failure.message).toContain(`stage result s3://lake/runs/hourly/${RUN_ID}/results/silver.json does not follow the stage result contract: rowsWritten:`);
+  });
+
+  test('a failed run is recorded with its error, stages not run, and no watermark move', async () => {
+    const { objects, state, metrics, deps } = world();
+    putResults(objects, result('bronze'));
+
+    await finalizeRun(
+      input({ outcome: 'FAILED', steps: { bronze: { Step: { Id: 's-B' } } }, error: { Error: 'States.TaskFailed', Cause: 'silver exited 1' } }),
+      deps,
+    );
+
+    const manifest = objects.json(LAKE, `runs/hourly/${RUN_ID}/manifest.json`) as { status: string; error: unknown; stages: Record<Stage, { status: string }> };
+    expect(manifest.status).toBe('FAILED');
+    expect(manifest.error).toEqual({ error: 'States.TaskFailed', cause: 'silver exited 1' });
+    expect([manifest.stages.bronze.status, manifest.stages.silver.status, manifest.stages.gold.status]).toEqual(['SUCCEEDED', 'NOT_RUN', 'NOT_RUN']);
+    expect(state.watermarks.size).toBe(0);
+    expect(metrics.published[0]?.metric).toEqual({ name: 'RunFailed', value: 1, unit: 'Count', dimensions: { Pipeline: 'hourly' } });
+  });
+
+  test('never moves the watermark backwards', async () => {
+    const { objects, state, deps } = world();
+    putResults(objects, result('bronze'), result('silver'), result('gold'));
+    state.watermarks.set('hourly', { windowEnd: '2025-01-01T05:00:00Z', runId: 'later', updatedAt: 'x' });
+
+    const out = await finalizeRun(input(), deps);
+
+    expect(out.watermarkAdvanced).toBe(false);
+    expect(state.watermarks.get('hourly')?.windowEnd).toBe('2025-01-01T05:00:00Z');
+  });
+
+  test('keeps the fields of an existing manifest it does not own (a backfill fan-in\'s chunks)', async () => {
+    const { objects, deps } = world();
+    const runId = 'backfill-20250101T0000Z-deadbeef';
+    void objects.putText(LAKE, `runs/backfill/${runId}/manifest.json`, JSON.stringify({ chunks: [{ chunkId: 'c1' }], failedChunks: [] }));
+    void objects.putText(LAKE, `runs/backfill/${runId}/results/silver.json`, JSON.stringify(result('silver', { runId })));
+
+    await finalizeRun(input({ pipeline: 'backfill', plan: { runId }, steps: { silver: { StepId: 's-S' } } }), deps);
+
+    expect(objects.json(LAKE, `runs/backfill/${runId}/manifest.json`)).toMatchObject({
+      chunks: [{ chunkId: 'c1' }],
+      failedChunks: [],
+      pipeline: 'backfill',
+      status: 'SUCCEEDED',
+    });
+  });
+
+  test.each([
+    [{ pipeline: 'daily' }, 'pipeline: Invalid option: expected one of "hourly"|"backfill" (got "daily")'],
+    [{ plan: { runId: 'run-1' } }, 'plan.runId: must be a run id such as hourly-20250101T0300Z-1a2b3c4d (got "run-1")'],
+    [{ outcome: 'DONE' }, 'outcome: Invalid option: expected one of "SUCCEEDED"|"FAILED" (got "DONE")'],
+  ])('rejects %j with InvalidFinalizeInput naming the field and value', async (overrides, message) => {
+    const { deps } = world();
+    const failure = (await finalizeRun(input(overrides), deps).catch((e: unknown) => e)) as PipelineError;
+    expect(failure.name).toBe('InvalidFinalizeInput');
+    expect(failure.message).toBe(`invalid finalize input: ${message}`);
+  });
+});
+
+describe('stepIdOf', () => {
+  test.each([
+    [{ StepId: 's-1' }, 's-1'],
+    [{ Step: { Id: 's-2', Status: { State: 'COMPLETED' } } }, 's-2'],
+    [undefined, null],
+    [{ Step: {} }, null],
+  ])('reads the step id from %j', (output, id) => {
+    expect(stepIdOf(output)).toBe(id);
+  });
+});
