@@ -42,8 +42,8 @@ export interface StartExecutionRequest {
   name?: string;
   services: LocalServices;
   resolveFunction(functionNameOrArn: string): LocalFunction;
-  /** Functions an EventBridge rule sends this machine's status changes to (FAILED/TIMED_OUT/ABORTED). */
-  statusChangeTargets: LocalFunction[];
+  /** The functions EventBridge rules send this machine's status change to, given the final status. */
+  statusChangeTargets(status: ExecutionStatus): LocalFunction[];
   sink?: ExecutionEventSink;
 }
 
@@ -115,7 +115,7 @@ export function startExecution(request: StartExecutionRequest): RunningExecution
     const statusChangeResults: unknown[] = [];
     if (status !== 'SUCCEEDED') {
       const event = statusChangeEvent(executionArn, request.stateMachineArn, status, startedAt);
-      for (const target of request.statusChangeTargets) {
+      for (const target of request.statusChangeTargets(status)) {
         const local = LOCAL_LAMBDAS[target.name];
         if (!local) continue;
         statusChangeResults.push(await local(event, target.environment, request.services, lambdaLogger(request.services.workspace, target.name)));

@@ -33,8 +33,8 @@ export interface LocalApp {
   assembly: CloudAssembly;
   machines: Map<string, LocalStateMachine>;
   resolveFunction(functionNameOrArn: string): LocalFunction;
-  /** Functions the app's EventBridge rules send this machine's status changes to. */
-  statusChangeTargets(stateMachineArn: string): LocalFunction[];
+  /** Functions the app's EventBridge rules send this machine's status change (to `status`) to. */
+  statusChangeTargets(stateMachineArn: string, status: string): LocalFunction[];
   /** Physical names the runtime needs beyond the definitions. */
   lakeBucket: string;
   /** Copies every CDK BucketDeployment's sources into the workspace buckets (any number of workspaces). */
@@ -124,17 +124,18 @@ export function synthesizeLocalApp(options: SynthOptions = {}): LocalApp {
       if (!info) throw new UnresolvableTemplate(`function '${nameOrArn}' is not one of the app's Lambdas (${[...new Set([...functions.values()].map((f) => f.folder))].join(', ')})`);
       return localFunction(info);
     },
-    statusChangeTargets(stateMachineArn) {
+    statusChangeTargets(stateMachineArn, status) {
       const targets: LocalFunction[] = [];
       for (const stack of assembly.stackNames()) {
         for (const id of assembly.resourcesOfType(stack, 'AWS::Events::Rule')) {
           const rule = assembly.resolve(stack, assembly.resource(stack, id).Properties) as {
-            EventPattern?: { source?: string[]; detail?: { stateMachineArn?: string[] } };
+            EventPattern?: { source?: string[]; detail?: { stateMachineArn?: string[]; status?: string[] } };
             Targets?: { Arn: string }[];
           };
           const pattern = rule.EventPattern;
           if (!pattern?.source?.includes('aws.states')) continue;
           if (pattern.detail?.stateMachineArn && !pattern.detail.stateMachineArn.includes(stateMachineArn)) continue;
+          if (pattern.detail?.status && !pattern.detail.status.includes(status)) continue;
           for (const target of rule.Targets ?? []) {
             const info = functions.get(target.Arn);
             if (info) targets.push(localFunction(info));

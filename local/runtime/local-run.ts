@@ -111,7 +111,7 @@ export async function runPipeline(pipeline: 'hourly' | 'backfill', input: unknow
     input,
     services,
     resolveFunction: (name) => app.resolveFunction(name),
-    statusChangeTargets: app.statusChangeTargets(machine.arn),
+    statusChangeTargets: (status) => app.statusChangeTargets(machine.arn, status),
     sink: report,
   });
   options.onStarted?.({ execution, emr, workspace });

@@ -72,7 +72,7 @@ function start(stepTimeoutSeconds: number) {
     resolveFunction: () => {
       throw new Error('no Lambda in this machine');
     },
-    statusChangeTargets: [{ name: 'janitor', environment: { TABLE_NAME: 'pipeline' } }],
+    statusChangeTargets: () => [{ name: 'janitor', environment: { TABLE_NAME: 'pipeline' } }],
   });
   const stepPids = async () => {
     while (!lines.some((l) => l.startsWith('detached'))) await sleep(20);
