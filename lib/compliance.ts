@@ -60,6 +60,27 @@ export function acknowledgeEmrStateMachine(stateMachine: IConstruct, functionLog
   });
 }
 
+/**
+ * The backfill workflow's Lambdas and state machine (lib/backfill-workflow.ts), acknowledged at its
+ * construct so every child is covered.
+ */
+export function acknowledgeBackfillWorkflow(backfill: IConstruct, stateMachine: IConstruct, functionLogicalIds: readonly string[], stateMachineRef: string): void {
+  acknowledge(backfill, {
+    ...TABLE_KMS_FINDINGS,
+    ...s3GrantFindings('the lake bucket (chunk results, manifests) and, for the planner, the artifacts bucket (locations)'),
+    'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttLakeBucketArn4B06F64C/*]':
+      'Backfill Lambdas read and write run records under runs/backfill/<runId>/, created per run',
+    'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttArtifactsBucketArnD46760D3/*]':
+      'The planner reads config/locations.json from the artifacts bucket',
+  });
+  acknowledgeEmrStateMachine(stateMachine, functionLogicalIds);
+  const execution = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stateMachineRef}"}]}]}`;
+  acknowledge(stateMachine, {
+    [`AwsSolutions-IAM5[Resource::${execution}:*]`]: 'Distributed Map child executions are named at run time',
+    [`AwsSolutions-IAM5[Resource::${execution}/BronzeChunks:*]`]: 'Distributed Map child executions are named at run time',
+  });
+}
+
 /** CDK's BucketDeployment singleton (its Lambda and role live at the stack root, not under our construct). */
 export function acknowledgeBucketDeploymentProvider(stack: Stack, bucketArnToken: string): void {
   for (const child of stack.node.children) {

@@ -11,7 +11,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { acknowledgeEmrStateMachine, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
+import { BackfillWorkflow } from './backfill-workflow';
+import { acknowledgeBackfillWorkflow, acknowledgeEmrStateMachine, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
 import { EmrRuntime } from './emr-runtime';
 import { HourlyWorkflow, hourlyExecutionTimeout } from './hourly-workflow';
@@ -45,8 +46,8 @@ export const JANITOR_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
  * machine and its schedule, the janitor rule, the SNS topic, alarms and dashboard. Safe to destroy and
  * redeploy; all data lives in the data-lake stack.
  *
- * The backfill workflow plugs in through the public members: `emr.blueprint`, `stageContext`,
- * `functions`, `topic`, and `watchStateMachine(sm)` (janitor rule + alarms).
+ * The backfill workflow (lib/backfill-workflow.ts) is built from the same members: `emr.blueprint`,
+ * `stageContext`, `functions`, `topic`; `watchStateMachine(sm)` puts it under the janitor and alarms.
  */
 export class PipelineStack extends Stack {
   readonly emr: EmrRuntime;
@@ -59,6 +60,7 @@ export class PipelineStack extends Stack {
     readonly janitor: PipelineFunction;
   };
   readonly hourly: HourlyWorkflow;
+  readonly backfill: BackfillWorkflow;
   readonly monitoring: PipelineMonitoring;
   private readonly janitorRule: events.Rule;
 
@@ -211,6 +213,28 @@ export class PipelineStack extends Stack {
       hourly: this.hourly.stateMachine,
       noSuccessHours: config.hourly.noSuccessAlarmHours,
     });
+
+    this.backfill = new BackfillWorkflow(this, 'Backfill', {
+      config,
+      blueprint: this.emr.blueprint,
+      stageArgs: this.stageContext,
+      lakeBucket: lake.lakeBucket,
+      artifactsBucket: lake.artifactsBucket,
+      table: lake.table,
+      topic: this.topic,
+      cancelStepsFunction: cancelSteps,
+      janitorFunction: janitor,
+    });
+    this.watchStateMachine('Backfill', this.backfill.stateMachine);
+    acknowledgeBackfillWorkflow(
+      this.backfill,
+      this.backfill.stateMachine,
+      this.node
+        .findAll()
+        .filter((c): c is PipelineFunction => c instanceof PipelineFunction)
+        .map((fn) => this.getLogicalId(fn.node.defaultChild as CfnElement)),
+      this.getLogicalId(this.backfill.stateMachine.node.defaultChild as CfnElement),
+    );
   }
 
   /** Puts another pipeline state machine (the backfill) under the janitor and the failure alarm. */

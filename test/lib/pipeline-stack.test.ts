@@ -152,7 +152,10 @@ describe('PipelineStack', () => {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
-        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: Match.stringLikeRegexp('^HourlyStateMachine') }] },
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [{ Ref: Match.stringLikeRegexp('^HourlyStateMachine') }, { Ref: Match.stringLikeRegexp('^BackfillStateMachine') }],
+        },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Janitor'), 'Arn'] } })],
     });
@@ -185,7 +188,8 @@ describe('PipelineStack', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter(
       (f) => (f.Properties.Runtime as string).startsWith('nodejs'),
     );
-    expect(functions).toHaveLength(4);
+    // plan-hourly, finalize, cancel-steps, janitor; plan-backfill, backfill-record-chunk, fan-in, backfill-finalize
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       const names = Object.keys(fn.Properties.Environment?.Variables ?? {});
@@ -194,6 +198,7 @@ describe('PipelineStack', () => {
   });
 
   test('alarms on failed executions and on no successful hourly run for 3 hours notify the topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       EvaluationPeriods: 3,
       DatapointsToAlarm: 3,
