@@ -7,20 +7,28 @@ import type { AddressInfo } from 'node:net';
  * SDK's retry of throttling is what the adapters rely on.
  */
 export class ThrottlingProxy {
-  throttled = 0;
-  forwarded = 0;
-
   private constructor(
     private readonly server: Server,
     readonly endpoint: string,
+    private readonly counts: { throttled: number; forwarded: number },
   ) {}
+
+  /** Requests answered with a throttling error. */
+  get throttled(): number {
+    return this.counts.throttled;
+  }
+
+  /** Requests passed on to the server. */
+  get forwarded(): number {
+    return this.counts.forwarded;
+  }
 
   static async start(target: string, throttleCount: number, style: 'json' | 'xml'): Promise<ThrottlingProxy> {
     const upstream = new URL(target);
-    let proxy!: ThrottlingProxy;
+    const counts = { throttled: 0, forwarded: 0 };
     const server = createServer((req, res) => {
-      if (proxy.throttled < throttleCount) {
-        proxy.throttled++;
+      if (counts.throttled < throttleCount) {
+        counts.throttled++;
         req.resume();
         if (style === 'json') {
           res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ThrottlingException' });
@@ -31,7 +39,7 @@ export class ThrottlingProxy {
         }
         return;
       }
-      proxy.forwarded++;
+      counts.forwarded++;
       const forward = request(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
         (upstreamRes) => {
@@ -42,8 +50,7 @@ export class ThrottlingProxy {
       req.pipe(forward);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new ThrottlingProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return proxy;
+    return new ThrottlingProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, counts);
   }
 
   async stop(): Promise<void> {
