@@ -291,7 +291,8 @@ def test_the_breakpoint_table_loads_from_the_zip_that_emr_receives_with_py_files
             if path.is_file() and "__pycache__" not in path.parts:
                 zf.write(path, path.relative_to(SPARK_JOBS).as_posix())
     result = subprocess.run(
-        [sys.executable, "-m", "aqi_jobs.aqi", "pm10", "155"],
+        # -S: no site-packages, so the package (and its breakpoint CSV) can only come from the zip.
+        [sys.executable, "-S", "-m", "aqi_jobs.aqi", "pm10", "155"],
         cwd=tmp_path,
         env={"PYTHONPATH": str(bundle)},
         capture_output=True,
