@@ -4,6 +4,7 @@ import { StageResultSchema } from '../shared/stage-result';
 import { type BackfillManifest, BackfillManifestSchema, type StageOutcome, stepLogUri } from '../fan-in/manifest';
 import { type BackfillPlan, planKey } from '../plan-backfill/plan';
 import type { z } from 'zod';
+import { stepIdOf } from '../finalize/core';
 import { FinalizeInputSchema } from '../finalize/schema';
 
 /**
@@ -41,8 +42,8 @@ export async function finalizeBackfill(event: FinalizeBackfillEvent, deps: Final
   const manifest = (await readManifest(deps, runId)) ?? (await manifestFromPlan(deps, runId, event.clusterId));
   const clusterId = event.clusterId ?? manifest.clusterId;
   const stages = {
-    silver: await stageOutcome(deps, runId, 'silver', stepIdOf(event.steps.silver), clusterId),
-    gold: await stageOutcome(deps, runId, 'gold', stepIdOf(event.steps.gold), clusterId),
+    silver: await stageOutcome(deps, runId, 'silver', stepIdOf(event.steps.silver) ?? undefined, clusterId),
+    gold: await stageOutcome(deps, runId, 'gold', stepIdOf(event.steps.gold) ?? undefined, clusterId),
   };
   const stageFailed = Object.entries(stages).filter(([, o]) => o?.status === 'FAILED').map(([s]) => s);
   const failed = event.outcome === 'FAILED' || manifest.failedChunks.length > 0 || stageFailed.length > 0;
@@ -73,11 +74,6 @@ function describeOutcome(manifest: BackfillManifest, error: string | undefined, 
     );
   }
   return parts.length > 0 ? `Backfill ${manifest.runId}: ${parts.join('; ')}` : `Backfill ${manifest.runId} succeeded`;
-}
-
-function stepIdOf(output: unknown): string | undefined {
-  const id = (output as { StepId?: unknown } | null | undefined)?.StepId;
-  return typeof id === 'string' ? id : undefined;
 }
 
 async function readManifest(deps: FinalizeBackfillDeps, runId: string): Promise<BackfillManifest | undefined> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stepIdOf } from '../finalize/core';
 import type { ObjectStore } from '../shared/ports';
 import { BACKFILL_RUN_ID_PATTERN } from '../plan-backfill/run-id';
 import { type ChunkStepRecord, chunkStepRecordKey } from './record';
@@ -7,7 +8,8 @@ import { type ChunkStepRecord, chunkStepRecordKey } from './record';
 export const RecordChunkEventSchema = z.object({
   runId: z.string().regex(BACKFILL_RUN_ID_PATTERN, 'must be a backfill run id'),
   chunkId: z.string().min(1),
-  step: z.object({ StepId: z.string() }).partial().passthrough().nullish(),
+  /** The `addStep.sync` output: `{ StepId }` or the step description `{ Step: { Id } }`. */
+  step: z.record(z.string(), z.unknown()).nullish(),
   failure: z.object({ Error: z.string(), Cause: z.string().nullish() }).nullish(),
 });
 
@@ -16,7 +18,7 @@ export type RecordChunkEvent = z.infer<typeof RecordChunkEventSchema>;
 export async function recordChunkStep(event: RecordChunkEvent, store: ObjectStore, lakeBucket: string, now: Date): Promise<ChunkStepRecord> {
   const record: ChunkStepRecord = {
     chunkId: event.chunkId,
-    stepId: event.step?.StepId ?? stepIdInCause(event.failure?.Cause),
+    stepId: stepIdOf(event.step) ?? stepIdInCause(event.failure?.Cause),
     error: event.failure ? { error: event.failure.Error, cause: event.failure.Cause ?? '' } : null,
     recordedAt: now.toISOString(),
   };

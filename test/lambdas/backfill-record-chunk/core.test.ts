@@ -14,6 +14,11 @@ describe('backfill-record-chunk', () => {
     });
   });
 
+  test('the step id is also taken from the step description that addStep.sync answers with', async () => {
+    const record = await recordChunkStep({ runId: RUN_ID, chunkId: JAN.id, step: { Step: { Id: 's-DESC42', Status: { State: 'COMPLETED' } } } }, new MemoryObjectStore(), LAKE, new Date());
+    expect(record.stepId).toBe('s-DESC42');
+  });
+
   test('a timed-out step is recorded with the error and no step id', async () => {
     const store = new MemoryObjectStore();
     const record = await recordChunkStep({ runId: RUN_ID, chunkId: JAN.id, failure: { Error: 'States.Timeout', Cause: null } }, store, LAKE, new Date());
