@@ -1,6 +1,6 @@
 import type { Stage } from '../../lambdas/shared/layout';
 import { HOURLY_STATES } from '../../lib/hourly-workflow';
-import { type AslDefinition, stateMachineDefinition } from '../../local/definition';
+import { type AslDefinition, type AslState, stateMachineDefinition } from '../../local/definition';
 import {
   ARTIFACTS_BUCKET,
   CLUSTER_ID,
@@ -257,7 +257,8 @@ describe('the synthesized hourly state machine', () => {
     world.behaviour.gold = 'hang';
     const compressed = JSON.parse(JSON.stringify(definition)) as AslDefinition;
     expect(compressed.States[HOURLY_STATES.stage('gold')]?.TimeoutSeconds).toBe(1800);
-    (compressed.States[HOURLY_STATES.stage('gold')] as { TimeoutSeconds: number }).TimeoutSeconds = 1;
+    const gold = compressed.States[HOURLY_STATES.stage('gold')] as AslState;
+    gold.TimeoutSeconds = 1;
 
     // WHEN
     const outcome = await execute(compressed, scheduled, world.handlers(), context);
