@@ -11,7 +11,7 @@ import pytest
 from fixtures import assert_rows, drop_lake_tables
 from pyspark.sql import SparkSession
 
-from aqi_jobs import gold
+from aqi_jobs import gold, gold_dims
 from aqi_jobs.gold_tables import (
     AQI_DAILY,
     AQI_DAILY_POLLUTANT,
@@ -78,6 +78,30 @@ def lake(spark: SparkSession) -> dict[str, list[tuple]]:
     return {
         table: sorted((tuple(r) for r in spark.table(table).collect()), key=repr) for table in GOLD_TABLES
     }
+
+
+def test_an_hour_affects_the_days_of_7_hours_before_and_23_hours_after_its_lst_begin(
+    spark: SparkSession,
+) -> None:
+    # Three Denver-time locations, one changed hour each, beginning at 00:00, 05:00 and 12:00 MST on July 3.
+    lst_hours = {1: 0, 2: 5, 3: 12}
+    stamps = {loc: hour_end(DEL_NORTE, 3, hour) for loc, hour in lst_hours.items()}
+    changed = spark.createDataFrame(
+        [(loc, 11, "pm25", "ug/m3", at, D(1), 1, at, PROCESSED_2, "s") for loc, at in stamps.items()],
+        SILVER_SCHEMA,
+    )
+    denver = [Location(loc, f"station {loc}", "America/Denver") for loc in lst_hours]
+    dim = gold_dims.dim_location(spark, denver, PROCESSED_1, "test")
+    july_4 = date(2024, 7, 4)
+    assert_rows(
+        gold.affected_days(changed, dim),
+        ["location_id", "lst_date"],
+        [
+            (1, JULY_2), (1, JULY_3),  # 00:00: 17:00 the day before; 23:00 the same day
+            (2, JULY_2), (2, JULY_3), (2, july_4),  # 05:00: 22:00 the day before; 04:00 the next day
+            (3, JULY_3), (3, july_4),  # 12:00: 05:00 the same day; 11:00 the next day
+        ],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
