@@ -17,12 +17,15 @@ from aqi_jobs import units
 # local times by hours: OpenAQ always sends an offset or Z, so anything else is rejected.
 _OFFSET_AT_END = r"(Z|[+-]\d{2}(:?\d{2})?)$"
 
-# Wide enough for any reading (18 integer digits) and for µg/m³ → ppm conversions to keep 10 decimals.
 # Timestamps cross into Python as UTC text in this format: PySpark would turn a collected TimestampType
 # into a naive datetime in the Python process's local zone, shifting it on a machine not set to UTC.
 UTC_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSS"
 
-RAW_DECIMAL = "decimal(28,10)"
+# 12 integer digits hold any reading (the plausible maxima have 4); with 10 decimals and this width,
+# value × multiplier / divisor keeps 15 decimals under Spark's decimal precision rules, so the final
+# rounding to 6 places matches the Decimal reference.
+RAW_DECIMAL = "decimal(22,10)"
+_FACTOR_DECIMAL = "decimal(10,4)"
 VALUE_DECIMAL = f"decimal(18,{units.VALUE_SCALE})"
 
 
@@ -73,16 +76,20 @@ def pollutant(parameter_text: Column) -> Column:
 
 
 def in_aqi_units(value: Column, pollutant_col: Column, canonical_unit_col: Column) -> Column:
-    """``value`` converted to the AQI units of its pollutant; NULL when the pair has no conversion."""
-    converted: Column | None = None
-    for (name, unit), (multiplier, divisor) in units.CONVERSIONS.items():
-        condition = (pollutant_col == F.lit(name)) & (canonical_unit_col == F.lit(unit))
-        expression = value * F.lit(multiplier) / F.lit(divisor)
-        converted = (
-            F.when(condition, expression) if converted is None else converted.when(condition, expression)
-        )
-    assert converted is not None
-    return converted
+    """``value`` converted to the AQI units of its pollutant; NULL when the pair has no conversion.
+
+    The lookup yields only literals and the arithmetic appears once: a branch per pair with its own
+    decimal arithmetic would make Spark generate (and compile) two dozen copies of it.
+    """
+    multiplier: Column | None = None
+    divisor: Column | None = None
+    for (name, unit), (m, d) in units.CONVERSIONS.items():
+        pair = (pollutant_col == F.lit(name)) & (canonical_unit_col == F.lit(unit))
+        m_lit, d_lit = F.lit(m).cast(_FACTOR_DECIMAL), F.lit(d).cast(_FACTOR_DECIMAL)
+        multiplier = F.when(pair, m_lit) if multiplier is None else multiplier.when(pair, m_lit)
+        divisor = F.when(pair, d_lit) if divisor is None else divisor.when(pair, d_lit)
+    assert multiplier is not None and divisor is not None
+    return value * multiplier / divisor
 
 
 def is_convertible(pollutant_col: Column, canonical_unit_col: Column) -> Column:

@@ -4,7 +4,8 @@ Selection. ``incremental`` takes the Bronze rows ingested after Silver's waterma
 ``range`` takes the rows observed from the day before ``start`` to the day after ``end`` (UTC), a margin
 that covers the local days [start, end] in every time zone, plus archive rows of those days whose datetime
 does not parse. Either way the (sensor, hour) pairs they touch are *recomputed from every Bronze row of
-those pairs*, so late data, re-exports and re-runs all converge on the same table.
+those pairs*, so late data, re-exports and re-runs all converge on the same table. A range run moves the
+watermark too when it has covered everything Bronze received since it (``_next_watermark``).
 
 Each row read is classified, in this order, into exactly one outcome:
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 
 from aqi_jobs import cancellation, observations, units
@@ -177,25 +178,46 @@ def quarantine_rows(classified: DataFrame, run_id: str, quarantined_at: datetime
     )
 
 
-def _triggers(spark: SparkSession, ctx: StageContext, watermark: str | None) -> DataFrame:
-    """The Bronze rows that make this run: new since the watermark, or in the range's window."""
-    bronze = spark.table(BRONZE_MEASUREMENTS)
-    if ctx.mode == INCREMENTAL:
-        return (
-            bronze
-            if watermark is None
-            else bronze.where(F.col("ingested_at") > F.lit(watermark).cast("timestamp"))
-        )
+def _newer_than(watermark: str | None) -> Column:
+    return F.lit(True) if watermark is None else F.col("ingested_at") > F.lit(watermark).cast("timestamp")
+
+
+def _in_range(ctx: StageContext) -> Column:
+    """Bronze rows a range run recomputes (see the module docstring)."""
     if ctx.start is None or ctx.end is None:
         raise ValueError("silver range needs --start and --end")
     start, end = date.fromisoformat(ctx.start), date.fromisoformat(ctx.end)
     low, high = (start - timedelta(days=1)).isoformat(), (end + timedelta(days=2)).isoformat()
     observed = F.col("observed_at_utc")
     file_day = F.to_date(F.regexp_extract("source_key", r"location-\d+-(\d{8})\.csv\.gz$", 1), "yyyyMMdd")
-    return bronze.where(
-        ((observed >= F.lit(low).cast("timestamp")) & (observed < F.lit(high).cast("timestamp")))
-        | (observed.isNull() & (F.col("source") == "archive") & file_day.between(F.lit(start), F.lit(end)))
+    return ((observed >= F.lit(low).cast("timestamp")) & (observed < F.lit(high).cast("timestamp"))) | (
+        observed.isNull() & (F.col("source") == "archive") & file_day.between(F.lit(start), F.lit(end))
     )
+
+
+def _triggers(spark: SparkSession, ctx: StageContext, watermark: str | None) -> DataFrame:
+    """The Bronze rows that make this run: new since the watermark, or in the range's window."""
+    bronze = spark.table(BRONZE_MEASUREMENTS)
+    return bronze.where(_newer_than(watermark) if ctx.mode == INCREMENTAL else _in_range(ctx))
+
+
+def _next_watermark(
+    spark: SparkSession, ctx: StageContext, watermark: str | None, ingested_through: str | None
+) -> str | None:
+    """Where the watermark may move after this run, or None to leave it.
+
+    Incremental: to the latest ``ingested_at`` it read. Range: to the latest it read only if every Bronze
+    row ingested since the watermark up to then lies in the range, i.e. the range has processed all of it;
+    otherwise (an hourly run's rows still waiting) the watermark stays and the next incremental run reads
+    them. Without this, the first hourly run after a backfill would recompute the whole backfill.
+    """
+    if ingested_through is None:
+        return None
+    if ctx.mode == INCREMENTAL:
+        return ingested_through
+    through = F.col("ingested_at") <= F.lit(ingested_through).cast("timestamp")
+    pending = spark.table(BRONZE_MEASUREMENTS).where(_newer_than(watermark) & through & ~_in_range(ctx))
+    return ingested_through if pending.limit(1).count() == 0 else None
 
 
 def _rows_to_read(
@@ -283,7 +305,7 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
 
 def _process(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> StageOutcome:
     now = datetime.now(UTC)
-    watermark = read_watermark(spark, "silver") if ctx.mode == INCREMENTAL else None
+    watermark = read_watermark(spark, "silver")
     rows, touched, bounds = _rows_to_read(spark, _triggers(spark, ctx, watermark))
     classified = classify(rows).cache()
     hours = hourly(classified.where(F.col("outcome") == VALID), ctx.run_id, now).cache()
@@ -301,9 +323,10 @@ def _process(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) ->
     if by_outcome.get(REJECTED, 0):
         cancellation.raise_if_cancelled()
         _merge_quarantine(spark, rejected)
-    if ctx.mode == INCREMENTAL and bounds["ingested_through"] is not None:
+    next_watermark = _next_watermark(spark, ctx, watermark, bounds["ingested_through"])
+    if next_watermark is not None and (watermark is None or next_watermark > watermark):
         cancellation.raise_if_cancelled()
-        write_watermark(spark, "silver", bounds["ingested_through"], ctx.run_id)
+        write_watermark(spark, "silver", next_watermark, ctx.run_id)
     valid = by_outcome.get(VALID, 0)
     return StageOutcome(
         rows_read=sum(by_outcome.values()),

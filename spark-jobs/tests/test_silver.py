@@ -12,7 +12,7 @@ from fixtures.openaq import archive_csv, write_archive_file
 from pyspark.sql import DataFrame, SparkSession
 
 from aqi_jobs import bronze, silver
-from aqi_jobs.stage import Location, StageContext
+from aqi_jobs.stage import Location, StageContext, StageOutcome
 from aqi_jobs.tables import BRONZE_MEASUREMENTS, QUARANTINE, RAW_COLUMNS, SILVER_HOURLY
 
 D = Decimal
@@ -202,15 +202,24 @@ DAY_2 = [
 ]
 
 
+@pytest.fixture(scope="module")
+def two_days_in_range(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> StageOutcome:
+    """Bronze holding DAY_1 and DAY_2, and the outcome of one Silver range run over them.
+
+    Shared by the next two tests (one Bronze ingest and Silver run instead of two: the suite must stay fast).
+    """
+    drop_lake_tables(spark)
+    archive = tmp_path_factory.mktemp("archive")
+    write_archive_file(archive, 2178, date(2023, 2, 22), archive_csv(DAY_1))
+    write_archive_file(archive, 2178, date(2023, 2, 23), archive_csv(DAY_2))
+    ingest(spark, archive, "backfill-1")
+    return silver.run(spark, ctx("range", "silver-1", "2023-02-22", "2023-02-23"))
+
+
 def test_range_writes_hourly_rows_and_quarantine_and_the_row_accounting_holds(
-    spark: SparkSession, tmp_path: Path, empty_lake: None
+    spark: SparkSession, two_days_in_range: StageOutcome
 ) -> None:
-    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv(DAY_1))
-    write_archive_file(tmp_path, 2178, date(2023, 2, 23), archive_csv(DAY_2))
-    ingest(spark, tmp_path, "backfill-1")
-
-    outcome = silver.run(spark, ctx("range", "silver-1", "2023-02-22", "2023-02-23"))
-
+    outcome = two_days_in_range
     assert table(spark, SILVER_HOURLY, "ingested_at", "processed_at") == sorted(
         [
             (2178, 3917, "pm25", "ug/m3", datetime(2023, 2, 22, 8), D("6.200000"), 1, "silver-1"),
@@ -226,32 +235,21 @@ def test_range_writes_hourly_rows_and_quarantine_and_the_row_accounting_holds(
         ("2023-02-23T01:00:00-07:00", "garbage", "value_not_numeric"),
     ]
     # 8 Bronze rows = 5 hourly rows + 2 quarantined + 1 sub-hourly sample folded into its hour
-    assert (outcome.rows_read, outcome.rows_written, outcome.rows_rejected, outcome.rows_duplicate) == (
-        8,
-        5,
-        2,
-        1,
-    )
+    counts = (outcome.rows_read, outcome.rows_written, outcome.rows_rejected, outcome.rows_duplicate)
+    assert counts == (8, 5, 2, 1)
     assert outcome.affected_days == ["2023-02-22", "2023-02-23"]
 
 
-def test_running_range_twice_leaves_every_table_identical(
-    spark: SparkSession, tmp_path: Path, empty_lake: None
+def test_running_range_again_leaves_every_table_identical(
+    spark: SparkSession, two_days_in_range: StageOutcome
 ) -> None:
-    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv(DAY_1))
-    write_archive_file(tmp_path, 2178, date(2023, 2, 23), archive_csv(DAY_2))
-    ingest(spark, tmp_path, "backfill-1")
-    first = silver.run(spark, ctx("range", "silver-1", "2023-02-22", "2023-02-23"))
     before = (table(spark, SILVER_HOURLY), table(spark, QUARANTINE))
 
-    second = silver.run(spark, ctx("range", "silver-2", "2023-02-22", "2023-02-23"))
+    again = silver.run(spark, ctx("range", "silver-2", "2023-02-22", "2023-02-23"))
 
     assert (table(spark, SILVER_HOURLY), table(spark, QUARANTINE)) == before
-    assert (second.rows_read, second.rows_written, second.rows_rejected) == (
-        first.rows_read,
-        first.rows_written,
-        2,
-    )
+    counts = (again.rows_read, again.rows_written, again.rows_rejected, again.rows_duplicate)
+    assert counts == (8, 5, 2, 1)
 
 
 def test_incremental_takes_only_new_bronze_rows_and_recomputes_just_their_hours(
@@ -310,3 +308,36 @@ def test_an_hour_whose_only_row_is_re_exported_as_invalid_leaves_silver(
     )
     assert outcome.affected_days == ["2023-02-22"]
     assert spark.table(BRONZE_MEASUREMENTS).count() == 2  # Bronze keeps both exports
+
+
+def test_a_range_run_that_covered_all_new_bronze_rows_moves_the_watermark(
+    spark: SparkSession, tmp_path: Path, empty_lake: None
+) -> None:
+    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv(DAY_1))
+    ingest(spark, tmp_path, "backfill-1", end="2023-02-22")
+    silver.run(spark, ctx("range", "silver-1", "2023-02-22", "2023-02-22"))
+
+    after = silver.run(spark, ctx("incremental", "hourly-1"))
+
+    assert (after.rows_read, after.rows_written, after.affected_days) == (0, 0, [])
+
+
+def test_a_range_run_leaves_the_watermark_while_rows_outside_the_range_wait(
+    spark: SparkSession, tmp_path: Path, empty_lake: None
+) -> None:
+    write_archive_file(
+        tmp_path, 2178, date(2023, 3, 10), archive_csv([raw("2023-03-10T01:00:00-07:00", "4.4")])
+    )
+    ingest(spark, tmp_path, "hourly-0", start="2023-03-10", end="2023-03-10")
+    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv(DAY_1))
+    ingest(spark, tmp_path, "backfill-1", end="2023-02-22")
+    silver.run(spark, ctx("range", "silver-1", "2023-02-22", "2023-02-22"))
+
+    after = silver.run(spark, ctx("incremental", "hourly-1"))
+
+    # everything since the (absent) watermark: the waiting March row and, again, the February day
+    assert (after.rows_read, after.rows_written, after.affected_days) == (
+        7,
+        5,
+        ["2023-02-22", "2023-02-23", "2023-03-10"],
+    )
