@@ -177,6 +177,8 @@ async function run(pipeline: 'hourly' | 'backfill', input: unknown, global: { wo
     stop?.();
   };
   process.on('SIGINT', onSigint);
+  // A plain kill of the CLI must not orphan spark-submit process groups either.
+  process.on('SIGTERM', onSigint);
   try {
     const result = await runPipeline(pipeline, input, {
       workspaceDir: global.workspace,
@@ -189,6 +191,7 @@ async function run(pipeline: 'hourly' | 'backfill', input: unknown, global: { wo
     return result.outcome.status === 'SUCCEEDED' || skipped ? 0 : 1;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
 }
 

@@ -52,9 +52,33 @@ interface FunctionInfo {
   folder: string;
 }
 
-/** PascalCase construct id → the `lambdas/` folder of the same name (`PlanHourly` → `plan-hourly`). */
-function folderOf(constructId: string): string {
-  return constructId.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+/**
+ * The `lambdas/` folder of a function construct, read from its construct path below the stack: the folder
+ * whose words all appear in the path's words, the one with the most words winning (`Backfill/
+ * FinalizeBackfill` → `backfill-finalize` before `finalize`; `PlanHourly` → `plan-hourly`). Undefined for
+ * CDK's own helper functions; a tie is an error rather than a guess.
+ */
+function folderOf(construct: IConstruct, folders: readonly string[]): string | undefined {
+  const stackId = Stack.of(construct).node.id;
+  const words = construct.node.scopes
+    .slice(1)
+    .map((scope) => scope.node.id)
+    .filter((id) => id !== stackId && id !== 'Resource')
+    .join('')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(' ');
+  const fits = folders.filter((folder) => folder.split('-').every((word) => words.includes(word)));
+  const best = Math.max(0, ...fits.map((f) => f.split('-').length));
+  const winners = fits.filter((f) => f.split('-').length === best);
+  if (winners.length > 1) {
+    throw new UnresolvableTemplate(`function ${construct.node.path} could be any of lambdas/${winners.join(', lambdas/')}; name its construct after one folder`);
+  }
+  return winners[0];
+}
+
+function lambdaFolders(): string[] {
+  return readdirSync(join(REPO_ROOT, 'lambdas')).filter((name) => existsSync(join(REPO_ROOT, 'lambdas', name, 'handler.ts')));
 }
 
 export function synthesizeLocalApp(options: SynthOptions = {}): LocalApp {
@@ -97,10 +121,11 @@ export function synthesizeLocalApp(options: SynthOptions = {}): LocalApp {
     machines.set(pipeline, { pipeline, arn: assembly.ref(stack, logicalId), definition });
   }
   const functions = new Map<string, FunctionInfo>();
+  const folders = lambdaFolders();
   for (const construct of all.filter((c): c is lambda.Function => c instanceof lambda.Function)) {
     const { stack, logicalId } = logicalIdOf(construct);
-    const folder = folderOf(construct.node.id);
-    if (!existsSync(join(REPO_ROOT, 'lambdas', folder))) continue; // CDK's own helper functions
+    const folder = folderOf(construct, folders);
+    if (!folder) continue; // CDK's own helper functions (bucket deployment, log retention)
     const info = { stack, logicalId, folder };
     functions.set(assembly.ref(stack, logicalId), info);
     functions.set(String(assembly.getAtt(stack, logicalId, 'Arn')), info);
