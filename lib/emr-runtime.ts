@@ -55,6 +55,14 @@ export class EmrRuntime extends Construct {
     props.logsBucket.grantWrite(this.instanceRole, `${props.logPrefix}*`);
     props.key.grantEncryptDecrypt(this.instanceRole);
     props.key.grantEncryptDecrypt(this.serviceRole);
+    // EBS encryption of the cluster's volumes: EMR creates grants on the key for EC2, and only for that.
+    this.serviceRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:CreateGrant'],
+        resources: [props.key.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    );
     s3.Bucket.fromBucketName(this, 'OpenAqArchive', OPENAQ_ARCHIVE_BUCKET).grantRead(this.instanceRole);
     secretsmanager.Secret.fromSecretNameV2(this, 'OpenAqApiKey', config.openaqApiKeySecretName).grantRead(this.instanceRole);
     this.instanceRole.addToPolicy(

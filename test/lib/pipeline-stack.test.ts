@@ -175,6 +175,17 @@ describe('PipelineStack', () => {
     });
   });
 
+  test('the EMR service role may create key grants only for AWS resources (EBS volumes)', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^EmrServiceRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'kms:CreateGrant', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } }),
+        ]),
+      },
+    });
+  });
+
   test('a new VPC has private subnets for EMR, one NAT gateway and an S3 gateway endpoint', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({}) });
