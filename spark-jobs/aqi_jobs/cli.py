@@ -22,6 +22,7 @@ from aqi_jobs import cancellation
 from aqi_jobs.locations import InvalidLocationsError, parse_locations
 from aqi_jobs.result import one_line, stage_result, write_result
 from aqi_jobs.session import CATALOG_KINDS, build_session
+from aqi_jobs.sources.openaq_api import OpenAQApiError
 from aqi_jobs.stage import STAGES, StageContext, StageOutcome
 from aqi_jobs.storage import read_text
 
@@ -245,4 +246,4 @@ def _fail(spark: SparkSession | None, ctx: StageContext, started_at: datetime, e
 
 def _is_expected(error: Exception) -> bool:
     """Failures whose message says everything (bad data or config, a cancel, an unreachable source)."""
-    return isinstance(error, ValueError | OSError | cancellation.StageCancelledError)
+    return isinstance(error, ValueError | OSError | OpenAQApiError | cancellation.StageCancelledError)
