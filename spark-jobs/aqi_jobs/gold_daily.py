@@ -39,7 +39,6 @@ from aqi_jobs.gold_hourly import (
 EIGHT_HOURS = 8
 # Which 8-hour windows belong to a day (by their LST begin hour) and how many must be valid.
 EIGHT_HOUR_WINDOWS = {"o3": (range(7, 24), 13), "co": (range(0, 24), 18)}
-DAILY_AVERAGING = {"pm25": "24h", "pm10": "24h", "o3": "8h", "co": "8h", "no2": "1h", "so2": "1h"}
 DAY_KEY = ["location_id", "pollutant", "lst_date"]
 
 AQI_DAILY_POLLUTANT_COLUMNS = (
@@ -139,7 +138,7 @@ def aqi_daily_pollutant(hours: DataFrame) -> DataFrame:
     return (
         days.select(
             *DAY_KEY,
-            by_pollutant({p: F.lit(a) for p, a in DAILY_AVERAGING.items()}).alias("averaging"),
+            by_pollutant({p: F.lit(a) for p, a in aqi.PRIMARY_AVERAGING.items()}).alias("averaging"),
             "hours_observed",
             F.when(F.col("pollutant").isin(*EIGHT_HOUR_WINDOWS), F.coalesce(F.col("windows_valid"), F.lit(0)))
             .cast("int")

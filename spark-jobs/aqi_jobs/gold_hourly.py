@@ -35,7 +35,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F  # noqa: N812
 from pyspark.sql.types import DecimalType
 
-from aqi_jobs import aqi_columns
+from aqi_jobs import aqi, aqi_columns
 from aqi_jobs.aqi_columns import SECONDS_PER_HOUR, category_color, category_name, sub_index, truncated
 
 VALUE_TYPE = DecimalType(18, 6)
@@ -45,7 +45,9 @@ SERIES = ["location_id", "pollutant"]
 MIN_HOURS_8H = 6
 MIN_HOURS_24H = 18
 
-HOURLY_AVERAGING = {"pm25": "nowcast", "pm10": "nowcast", "o3": "8h", "co": "8h", "no2": "1h", "so2": "1h"}
+HOURLY_AVERAGING = {
+    p: "nowcast" if p in aqi.NOWCAST_POLLUTANTS else a for p, a in aqi.PRIMARY_AVERAGING.items()
+}
 
 LOCATION_HOURS_COLUMNS = ("location_id", "pollutant", "hour_begin_utc", "value", "sensor_count")
 AQI_HOURLY_COLUMNS = (
