@@ -33,7 +33,9 @@ export interface SynthesizedApp extends AqiPipelineApp {
 export function synthesize(rawConfig: unknown = defaultRawConfig(), options: { bundlingStacks?: string[] } = {}): SynthesizedApp {
   const context: Record<string, unknown> = { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': options.bundlingStacks ?? [] };
   delete context[CONFIG_CONTEXT_KEY];
-  const app = new App({ context });
+  // CDK's built-in CloudFormation validation only warns and costs ~5 s of CPU per synth; `npx cdk synth`
+  // keeps it on, tests assert on the templates themselves.
+  const app = new App({ context, builtinCloudFormationValidation: false });
   const built = buildApp(app, {
     rawConfig,
     versionsEnv: fs.readFileSync(path.join(REPO_ROOT, 'spark-jobs', 'versions.env'), 'utf8'),
