@@ -46,8 +46,11 @@ describe('every state machine of the app', () => {
     ...stateMachineDefinitions(synthesized.dataLakeJson),
   };
 
-  test('the app has state machines to check (the guard cannot pass vacuously)', () => {
-    expect(Object.keys(definitions).some((id) => id.startsWith('HourlyStateMachine'))).toBe(true);
+  test('the app has both pipeline state machines to check (the guard cannot pass vacuously)', () => {
+    expect(Object.keys(definitions).map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'BackfillStateMachine',
+      'HourlyStateMachine',
+    ]);
   });
 
   test.each(Object.keys(definitions))('%s uses only JSONPath, no Assign or ItemReader, and a TimeoutSeconds on every Task', (id) => {

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { readEnv } from '../../../lambdas/shared/env';
+import { PipelineError } from '../../../lambdas/shared/errors';
+import { PlanHourlyEnvSchema } from '../../../lambdas/plan-hourly/schema';
+
+describe('readEnv', () => {
+  test('parses and coerces the variables a Lambda declares', () => {
+    const env = readEnv(PlanHourlyEnvSchema, {
+      TABLE_NAME: 'pipeline',
+      LATE_DATA_MARGIN_HOURS: '3',
+      MAX_WINDOW_HOURS: '72',
+      LOCK_TTL_SECONDS: '23400',
+    });
+    expect(env).toEqual({ TABLE_NAME: 'pipeline', LATE_DATA_MARGIN_HOURS: 3, MAX_WINDOW_HOURS: 72, LOCK_TTL_SECONDS: 23400 });
+  });
+
+  test('a missing or malformed variable fails with InvalidEnvironment naming it and the value seen', () => {
+    let failure: unknown;
+    try {
+      readEnv(PlanHourlyEnvSchema, { LATE_DATA_MARGIN_HOURS: 'three', MAX_WINDOW_HOURS: '72', LOCK_TTL_SECONDS: '23400' });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(PipelineError);
+    expect((failure as PipelineError).name).toBe('InvalidEnvironment');
+    expect((failure as PipelineError).message).toBe(
+      'invalid environment: TABLE_NAME: Invalid input: expected string, received undefined (got nothing); ' +
+        'LATE_DATA_MARGIN_HOURS: Invalid input: expected number, received NaN (got "three")',
+    );
+  });
+
+  test('never echoes more than a short prefix of a long value', () => {
+    expect(() => readEnv(z.object({ X: z.literal('a') }), { X: 'b'.repeat(500) })).toThrow(/\(got "b{116}\.\.\.\)$/);
+  });
+});
