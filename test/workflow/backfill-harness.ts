@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { BackfillWorkflow } from '../../lib/backfill-workflow';
 import { parsePipelineConfig } from '../../lib/config';
+import { type AslDefinition, type CfnTemplate, stateMachineDefinition } from '../../local/definition';
 
 /** The backfill workflow in a stack of its own, over the `cdk.json` defaults. */
 export function synthBackfill(context: Record<string, unknown> = {}): { stack: Stack; template: Template; workflow: BackfillWorkflow } {
@@ -46,44 +47,7 @@ export function synthBackfill(context: Record<string, unknown> = {}): { stack: S
   return { stack, template: Template.fromStack(stack), workflow };
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-const PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::URLSuffix': 'amazonaws.com' };
-
-/**
- * The state machine's ASL with every CloudFormation reference resolved to what a deployment would put
- * there: pseudo parameters to their values, a resource's `Ref` to its logical id (its physical name in
- * this test account) and an `Arn` to an ARN of that resource's type.
- */
-export function backfillDefinitionOf(template: Template): Record<string, Json> {
-  const resources = template.toJSON().Resources as Record<string, { Type: string }>;
-  const arnOf = (logicalId: string): string => {
-    const type = resources[logicalId]?.Type;
-    if (type === 'AWS::Lambda::Function') return `arn:aws:lambda:us-east-1:111122223333:function:${logicalId}`;
-    if (type === 'AWS::DynamoDB::Table') return `arn:aws:dynamodb:us-east-1:111122223333:table/${logicalId}`;
-    if (type === 'AWS::SNS::Topic') return `arn:aws:sns:us-east-1:111122223333:${logicalId}`;
-    throw new Error(`no ARN form for ${logicalId} (${type})`);
-  };
-  const machines = template.findResources('AWS::StepFunctions::StateMachine');
-  const [machine] = Object.values(machines) as { Properties: { DefinitionString: Json } }[];
-  const render = (node: Json): string => {
-    if (typeof node === 'string') return node;
-    if (node && typeof node === 'object' && !Array.isArray(node)) {
-      if ('Fn::Join' in node) {
-        const [sep, parts] = node['Fn::Join'] as [string, Json[]];
-        return parts.map(render).join(sep);
-      }
-      if ('Ref' in node) {
-        const ref = String(node.Ref);
-        if (ref in PSEUDO) return PSEUDO[ref];
-        return resources[ref]?.Type === 'AWS::SNS::Topic' ? arnOf(ref) : ref;
-      }
-      if ('Fn::GetAtt' in node) {
-        const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
-        if (attribute === 'Arn') return arnOf(logicalId);
-      }
-    }
-    throw new Error(`cannot render ${JSON.stringify(node)}`);
-  };
-  return JSON.parse(render(machine.Properties.DefinitionString)) as Record<string, Json>;
+/** The backfill state machine's ASL as a deployment would hold it, resolved by the local runtime's resolver. */
+export function backfillDefinitionOf(template: Template): AslDefinition {
+  return stateMachineDefinition(template.toJSON() as CfnTemplate, 'BackfillStateMachine');
 }
