@@ -51,6 +51,8 @@ export function acknowledgeEmrStateMachine(stateMachine: IConstruct, functionLog
       'EMR creates its cleanup service-linked role on first use; the statement is limited to that role name and service',
     'AwsSolutions-IAM5[Resource::*]':
       'RunJobFlow/DescribeCluster, X-Ray and CloudWatch Logs delivery have no resource-level permissions',
+    'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]':
+      'Publishing the failure notice to the topic encrypted with the lake key (that one key only)',
     ...Object.fromEntries(
       functionLogicalIds.map((id) => [
         `AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`,

@@ -63,6 +63,7 @@ export class PipelineStack extends Stack {
   readonly backfill: BackfillWorkflow;
   readonly monitoring: PipelineMonitoring;
   private readonly janitorRule: events.Rule;
+  private readonly topicKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -80,6 +81,7 @@ export class PipelineStack extends Stack {
     });
     this.stageContext = { sparkJobs: lake.sparkJobs, lakeBucketName: lake.lakeBucket.bucketName };
 
+    this.topicKey = lake.key;
     this.topic = new sns.Topic(this, 'Notifications', {
       displayName: 'aqi-pipeline notifications',
       masterKey: lake.key,
@@ -213,6 +215,8 @@ export class PipelineStack extends Stack {
       hourly: this.hourly.stateMachine,
       noSuccessHours: config.hourly.noSuccessAlarmHours,
     });
+    // Publishing to a KMS-encrypted topic needs the key as well as sns:Publish.
+    this.topicKey.grant(this.hourly.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
 
     this.backfill = new BackfillWorkflow(this, 'Backfill', {
       config,
@@ -237,9 +241,13 @@ export class PipelineStack extends Stack {
     );
   }
 
-  /** Puts another pipeline state machine (the backfill) under the janitor and the failure alarm. */
+  /**
+   * Puts another pipeline state machine (the backfill) under the janitor and the failure alarm, and lets
+   * its teardown publish to the encrypted topic.
+   */
   watchStateMachine(label: string, stateMachine: sfn.StateMachine): void {
     this.janitorRule.addEventPattern({ detail: { stateMachineArn: [stateMachine.stateMachineArn] } });
     this.monitoring.watch(label, stateMachine);
+    this.topicKey.grant(stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
   }
 }

@@ -226,6 +226,15 @@ describe('PipelineStack', () => {
     });
   });
 
+  test.each(['HourlyStateMachineRole', 'BackfillStateMachineRole'])('%s may use the topic key, so failure notices reach the encrypted topic', (role) => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp(`^${role}`) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]),
+      },
+    });
+  });
+
   test('the notification topic is encrypted and only accepts TLS', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
