@@ -1,0 +1,90 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import type { AslDefinition, AslState } from '../../local/definition';
+import { backfillDefinitionOf, synthBackfill } from './backfill-harness';
+
+describe('the backfill workflow as synthesized', () => {
+  const { template } = synthBackfill();
+  const definition = backfillDefinitionOf(template);
+  const states = definition.States;
+  const chunkStates = (states['Bronze chunks'].ItemProcessor as AslDefinition).States;
+
+  test('the plan Lambda gets the limits, timeouts and buckets from the configuration', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Validates a backfill input'),
+      Environment: {
+        Variables: Match.objectLike({
+          MAX_RANGE_DAYS: '1096',
+          DEFAULT_MAX_CONCURRENCY: '4',
+          MAX_CONCURRENCY_LIMIT: '16',
+          CORE_INSTANCE_COUNT: '2',
+          BRONZE_TIMEOUT_SECONDS: '3600',
+          SILVER_TIMEOUT_SECONDS: '3600',
+          GOLD_TIMEOUT_SECONDS: '1800',
+          FAILED_STEP_RETRIES: '1',
+        }),
+      },
+    });
+  });
+
+  test('the state machine logs ALL with execution data and traces with X-Ray', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  test('the plan gets the execution input, ARN and start time, and only InvalidBackfillInput skips everything', () => {
+    expect(states['Plan backfill']).toMatchObject({
+      Parameters: { 'input.$': '$$.Execution.Input', 'executionArn.$': '$$.Execution.Id', 'executionStartTime.$': '$$.Execution.StartTime' },
+      ResultPath: '$.plan',
+      Catch: [{ ErrorEquals: ['InvalidBackfillInput'], Next: 'Describe invalid input' }],
+    });
+    expect(states['Invalid input']).toEqual({
+      Type: 'Fail',
+      Comment: 'Rejected before any lock or cluster exists.',
+      Error: 'InvalidBackfillInput',
+      CausePath: '$.invalidInput.envelope.errorMessage',
+    });
+  });
+
+  test('the cluster takes its step concurrency and managed scaling from the plan, and keeps LogUri, security configuration and idle timeout', () => {
+    const params = states['Create cluster'].Parameters as Record<string, unknown>;
+    expect(params).toMatchObject({
+      'StepConcurrencyLevel.$': '$.plan.cluster.stepConcurrency',
+      ManagedScalingPolicy: { ComputeLimits: { 'MinimumCapacityUnits.$': '$.plan.cluster.minCapacityUnits', 'MaximumCapacityUnits.$': '$.plan.cluster.maxCapacityUnits' } },
+      LogUri: 's3://aqi-logs/emr/',
+      SecurityConfiguration: 'aqi-at-rest',
+      AutoTerminationPolicy: { IdleTimeout: 1800 },
+    });
+  });
+
+  test('each chunk is a Bronze EMR step in backfill mode with CONTINUE on failure, its window split from the chunk id', () => {
+    expect(states['Bronze chunks']).toMatchObject({
+      ItemsPath: '$.plan.chunkIds',
+      MaxConcurrencyPath: '$.plan.cluster.stepConcurrency',
+      ItemSelector: {
+        'chunkId.$': '$$.Map.Item.Value',
+        'start.$': "States.ArrayGetItem(States.StringSplit($$.Map.Item.Value, '_'), 0)",
+        'end.$': "States.ArrayGetItem(States.StringSplit($$.Map.Item.Value, '_'), 1)",
+      },
+    });
+    const step = chunkStates['Bronze chunk'] as AslState & { Parameters: { Step: { ActionOnFailure: string; HadoopJarStep: { 'Args.$': string } } } };
+    expect(step.Parameters.Step.ActionOnFailure).toBe('CONTINUE');
+    expect(step.Parameters.Step.HadoopJarStep['Args.$']).toContain("'bronze', '--run-id', $.runId, '--mode', 'backfill', '--start', $.start, '--end', $.end, '--chunk-id', $.chunkId");
+    expect(step.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record chunk failure' }]);
+  });
+
+  test('every state from cluster creation to finalize is caught into the teardown', () => {
+    for (const name of ['Bronze chunks', 'Fan in', 'Silver range', 'Gold range', 'Terminate cluster', 'Finalize']) {
+      expect({ name, catch: states[name].Catch }).toEqual({ name, catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Cancel running steps' }] });
+    }
+    expect(states['Create cluster'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Terminate clusters of this execution' }]);
+  });
+
+  test('Silver and Gold run in range mode over the plan window', () => {
+    for (const name of ['Silver range', 'Gold range']) {
+      const args = (states[name].Parameters as { Step: { HadoopJarStep: { 'Args.$': string } } }).Step.HadoopJarStep['Args.$'];
+      expect(args).toContain("'--mode', 'range', '--start', $.plan.window.start, '--end', $.plan.window.end");
+    }
+  });
+});
