@@ -9,6 +9,17 @@ function acknowledge(scope: IConstruct, findings: Record<string, string>): void 
   for (const [id, reason] of Object.entries(findings)) Validations.of(scope).acknowledge({ id, reason });
 }
 
+/**
+ * How cdk-nag names the lake buckets' ARNs inside the pipeline stack: CloudFormation export names CDK
+ * derives from the data-lake stack's name and the buckets' pinned logical ids (both fixed, see
+ * STATEFUL_LOGICAL_IDS), so they are stable.
+ */
+export const IMPORTED_ARN = {
+  lakeBucket: 'AqiDataLake:ExportsOutputFnGetAttLakeBucketArn4B06F64C',
+  artifactsBucket: 'AqiDataLake:ExportsOutputFnGetAttArtifactsBucketArnD46760D3',
+  logsBucket: 'AqiDataLake:ExportsOutputFnGetAttLogsBucketArnA80266A2',
+} as const;
+
 const KMS_GRANT =
   'CDK grant on the lake key only (one key ARN): GenerateDataKey*/ReEncrypt* are the data-key calls SSE-KMS and DynamoDB encryption make';
 const LAMBDA_RUNTIME =
@@ -70,9 +81,9 @@ export function acknowledgeBackfillWorkflow(backfill: IConstruct, stateMachine: 
   acknowledge(backfill, {
     ...TABLE_KMS_FINDINGS,
     ...s3GrantFindings('the lake bucket (chunk results, manifests) and, for the planner, the artifacts bucket (locations)'),
-    'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttLakeBucketArn4B06F64C/*]':
+    [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.lakeBucket}/*]`]:
       'Backfill Lambdas read and write run records under runs/backfill/<runId>/, created per run',
-    'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttArtifactsBucketArnD46760D3/*]':
+    [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.artifactsBucket}/*]`]:
       'The planner reads config/locations.json from the artifacts bucket',
   });
   acknowledgeEmrStateMachine(stateMachine, functionLogicalIds);

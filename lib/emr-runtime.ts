@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DATABASES, STAGES } from '../lambdas/shared/layout';
-import { acknowledge, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
+import { acknowledge, IMPORTED_ARN, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
 import { type EmrClusterBlueprint, instanceProfileFor } from './workflow/emr-cluster';
 
@@ -113,11 +113,11 @@ export class EmrRuntime extends Construct {
     acknowledge(this.instanceRole, {
       ...TABLE_KMS_FINDINGS,
       ...s3GrantFindings('the lake, artifacts, EMR log prefix and the public OpenAQ archive'),
-      'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttLakeBucketArn4B06F64C/*]':
+      [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.lakeBucket}/*]`]:
         'Spark reads and writes every Iceberg data and metadata file of the warehouse, created at run time',
-      'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttArtifactsBucketArnD46760D3/*]':
+      [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.artifactsBucket}/*]`]:
         'Steps read the spark-jobs package (content-hashed key) and config/locations.json',
-      'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttLogsBucketArnA80266A2/emr/*]':
+      [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.logsBucket}/${props.logPrefix}*]`]:
         'EMR writes cluster and step logs under the emr/ prefix only',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::openaq-data-archive/*]':
         'Bronze backfill reads the public OpenAQ archive (csv.gz per location-day)',

@@ -12,7 +12,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { BackfillWorkflow } from './backfill-workflow';
-import { acknowledgeBackfillWorkflow, acknowledgeEmrStateMachine, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
+import { RUNS_PREFIX } from '../lambdas/shared/layout';
+import { acknowledgeBackfillWorkflow, acknowledgeEmrStateMachine, IMPORTED_ARN, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
 import { EmrRuntime } from './emr-runtime';
 import { HourlyWorkflow, hourlyExecutionTimeout } from './hourly-workflow';
@@ -121,11 +122,11 @@ export class PipelineStack extends Stack {
       acknowledgements: {
         ...TABLE_KMS_FINDINGS,
         ...s3GrantFindings('runs/* of the lake bucket (stage results in, manifests out)'),
-        'AwsSolutions-IAM5[Resource::AqiDataLake:ExportsOutputFnGetAttLakeBucketArn4B06F64C/runs/*]':
+        [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.lakeBucket}/${RUNS_PREFIX}*]`]:
           'Manifests and stage results live under runs/<pipeline>/<runId>/, created per run',
       },
     });
-    lake.lakeBucket.grantReadWrite(finalize, 'runs/*');
+    lake.lakeBucket.grantReadWrite(finalize, `${RUNS_PREFIX}*`);
     lake.table.grantReadWriteData(finalize);
     finalize.addToRolePolicy(
       new iam.PolicyStatement({
