@@ -12,14 +12,14 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { BackfillWorkflow } from './backfill-workflow';
-import { RUNS_PREFIX } from '../lambdas/shared/layout';
-import { acknowledgeBackfillWorkflow, acknowledgeEmrStateMachine, IMPORTED_ARN, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
+import { acknowledgeBackfillWorkflow, acknowledgeEmrStateMachine } from './compliance';
 import type { PipelineConfig } from './config';
 import { EmrRuntime } from './emr-runtime';
 import { HourlyWorkflow, hourlyExecutionTimeout } from './hourly-workflow';
-import { METRICS_NAMESPACE, PipelineMonitoring } from './monitoring';
+import { PipelineMonitoring } from './monitoring';
 import { PipelineNetwork } from './network';
 import { PipelineFunction } from './pipeline-functions';
+import { createPipelineLambdas, type PipelineLambdas } from './pipeline-lambdas';
 import type { SparkJobsPackage, StageArgsContext } from './workflow/stage-args';
 
 /** The data-lake stack's resources, handed over as typed props. */
@@ -54,12 +54,7 @@ export class PipelineStack extends Stack {
   readonly emr: EmrRuntime;
   readonly stageContext: StageArgsContext;
   readonly topic: sns.Topic;
-  readonly functions: {
-    readonly planHourly: PipelineFunction;
-    readonly finalize: PipelineFunction;
-    readonly cancelSteps: PipelineFunction;
-    readonly janitor: PipelineFunction;
-  };
+  readonly functions: PipelineLambdas;
   readonly hourly: HourlyWorkflow;
   readonly backfill: BackfillWorkflow;
   readonly monitoring: PipelineMonitoring;
@@ -94,89 +89,13 @@ export class PipelineStack extends Stack {
     // CloudWatch alarms publish to the encrypted topic.
     lake.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
 
-    const lockTtl = hourlyExecutionTimeout(config).plus(Duration.minutes(15));
-    const tableEnv = { TABLE_NAME: lake.table.tableName };
-    const planHourly = new PipelineFunction(this, 'PlanHourly', {
-      name: 'plan-hourly',
-      description: 'Plans an hourly run: window from the watermark, run id, lock times',
-      environment: {
-        ...tableEnv,
-        LATE_DATA_MARGIN_HOURS: String(config.hourly.lateDataMarginHours),
-        MAX_WINDOW_HOURS: String(config.hourly.maxWindowHours),
-        LOCK_TTL_SECONDS: String(lockTtl.toSeconds()),
-      },
-      acknowledgements: TABLE_KMS_FINDINGS,
+    this.functions = createPipelineLambdas(this, {
+      config,
+      lake,
+      emrLogUri: this.emr.blueprint.logUri,
+      lockTtl: hourlyExecutionTimeout(config).plus(Duration.minutes(15)),
     });
-    lake.table.grantReadData(planHourly);
-
-    const finalize = new PipelineFunction(this, 'Finalize', {
-      name: 'finalize',
-      description: 'Writes the run manifest, publishes metrics, advances the hourly watermark',
-      timeout: Duration.minutes(2),
-      environment: {
-        ...tableEnv,
-        LAKE_BUCKET: lake.lakeBucket.bucketName,
-        EMR_LOG_URI: this.emr.blueprint.logUri,
-        METRICS_NAMESPACE,
-      },
-      acknowledgements: {
-        ...TABLE_KMS_FINDINGS,
-        ...s3GrantFindings('runs/* of the lake bucket (stage results in, manifests out)'),
-        [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.lakeBucket}/${RUNS_PREFIX}*]`]:
-          'Manifests and stage results live under runs/<pipeline>/<runId>/, created per run',
-      },
-    });
-    lake.lakeBucket.grantReadWrite(finalize, `${RUNS_PREFIX}*`);
-    lake.table.grantReadWriteData(finalize);
-    finalize.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-      }),
-    );
-
-    const cancelSteps = new PipelineFunction(this, 'CancelSteps', {
-      name: 'cancel-steps',
-      description: 'Cancels the PENDING and RUNNING steps of a failing run\'s cluster',
-      acknowledgements: {
-        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticmapreduce:<AWS::Region>:<AWS::AccountId>:cluster/*]':
-          'Clusters are created per execution; their ids are unknown at deploy time',
-      },
-    });
-    cancelSteps.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['elasticmapreduce:ListSteps', 'elasticmapreduce:CancelSteps'],
-        resources: [this.formatArn({ service: 'elasticmapreduce', resource: 'cluster', resourceName: '*' })],
-      }),
-    );
-
-    const janitor = new PipelineFunction(this, 'Janitor', {
-      name: 'janitor',
-      description: 'Terminates clusters tagged with a failed, timed-out or aborted execution and releases its lock',
-      timeout: Duration.minutes(5),
-      environment: tableEnv,
-      acknowledgements: {
-        ...TABLE_KMS_FINDINGS,
-        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticmapreduce:<AWS::Region>:<AWS::AccountId>:cluster/*]':
-          'The janitor terminates clusters created per execution; their ids are unknown at deploy time',
-      },
-    });
-    lake.table.grantReadWriteData(janitor);
-    janitor.addToRolePolicy(
-      new iam.PolicyStatement({
-        // ListClusters has no resource-level permissions.
-        actions: ['elasticmapreduce:ListClusters'],
-        resources: ['*'],
-      }),
-    );
-    janitor.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['elasticmapreduce:DescribeCluster', 'elasticmapreduce:TerminateJobFlows'],
-        resources: [this.formatArn({ service: 'elasticmapreduce', resource: 'cluster', resourceName: '*' })],
-      }),
-    );
-    this.functions = { planHourly, finalize, cancelSteps, janitor };
+    const { cancelSteps, janitor } = this.functions;
 
     this.hourly = new HourlyWorkflow(this, 'Hourly', {
       config,
