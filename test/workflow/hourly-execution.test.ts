@@ -14,7 +14,7 @@ import {
   STAGE_ROWS,
   stepFailureCause,
 } from './hourly-world';
-import { execute, fromState, taskError } from './support/interpreter';
+import { execute, fromState, taskError, type TaskHandler } from './support/interpreter';
 import { synthesize } from './support/synth';
 
 let definition: AslDefinition;
@@ -238,6 +238,26 @@ describe('the synthesized hourly state machine', () => {
 
     expect(outcome.status).toBe('SUCCEEDED');
     expect(world.stepCalls).toHaveLength(3);
+  });
+
+  test('a run whose expired lock was taken over meanwhile still succeeds and leaves the new holder its lock', async () => {
+    // GIVEN another execution takes the (expired) lock while Gold runs
+    const world = worldWithWatermark();
+    const handlers = world.handlers();
+    const gold = handlers[HOURLY_STATES.stage('gold')] as TaskHandler;
+    handlers[HOURLY_STATES.stage('gold')] = async (input) => {
+      const out = await gold(input);
+      world.lockTable.items.set('lock', { pk: { S: 'lock' }, holder: { S: OTHER_EXECUTION_ARN }, expiresAt: { N: '4102444800' } });
+      return out;
+    };
+
+    // WHEN
+    const outcome = await execute(definition, scheduled, handlers, context);
+
+    // THEN
+    expect(outcome.output).toMatchObject({ status: 'SUCCEEDED', runId: RUN_ID });
+    expect(world.lockRecord()?.holder).toBe(OTHER_EXECUTION_ARN);
+    expect(world.manifest()?.status).toBe('SUCCEEDED');
   });
 
   test('skipStages skips exactly those stages and the manifest records them as skipped', async () => {
