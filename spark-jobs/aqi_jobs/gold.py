@@ -10,7 +10,9 @@ affected days of an hour are ``{day(t − 7 h), day(t), day(t + 23 h)}``.
   recomputes the affected locations over the span from the first to the last affected day.
 * ``range``: ``--start``/``--end`` are the days whose Silver data changed (a backfill passes the same
   range to Silver and Gold), so Gold recomputes them plus one day each side, for every known location.
-  Range runs leave the watermark alone: the next incremental run may redo those days, which is safe.
+  When the recomputed days cover every Silver change since the watermark (as after a backfill that
+  runs Silver and Gold over the same range), the range run advances the watermark too, so the next
+  incremental run does not redo the backfill; otherwise it leaves the watermark alone.
 
 **How.** The recompute reads Silver two days beyond the span on each side (enough for any standard
 offset, at most 14 h, plus the 23-hour look-back and 7-hour look-ahead), builds hourly and daily rows
@@ -77,6 +79,12 @@ class Scope:
     first: date
     last: date
 
+    def covers(self, other: Scope) -> bool:
+        return (
+            set(other.location_ids) <= set(self.location_ids)
+            and self.first <= other.first <= other.last <= self.last
+        )
+
     def days(self) -> list[str]:
         count = (self.last - self.first).days + 1
         return [(self.first + timedelta(days=i)).isoformat() for i in range(count)]
@@ -130,6 +138,7 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     else:
         scope = _range_scope(range_days, dim_location)
         _check_locations(_in_read_span(silver, scope), dim_location)
+        through = _through_if_covered(spark, silver, dim_location, scope)
         if not scope.location_ids:
             return _outcome(spark, 0, 0, None)
         window = _read_window(silver, scope)
@@ -214,7 +223,20 @@ def _read_window(silver: DataFrame, scope: Scope) -> DataFrame:
     return _in_read_span(silver, scope).where(F.col("location_id").isin(*scope.location_ids))
 
 
-def _check_locations(rows: DataFrame, dim_location: DataFrame) -> None:
+def _through_if_covered(
+    spark: SparkSession, silver: DataFrame, dim_location: DataFrame, scope: Scope
+) -> str | None:
+    """The watermark a range run may advance to: only if it recomputes every day pending changes touch."""
+    changed = _changed_since_watermark(spark, silver)
+    if _unknown_locations(changed, dim_location):
+        return None
+    pending, through = _incremental_scope(changed, dim_location)
+    if pending is None or not scope.covers(pending):
+        return None
+    return through
+
+
+def _unknown_locations(rows: DataFrame, dim_location: DataFrame) -> list[int]:
     unknown = (
         rows.select("location_id")
         .distinct()
@@ -223,8 +245,13 @@ def _check_locations(rows: DataFrame, dim_location: DataFrame) -> None:
         .limit(20)
         .collect()
     )
+    return [r.location_id for r in unknown]
+
+
+def _check_locations(rows: DataFrame, dim_location: DataFrame) -> None:
+    unknown = _unknown_locations(rows, dim_location)
     if unknown:
-        ids = ", ".join(str(r.location_id) for r in unknown)
+        ids = ", ".join(str(i) for i in unknown)
         raise GoldInputError(
             f"Silver has rows of location ids not in aqi_gold.dim_location: {ids}; add them (with their "
             f"timezone) to the locations config and pass --locations-uri, so their LST days can be computed"

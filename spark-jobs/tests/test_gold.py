@@ -252,6 +252,31 @@ def test_late_silver_data_recomputes_only_the_days_it_affects(
     assert_rows(spark.table(GOLD_STATE).select("stage", "run_id"), ["stage", "run_id"], [("gold", "gold-4")])
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "state"),
+    [
+        (
+            "2024-07-02",
+            "2024-07-04",
+            ("2024-07-06 01:00:00", "gold-9"),
+        ),  # recomputes July 1–5: covers July 2–4
+        ("2024-07-01", "2024-07-01", ("2024-07-05 01:00:00", "gold-1")),  # recomputes June 30–July 2 only
+    ],
+)
+def test_a_range_run_advances_the_watermark_only_when_it_covers_every_pending_silver_change(
+    spark: SparkSession, after_first_run: FirstRun, start: str, end: str, state: tuple[str, str]
+) -> None:
+    append_silver(spark, [silver_row(DEL_NORTE, 11, "pm25", 3, 5, "20", PROCESSED_2)])  # affects July 2–4
+
+    gold.run(spark, context("gold-9", "range", start, end))
+
+    watermark = spark.sql(
+        "SELECT date_format(silver_processed_through, 'yyyy-MM-dd HH:mm:ss') AS through, run_id "
+        f"FROM {GOLD_STATE}"
+    )
+    assert_rows(watermark, ["through", "run_id"], [state])
+
+
 def test_a_day_whose_silver_hours_are_gone_loses_its_gold_rows_on_recompute(
     spark: SparkSession, after_first_run: FirstRun
 ) -> None:
