@@ -1,8 +1,9 @@
-"""The EMR step command line works: ``spark-submit --py-files aqi_jobs.zip entry.py`` runs Bronze then Silver.
+"""The EMR step command line works: ``spark-submit --py-files aqi_jobs.zip entry.py`` runs a stage.
 
 The Python workers run with ``-S`` (no site-packages), so ``aqi_jobs`` can only come from the zip shipped
 with ``--py-files`` (pyspark and py4j come from Spark's own lib zips, as on EMR): this proves the package
-that the CDK app deploys is complete.
+that the CDK app deploys is complete. One stage is enough for that (Silver and Gold run the same way and
+are tested in process): every extra spark-submit costs a JVM start on a 2-core CI machine.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 import stat
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -63,7 +63,7 @@ def without_volatile(document: dict) -> dict:
     return {k: v for k, v in document.items() if k not in ("startedAt", "finishedAt", "durationSeconds")}
 
 
-def test_bronze_backfill_then_silver_range_run_through_spark_submit_and_write_their_results(
+def test_a_bronze_backfill_runs_through_spark_submit_and_writes_its_result(
     tmp_path: Path,
 ) -> None:
     archive, warehouse, results = tmp_path / "archive", tmp_path / "warehouse", tmp_path / "results"
@@ -84,7 +84,6 @@ def test_bronze_backfill_then_silver_range_run_through_spark_submit_and_write_th
         "hadoop",
     ]
 
-    started = time.monotonic()
     bronze = spark_submit(
         tmp_path,
         zip_path,
@@ -110,27 +109,7 @@ def test_bronze_backfill_then_silver_range_run_through_spark_submit_and_write_th
         ],
     )
     assert bronze.returncode == 0, bronze.stderr[-3000:]
-    silver = spark_submit(
-        tmp_path,
-        zip_path,
-        [
-            "silver",
-            *common,
-            "--mode",
-            "range",
-            "--start",
-            "2023-02-22",
-            "--end",
-            "2023-02-22",
-            "--result-uri",
-            f"file://{results / 'silver.json'}",
-        ],
-    )
-    assert silver.returncode == 0, silver.stderr[-3000:]
-    print(f"two spark-submit runs took {time.monotonic() - started:.1f}s")
-
     bronze_result = json.loads((results / "bronze" / "chunk-0000.json").read_text())
-    silver_result = json.loads((results / "silver.json").read_text())
     assert isinstance(bronze_result["snapshots"]["aqi_bronze.measurements"], int)
     assert without_volatile(bronze_result) == {
         "stage": "bronze",
@@ -147,22 +126,6 @@ def test_bronze_backfill_then_silver_range_run_through_spark_submit_and_write_th
         "snapshots": bronze_result["snapshots"],
         "error": None,
     }
-    assert without_volatile(silver_result) == {
-        "stage": "silver",
-        "runId": "backfill-20250101T0300Z-1a2b3c4d",
-        "chunkId": None,
-        "status": "SUCCEEDED",
-        "mode": "range",
-        "rowsRead": 3,
-        "rowsWritten": 2,
-        "rowsRejected": 1,
-        "rowsDuplicate": 0,
-        "window": {"start": "2023-02-22", "end": "2023-02-22"},
-        "affectedDays": ["2023-02-22"],
-        "snapshots": silver_result["snapshots"],
-        "error": None,
-    }
-    assert all(isinstance(v, int) for v in silver_result["snapshots"].values())
 
 
 def test_bad_arguments_through_spark_submit_exit_2_with_the_message(tmp_path: Path) -> None:
