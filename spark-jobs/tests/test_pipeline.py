@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
 import pyspark
-from fixtures.openaq import archive_csv, write_archive_file
+from fixtures.openaq import FakeOpenAQ, archive_csv, serve, write_archive_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SPARK_JOBS = ROOT / "spark-jobs"
@@ -27,7 +29,7 @@ sys.path.insert(0, str(SPARK_JOBS))
 from build_zip import build_zip  # noqa: E402 - the builder lives beside the package, not in it
 
 
-def spark_submit(tmp_path: Path, zip_path: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+def spark_submit_command(tmp_path: Path, zip_path: Path, args: list[str]) -> tuple[list[str], dict[str, str]]:
     python = tmp_path / "python-no-site"
     python.write_text(f'#!/bin/sh\nexec "{VENV / "bin" / "python"}" -S "$@"\n')
     python.chmod(python.stat().st_mode | stat.S_IEXEC)
@@ -54,7 +56,26 @@ def spark_submit(tmp_path: Path, zip_path: Path, args: list[str]) -> subprocess.
         str(SPARK_JOBS / "entry.py"),
         *args,
     ]
+    return command, env
+
+
+def spark_submit(tmp_path: Path, zip_path: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+    command, env = spark_submit_command(tmp_path, zip_path, args)
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+
+
+def spark_submit_process(tmp_path: Path, zip_path: Path, args: list[str]) -> subprocess.Popen[str]:
+    """spark-submit in its own process group, as an EMR step runs: a cancel signals the whole group."""
+    command, env = spark_submit_command(tmp_path, zip_path, args)
+    return subprocess.Popen(
+        command,
+        env=env,
+        cwd=tmp_path,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def without_volatile(document: dict) -> dict:
@@ -158,3 +179,42 @@ def test_bad_arguments_through_spark_submit_exit_2_with_the_message(tmp_path: Pa
         in done.stdout
     )
     assert not (tmp_path / "r.json").exists()
+
+
+def test_sigterm_during_a_stage_stops_it_with_a_failed_result_and_no_commit(tmp_path: Path) -> None:
+    """An EMR step cancel: SIGTERM to the step's process group while Bronze waits on the API."""
+    api = FakeOpenAQ(sensors={2178: [{"id": 3917, "parameter": {"name": "pm25", "units": "µg/m³"}}]})
+    api.release = threading.Event()
+    locations = tmp_path / "locations.json"
+    locations.write_text(json.dumps([{"id": 2178, "name": "Del Norte", "timezone": "America/Denver"}]))
+    warehouse, result = tmp_path / "warehouse", tmp_path / "bronze.json"
+    zip_path = build_zip(tmp_path / "aqi_jobs.zip")
+    with serve(api) as base:
+        step = spark_submit_process(
+            tmp_path,
+            zip_path,
+            ["bronze", "--run-id", "hourly-20250101T0300Z-1a2b3c4d", "--warehouse", str(warehouse)]
+            + ["--catalog", "hadoop", "--result-uri", str(result), "--mode", "hourly"]
+            + ["--start", "2025-01-01T02:00:00Z", "--end", "2025-01-01T03:00:00Z", "--api-base-url", base]
+            + ["--locations-uri", str(locations)],
+        )
+        try:
+            assert api.arrived.wait(timeout=240), "the stage never called the API"
+            os.killpg(step.pid, signal.SIGTERM)
+            step.communicate(timeout=120)
+        finally:
+            api.release.set()
+            if step.poll() is None:
+                os.killpg(step.pid, signal.SIGKILL)
+
+    assert step.returncode != 0
+    document = json.loads(result.read_text())
+    assert (document["status"], document["rowsWritten"], document["error"]) == (
+        "FAILED",
+        0,
+        {
+            "type": "StageCancelledError",
+            "message": "received SIGTERM (EMR step cancel); stopped before the next commit",
+        },
+    )
+    assert list(warehouse.rglob("*.parquet")) == []
