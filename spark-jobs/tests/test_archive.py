@@ -6,6 +6,7 @@ import gzip
 from datetime import date
 from pathlib import Path
 
+import pytest
 from fixtures import assert_rows
 from fixtures.openaq import archive_csv, write_archive_file
 from pyspark.sql import SparkSession
@@ -128,4 +129,15 @@ def test_bulk_read_returns_good_rows_and_one_error_row_per_damaged_file(
                 *(None,) * 9,
             ),
         ],
+    )
+
+
+def test_a_root_without_the_archive_layout_is_refused_naming_the_uri(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    with pytest.raises(archive.ArchiveNotFoundError) as raised:
+        archive.list_files(spark, str(tmp_path / "typo"), [2178], date(2023, 2, 1), date(2023, 2, 1))
+    assert str(raised.value) == (
+        f"--archive-uri {tmp_path / 'typo'}: no records/csv.gz/ under it; expected the OpenAQ archive layout "
+        "records/csv.gz/locationid=<id>/year=<YYYY>/month=<MM>/ (s3://openaq-data-archive on EMR)"
     )

@@ -39,6 +39,10 @@ DECODED_SCHEMA = StructType(
 )
 
 
+class ArchiveNotFoundError(ValueError):
+    """The archive URI does not hold the OpenAQ archive layout."""
+
+
 @dataclass(frozen=True)
 class DecodedFile:
     rows: list[tuple[str | None, ...]]
@@ -79,6 +83,13 @@ def list_files(spark: SparkSession, root: str, location_ids: list[int], start: d
     """Full paths of the archive files of these locations whose local day is in [start, end]."""
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
+    records = jvm.org.apache.hadoop.fs.Path(f"{root.rstrip('/')}/{KEY_ROOT}")
+    if not records.getFileSystem(conf).exists(records):
+        # A wrong root would otherwise look like an archive with every day missing.
+        raise ArchiveNotFoundError(
+            f"--archive-uri {root}: no {KEY_ROOT}/ under it; expected the OpenAQ archive layout "
+            f"{KEY_ROOT}/locationid=<id>/year=<YYYY>/month=<MM>/ (s3://openaq-data-archive on EMR)"
+        )
     paths: list[str] = []
     for location_id in location_ids:
         for prefix in month_prefixes(root, location_id, start, end):
