@@ -136,9 +136,9 @@ export class LocalEmr {
     }
     const stepConfig = params.Step as { Name: string; ActionOnFailure?: string; HadoopJarStep: { Jar: string; Args: string[] } };
     const args = stepConfig.HadoopJarStep.Args ?? [];
-    const local = localStepCommand(args, this.options.step);
     const stepId = `s-${emrId()}`;
     const logDir = this.stepLogDir(cluster, stepId);
+    const local = localStepCommand(args, this.options.step, { jvmErrorFile: join(logDir, 'hs_err_pid%p.log') });
     mkdirSync(logDir, { recursive: true });
     const record: LocalStepRecord = {
       id: stepId,
@@ -365,6 +365,8 @@ export class LocalEmr {
 export function isErrorLine(line: string): boolean {
   const text = line.trim();
   if (!text) return false;
+  // A JVM crash banner is all '#' lines; only its fatal-error lines say what happened.
+  if (text.startsWith('#')) return /fatal error|SIG[A-Z]+ \(0x/.test(text);
   if (/^\d{2}:\d{2}:\d{2} (INFO|WARN|DEBUG|TRACE) /.test(text)) return false;
   if (/^(at |File "|\^|~|\.\.\.)/.test(text)) return false;
   return true;

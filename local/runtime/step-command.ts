@@ -34,6 +34,11 @@ export interface LocalStepSettings {
   log4jConfig?: string;
 }
 
+export interface StepPlacement {
+  /** Where a crashing JVM writes its `hs_err_pid*.log` (the step's log directory, which outlives the cluster). */
+  jvmErrorFile?: string;
+}
+
 export interface LocalStepCommand {
   command: string;
   args: string[];
@@ -53,7 +58,7 @@ export class StepNotRunnableLocally extends Error {
   override readonly name = 'StepNotRunnableLocally';
 }
 
-export function localStepCommand(hadoopArgs: readonly string[], settings: LocalStepSettings): LocalStepCommand {
+export function localStepCommand(hadoopArgs: readonly string[], settings: LocalStepSettings, placement: StepPlacement = {}): LocalStepCommand {
   const [program, ...rest] = hadoopArgs;
   if (program !== 'spark-submit') {
     throw new StepNotRunnableLocally(`step runs '${program}' through command-runner.jar; the local runtime runs spark-submit steps only`);
@@ -84,9 +89,11 @@ export function localStepCommand(hadoopArgs: readonly string[], settings: LocalS
   }
   // A local master on a laptop: a handful of shuffle partitions (Spark's 200 suits a cluster) and no UI.
   submitOptions.push('--conf', 'spark.sql.shuffle.partitions=4', '--conf', 'spark.ui.enabled=false');
-  if (settings.log4jConfig) {
-    submitOptions.push('--conf', `spark.driver.extraJavaOptions=-Dlog4j2.configurationFile=file:${settings.log4jConfig}`);
-  }
+  const javaOptions = [
+    settings.log4jConfig ? `-Dlog4j2.configurationFile=file:${settings.log4jConfig}` : undefined,
+    placement.jvmErrorFile ? `-XX:ErrorFile=${placement.jvmErrorFile}` : undefined,
+  ].filter(Boolean);
+  if (javaOptions.length > 0) submitOptions.push('--conf', `spark.driver.extraJavaOptions=${javaOptions.join(' ')}`);
   const app = rest[i];
   if (app === undefined) throw new StepNotRunnableLocally('spark-submit has no application file');
   const stageArgs = translateStageArgs(rest.slice(i + 1), settings);
