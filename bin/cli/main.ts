@@ -29,6 +29,18 @@ const defaultIo: CliIo = {
 
 const awsOptions = (command: Command): AwsOptions => command.optsWithGlobals<AwsOptions>();
 
+const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[^:]+:[^:]+$/;
+
+function executionArnArgument(value: string): string {
+  if (!EXECUTION_ARN.test(value)) {
+    throw new CliError(
+      `<execution> = ${JSON.stringify(value)}: not an execution ARN; allowed: arn:aws:states:<region>:<account>:execution:<state machine>:<name>, as \`backfill start\` prints it`,
+      2,
+    );
+  }
+  return value;
+}
+
 export function createProgram(io: CliIo): Command {
   const program = new Command('aqi-pipeline')
     .description('Operate the aqi-pipeline backfill: plan it, start it, follow it, read its step logs.')
@@ -75,7 +87,8 @@ export function createProgram(io: CliIo): Command {
     .command('status')
     .description('Stage and chunk progress of a backfill execution, from its history and its manifest')
     .argument('<execution>', 'execution ARN')
-    .action(async (executionArn: string, _options: unknown, command: Command) => {
+    .action(async (arn: string, _options: unknown, command: Command) => {
+      const executionArn = executionArnArgument(arn);
       const clients = io.aws(awsOptions(command));
       const view = await io.executions(clients).read(executionArn);
       const bucket = lakeBucketOf(view);
@@ -89,7 +102,8 @@ export function createProgram(io: CliIo): Command {
     .argument('<execution>', 'execution ARN')
     .option('--stage <stage>', 'bronze, silver or gold (default bronze with --chunk)')
     .option('--chunk <chunkId>', 'the Bronze chunk, e.g. 2024-01-01_2024-01-31')
-    .action(async (executionArn: string, options: { stage?: string; chunk?: string }, command: Command) => {
+    .action(async (arn: string, options: { stage?: string; chunk?: string }, command: Command) => {
+      const executionArn = executionArnArgument(arn);
       if (!options.stage && !options.chunk) throw new CliError('Say which step: --stage silver|gold, or --chunk <chunkId> for a Bronze chunk (`status` lists failed chunks).', 2);
       const stage = options.stage ?? 'bronze';
       if (stage === 'bronze' && !options.chunk) throw new CliError('Bronze runs one step per chunk: add --chunk <chunkId>.', 2);

@@ -166,6 +166,15 @@ describe('aqi-pipeline logs', () => {
     expect(run).toEqual({ code: 1, out: '', err: `No step named "bronze 2030-01-01_2030-01-31" on cluster ${clusterId}. Steps: bronze 2024-01-01_2024-01-31` });
   });
 
+  test('a value that is not an execution ARN exits 2 naming it and the allowed form', async () => {
+    const run = await runCli(aws(['logs', 'backfill-20251020T1234Z-1a2b3c4d', '--stage', 'silver']));
+    expect(run).toEqual({
+      code: 2,
+      out: '',
+      err: '<execution> = "backfill-20251020T1234Z-1a2b3c4d": not an execution ARN; allowed: arn:aws:states:<region>:<account>:execution:<state machine>:<name>, as `backfill start` prints it',
+    });
+  });
+
   test('without --stage or --chunk it exits 2 saying how to choose', async () => {
     const run = await runCli(aws(['logs', EXECUTION]));
     expect(run).toEqual({ code: 2, out: '', err: 'Say which step: --stage silver|gold, or --chunk <chunkId> for a Bronze chunk (`status` lists failed chunks).' });
