@@ -81,6 +81,12 @@ describe('the backfill workflow as synthesized', () => {
     expect(states['Create cluster'].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Terminate clusters of this execution' }]);
   });
 
+  test('the state machine may start, describe and stop its own chunk child executions (Distributed Map)', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'states:StartExecution', Effect: 'Allow' })]) },
+    });
+  });
+
   test('Silver and Gold run in range mode over the plan window', () => {
     for (const name of ['Silver range', 'Gold range']) {
       const args = (states[name].Parameters as { Step: { HadoopJarStep: { 'Args.$': string } } }).Step.HadoopJarStep['Args.$'];
