@@ -11,10 +11,7 @@ import { FinalizeInputSchema } from '../finalize/schema';
  * The backfill takes the same payload as the hourly finalize (lib/workflow/finalize.ts `finalizeTask`,
  * `FinalizeInputSchema`), so the shared teardown can record a failed backfill with this function.
  */
-export const FinalizeBackfillEventSchema = FinalizeInputSchema.extend({
-  // CDK drops `error: null` from a rendered payload, so a SUCCEEDED finalize arrives without the field.
-  error: FinalizeInputSchema.shape.error.optional().transform((error) => error ?? null),
-});
+export const FinalizeBackfillEventSchema = FinalizeInputSchema;
 export type FinalizeBackfillEvent = z.output<typeof FinalizeBackfillEventSchema>;
 
 export interface FinalizeBackfillResult {
