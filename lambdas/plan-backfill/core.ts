@@ -1,8 +1,8 @@
-import { LOCATIONS_KEY, manifestKey } from '../shared/layout';
+import { LOCATIONS_KEY, manifestKey, runLocationsKey } from '../shared/layout';
 import type { ObjectStore } from '../shared/ports';
 import { type Chunk, parseChunkId } from './chunks';
 import { InvalidBackfillInput } from './errors';
-import { type BackfillPlan, type PlanState, planBackfill, planKey, runLocationsKey, type StageTimeouts, toPlanState } from './plan';
+import { type BackfillPlan, type PlanState, planBackfill, planKey, type StageTimeouts, toPlanState } from './plan';
 import { backfillRunId } from './run-id';
 import { describeProblem } from './schema';
 import type { BackfillLimits, BackfillSettings, LocationConfig } from './settings';
@@ -50,7 +50,9 @@ export async function planBackfillRun(event: PlanBackfillEvent, deps: PlanBackfi
 
 async function writePlan(store: ObjectStore, lakeBucket: string, plan: BackfillPlan, request: BackfillRequest): Promise<void> {
   await store.putText(lakeBucket, planKey(plan.runId), JSON.stringify(plan, null, 2), 'application/json');
-  await store.putText(lakeBucket, runLocationsKey(plan.runId), JSON.stringify(request.locations), 'application/json');
+  // Exactly the Stage CLI's locations shape, whatever else the configured entries carry.
+  const locations = request.locations.map(({ id, name, timezone }) => ({ id, name, timezone }));
+  await store.putText(lakeBucket, runLocationsKey('backfill', plan.runId), JSON.stringify(locations), 'application/json');
 }
 
 async function readConfiguredLocations(store: ObjectStore, artifactsBucket: string): Promise<LocationConfig[]> {

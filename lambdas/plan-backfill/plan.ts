@@ -1,4 +1,4 @@
-import { runPrefix, s3Uri, type Stage } from '../shared/layout';
+import { runLocationsKey, runPrefix, s3Uri, type Stage } from '../shared/layout';
 import { type Chunk, type ChunkSize, splitIntoChunks } from './chunks';
 import type { BackfillSettings } from './settings';
 import { type ClusterSize, sizeCluster } from './sizing';
@@ -36,17 +36,13 @@ export interface PlanState {
   readonly lock: { readonly acquiredAt: string; readonly nowEpoch: string; readonly expiresAtEpoch: string };
   readonly cluster: ClusterSize;
   readonly planUri: string;
+  /** The run's locations document (`runLocationsKey`): the Bronze chunk steps' `--locations-uri`. */
   readonly locationsUri: string;
   readonly reprocessOf: string | null;
 }
 
 export function planKey(runId: string): string {
   return `${runPrefix('backfill', runId)}plan.json`;
-}
-
-/** The locations this run ingests, frozen at plan time for `--locations-uri`. */
-export function runLocationsKey(runId: string): string {
-  return `${runPrefix('backfill', runId)}locations.json`;
 }
 
 export interface PlanContext {
@@ -113,7 +109,7 @@ export function toPlanState(plan: BackfillPlan, lakeBucket: string, timeouts: St
     lock: { acquiredAt: plan.createdAt, nowEpoch: String(nowEpoch), expiresAtEpoch: String(nowEpoch + lockTtlSeconds(plan, timeouts)) },
     cluster: plan.cluster,
     planUri: s3Uri(lakeBucket, planKey(plan.runId)),
-    locationsUri: s3Uri(lakeBucket, runLocationsKey(plan.runId)),
+    locationsUri: s3Uri(lakeBucket, runLocationsKey('backfill', plan.runId)),
     reprocessOf: plan.reprocessOf,
   };
 }

@@ -8,6 +8,7 @@
  *     runs/<pipeline>/<runId>/manifest.json        run manifest (finalize / fan-in)
  *     runs/<pipeline>/<runId>/results/<stage>.json stage result of a whole-run stage
  *     runs/<pipeline>/<runId>/results/bronze/<chunkId>.json  backfill chunk result
+ *     runs/<pipeline>/<runId>/locations.json       the locations a run ingests (a backfill's subset)
  *   artifacts bucket
  *     spark-jobs/...                               aqi_jobs.zip and entry.py (deployed by CDK)
  *     config/locations.json                        the configured locations
@@ -49,6 +50,14 @@ export function chunkResultPrefix(pipeline: Pipeline, runId: string): string {
 
 export function chunkResultKey(pipeline: Pipeline, runId: string, chunkId: string): string {
   return `${chunkResultPrefix(pipeline, runId)}${chunkId}.json`;
+}
+
+/**
+ * The locations document of one run, in the shape of `config/locations.json`: a backfill freezes the
+ * subset it was asked for here at plan time and passes it to its Bronze steps as `--locations-uri`.
+ */
+export function runLocationsKey(pipeline: Pipeline, runId: string): string {
+  return `${runPrefix(pipeline, runId)}locations.json`;
 }
 
 export function s3Uri(bucket: string, key: string): string {

@@ -15,6 +15,8 @@ export const CHUNK_PATHS = {
   end: '$.end',
   runId: '$.runId',
   clusterId: '$.clusterId',
+  locationsUri: '$.locationsUri',
+  executorsPerStep: '$.executorsPerStep',
   step: '$.step',
   failure: '$.failure',
 } as const;
@@ -23,7 +25,12 @@ export const CHUNK_PATHS = {
 export const BACKFILL_PLAN_PATHS = {
   chunkIds: `${PATHS.plan}.chunkIds`,
   stepConcurrency: `${PATHS.plan}.cluster.stepConcurrency`,
+  executorsPerStep: `${PATHS.plan}.cluster.executorsPerStep`,
+  locationsUri: `${PATHS.plan}.locationsUri`,
 } as const;
+
+/** The Spark property that caps a Bronze chunk step's executors at the plan's `executorsPerStep`. */
+export const MAX_EXECUTORS_PROPERTY = 'spark.dynamicAllocation.maxExecutors';
 
 export interface BronzeChunksMapProps {
   readonly context: StageArgsContext;
@@ -46,6 +53,10 @@ export interface BronzeChunksMapProps {
  *
  * A failed or timed-out chunk is caught inside its iteration and recorded; the iteration succeeds, so
  * the Map goes on with the other chunks.
+ *
+ * Each step reads the run's own locations document (the input's `locations` subset, frozen by the plan)
+ * and is capped at the plan's executors per step, so the concurrent steps fit the managed-scaling
+ * ceiling the plan sized for them.
  */
 export function bronzeChunksMap(scope: Construct, id: string, props: BronzeChunksMapProps): sfn.DistributedMap {
   const chunkId = sfn.JsonPath.stringAt('$$.Map.Item.Value');
@@ -59,6 +70,8 @@ export function bronzeChunksMap(scope: Construct, id: string, props: BronzeChunk
       end: chunkPart(1),
       runId: sfn.JsonPath.stringAt(PATHS.runId),
       clusterId: sfn.JsonPath.stringAt(PATHS.clusterId),
+      locationsUri: sfn.JsonPath.stringAt(BACKFILL_PLAN_PATHS.locationsUri),
+      executorsPerStep: sfn.JsonPath.numberAt(BACKFILL_PLAN_PATHS.executorsPerStep),
     },
     mapExecutionType: sfn.StateMachineType.STANDARD,
     label: 'BronzeChunks',
@@ -76,6 +89,8 @@ export function bronzeChunksMap(scope: Construct, id: string, props: BronzeChunk
       chunkIdPath: CHUNK_PATHS.chunkId,
       runIdPath: CHUNK_PATHS.runId,
       source: props.archive,
+      locationsUriPath: CHUNK_PATHS.locationsUri,
+      sparkConfPaths: { [MAX_EXECUTORS_PROPERTY]: CHUNK_PATHS.executorsPerStep },
     },
     clusterIdPath: CHUNK_PATHS.clusterId,
     timeout: props.bronzeTimeout,

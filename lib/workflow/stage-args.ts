@@ -50,6 +50,19 @@ export interface StageInvocation {
   readonly source?: ApiSource | ArchiveSource;
   /** JSONPath of the run id. @default PATHS.runId */
   readonly runIdPath?: string;
+  /**
+   * JSONPath of the `--locations-uri` value, for a run that ingests its own set of locations (a
+   * backfill's `locations` subset, frozen by its plan).
+   * @default - the deployment's `config/locations.json` (`SparkJobsPackage.locationsKey`)
+   */
+  readonly locationsUriPath?: string;
+  /**
+   * Spark properties set per execution: property name → JSONPath of its value (a string or a number),
+   * passed as `--conf <name>=<value>` before `--py-files`, e.g.
+   * `{ 'spark.dynamicAllocation.maxExecutors': '$.executorsPerStep' }`.
+   * @default - only the fixed `SPARK_SUBMIT_PREFIX` settings
+   */
+  readonly sparkConfPaths?: Readonly<Record<string, string>>;
 }
 
 export interface StageArgsContext {
@@ -79,6 +92,7 @@ export function stageStepArgs(ctx: StageArgsContext, inv: StageInvocation): stri
   const runId = JsonPath.stringAt(inv.runIdPath ?? PATHS.runId);
   const values: string[] = [
     ...SPARK_SUBMIT_PREFIX,
+    ...sparkConfArgs(inv.sparkConfPaths ?? {}),
     '--py-files',
     s3Uri(ctx.sparkJobs.bucketName, ctx.sparkJobs.packageKey),
     s3Uri(ctx.sparkJobs.bucketName, ctx.sparkJobs.entryKey),
@@ -104,8 +118,27 @@ export function stageStepArgs(ctx: StageArgsContext, inv: StageInvocation): stri
   } else if (inv.source?.kind === 'archive') {
     values.push('--source', 'archive', '--archive-uri', inv.source.archiveUri);
   }
-  values.push('--locations-uri', s3Uri(ctx.sparkJobs.bucketName, ctx.sparkJobs.locationsKey));
+  values.push(
+    '--locations-uri',
+    inv.locationsUriPath !== undefined ? JsonPath.stringAt(inv.locationsUriPath) : s3Uri(ctx.sparkJobs.bucketName, ctx.sparkJobs.locationsKey),
+  );
   return asJsonPathList(JsonPath.array(...values));
+}
+
+/**
+ * A Spark property name: dotted words. Anything else would be a typo on the command line, and braces,
+ * quotes or backslashes would change the meaning of the `States.Format` template the name is put in.
+ */
+const SPARK_PROPERTY_NAME = /^spark(\.[A-Za-z0-9_-]+)+$/;
+
+/** `--conf name=<value at path>` per property, the value filled in per execution by `States.Format`. */
+function sparkConfArgs(confPaths: Readonly<Record<string, string>>): string[] {
+  return Object.entries(confPaths).flatMap(([name, path]) => {
+    if (!SPARK_PROPERTY_NAME.test(name)) {
+      throw new Error(`sparkConfPaths: "${name}" is not a Spark property name; allowed: dotted words starting with "spark.", e.g. "spark.dynamicAllocation.maxExecutors"`);
+    }
+    return ['--conf', JsonPath.format(`${name}={}`, JsonPath.stringAt(path))];
+  });
 }
 
 /** The result URI as a `States.Format` over the layout's own key function, so the layout stays the one source. */
