@@ -1,11 +1,13 @@
 import { ExecutionAbortedError, ExecutionError } from 'aws-local-stepfunctions';
 import { backfillDefinitionOf, synthBackfill } from './backfill-harness';
-import { BackfillWorld, CLUSTER_ID, EXECUTION_ARN, LAKE, OTHER_EXECUTION_ARN } from './backfill-world';
+import { BackfillWorld, CLUSTER_ID, DEL_NORTE, EXECUTION_ARN, LAKE, OTHER_EXECUTION_ARN } from './backfill-world';
 
 const JAN = '2024-01-01_2024-01-31';
 const FEB = '2024-02-01_2024-02-29';
 const MAR = '2024-03-01_2024-03-31';
 const INPUT = { startDate: '2024-01-01', endDate: '2024-03-31' };
+const ALBUQUERQUE = { id: 8118, name: 'Albuquerque', timezone: 'America/Denver' };
+const CONFIGURED_LOCATIONS_URI = 's3://aqi-artifacts/config/locations.json';
 
 let definition: object;
 beforeAll(() => {
@@ -28,6 +30,11 @@ async function failureOf(promise: Promise<unknown>): Promise<{ Error: string; Ca
 const manifestOf = (world: BackfillWorld, runId: string) => world.store.json(LAKE, `runs/backfill/${runId}/manifest.json`) as Record<string, unknown>;
 const chunkStepsRun = (world: BackfillWorld) =>
   world.calls.filter((c) => c.state === 'Bronze chunk').map((c) => (c.input as { Step: { Name: string } }).Step.Name);
+const stepArgs = (world: BackfillWorld, state: string) =>
+  world.calls.filter((c) => c.state === state).map((c) => (c.input as { Step: { HadoopJarStep: { Args: string[] } } }).Step.HadoopJarStep.Args);
+const valueAfter = (args: string[], name: string) => args[args.indexOf(name) + 1];
+const sparkSubmitOptions = (args: string[]) => args.slice(0, args.indexOf('--py-files'));
+const runIdOf = (world: BackfillWorld) => (world.calls.find((c) => c.state === 'Fan in')!.input as { runId: string }).runId;
 
 describe('the synthesized backfill state machine on the local interpreter', () => {
   test('all chunks succeed: one Bronze step per chunk, then fan-in, Silver and Gold over the range, cluster terminated, lock released', async () => {
@@ -51,6 +58,38 @@ describe('the synthesized backfill state machine on the local interpreter', () =
     const create = world.calls.find((c) => c.state === 'Create cluster')!.input as Record<string, Record<string, unknown>>;
     expect(create.StepConcurrencyLevel).toBe(2);
     expect(create.ManagedScalingPolicy).toEqual({ ComputeLimits: { UnitType: 'InstanceFleetUnits', MinimumCapacityUnits: 2, MaximumCapacityUnits: 3 } });
+  });
+
+  test('a run with locations gives every chunk step the run’s own locations document, which holds exactly that subset', async () => {
+    const world = new BackfillWorld([DEL_NORTE, ALBUQUERQUE]);
+    await world.start(definition, { ...INPUT, locations: [8118] }).result;
+    const runLocationsUri = `s3://${LAKE}/runs/backfill/${runIdOf(world)}/locations.json`;
+    expect(stepArgs(world, 'Bronze chunk').map((args) => valueAfter(args, '--locations-uri'))).toEqual([runLocationsUri, runLocationsUri, runLocationsUri]);
+    expect(world.store.json(LAKE, `runs/backfill/${runIdOf(world)}/locations.json`)).toEqual([ALBUQUERQUE]);
+  });
+
+  test('Silver and Gold ranges read every configured location, whatever subset Bronze ingested', async () => {
+    const world = new BackfillWorld([DEL_NORTE, ALBUQUERQUE]);
+    await world.start(definition, { ...INPUT, locations: [8118] }).result;
+    expect([...stepArgs(world, 'Silver range'), ...stepArgs(world, 'Gold range')].map((args) => valueAfter(args, '--locations-uri'))).toEqual([
+      CONFIGURED_LOCATIONS_URI,
+      CONFIGURED_LOCATIONS_URI,
+    ]);
+  });
+
+  test('every chunk step is capped at the plan’s executors per step: 17 locations × 31 days = 527 archive files, 2 executors', async () => {
+    const stations = Array.from({ length: 17 }, (_, i) => ({ id: 9001 + i, name: `Station ${i + 1}`, timezone: 'America/Denver' }));
+    const world = new BackfillWorld(stations);
+    await world.start(definition, INPUT).result;
+    const capped = ['spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1', '--conf', 'spark.dynamicAllocation.maxExecutors=2'];
+    expect(stepArgs(world, 'Bronze chunk').map(sparkSubmitOptions)).toEqual([capped, capped, capped]);
+  });
+
+  test('Silver and Gold are not capped: they run alone on the cluster after the chunks', async () => {
+    const world = new BackfillWorld();
+    await world.start(definition, INPUT).result;
+    const uncapped = ['spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1'];
+    expect([...stepArgs(world, 'Silver range'), ...stepArgs(world, 'Gold range')].map(sparkSubmitOptions)).toEqual([uncapped, uncapped]);
   });
 
   test('some chunks fail: the others go through Silver and Gold, the run fails naming the failed chunks and the reprocess input', async () => {

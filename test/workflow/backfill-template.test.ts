@@ -66,12 +66,22 @@ describe('the backfill workflow as synthesized', () => {
         'chunkId.$': '$$.Map.Item.Value',
         'start.$': "States.ArrayGetItem(States.StringSplit($$.Map.Item.Value, '_'), 0)",
         'end.$': "States.ArrayGetItem(States.StringSplit($$.Map.Item.Value, '_'), 1)",
+        'locationsUri.$': '$.plan.locationsUri',
+        'executorsPerStep.$': '$.plan.cluster.executorsPerStep',
       },
     });
     const step = chunkStates['Bronze chunk'] as AslState & { Parameters: { Step: { ActionOnFailure: string; HadoopJarStep: { 'Args.$': string } } } };
     expect(step.Parameters.Step.ActionOnFailure).toBe('CONTINUE');
     expect(step.Parameters.Step.HadoopJarStep['Args.$']).toContain("'bronze', '--run-id', $.runId, '--mode', 'backfill', '--start', $.start, '--end', $.end, '--chunk-id', $.chunkId");
     expect(step.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record chunk failure' }]);
+  });
+
+  test('a chunk step caps its executors at the plan’s executors per step and reads the run’s locations document', () => {
+    const args = (chunkStates['Bronze chunk'].Parameters as { Step: { HadoopJarStep: { 'Args.$': string } } }).Step.HadoopJarStep['Args.$'];
+    expect(args).toMatch(
+      /^States\.Array\('spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark\.yarn\.maxAppAttempts=1', '--conf', States\.Format\('spark\.dynamicAllocation\.maxExecutors=\{\}', \$\.executorsPerStep\), '--py-files', /,
+    );
+    expect(args).toMatch(/, '--locations-uri', \$\.locationsUri\)$/);
   });
 
   test('every state from cluster creation to finalize is caught into the teardown', () => {
@@ -91,6 +101,17 @@ describe('the backfill workflow as synthesized', () => {
     for (const name of ['Silver range', 'Gold range']) {
       const args = (states[name].Parameters as { Step: { HadoopJarStep: { 'Args.$': string } } }).Step.HadoopJarStep['Args.$'];
       expect(args).toContain("'--mode', 'range', '--start', $.plan.window.start, '--end', $.plan.window.end");
+    }
+  });
+
+  test('Silver and Gold read the configured locations and take no per-run executor cap', () => {
+    for (const name of ['Silver range', 'Gold range']) {
+      const args = (states[name].Parameters as { Step: { HadoopJarStep: { 'Args.$': string } } }).Step.HadoopJarStep['Args.$'];
+      expect({ name, locations: args.slice(args.indexOf("'--locations-uri'")), capped: args.includes('maxExecutors') }).toEqual({
+        name,
+        locations: "'--locations-uri', 's3://aqi-artifacts/config/locations.json')",
+        capped: false,
+      });
     }
   });
 });

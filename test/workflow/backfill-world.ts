@@ -4,6 +4,7 @@ import { recordChunkStep, RecordChunkEventSchema } from '../../lambdas/backfill-
 import { fanIn, FanInEventSchema } from '../../lambdas/fan-in/core';
 import { cleanUpExecution } from '../../lambdas/janitor/core';
 import { planBackfillRun, type PlanBackfillEvent } from '../../lambdas/plan-backfill/core';
+import type { LocationConfig } from '../../lambdas/plan-backfill/settings';
 import { silentLogger } from '../../lambdas/shared/logger';
 import type { ClusterSummary, LockRecord } from '../../lambdas/shared/ports';
 import type { StageResult } from '../../lambdas/shared/stage-result';
@@ -14,6 +15,7 @@ export const OTHER_EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execut
 export const START_TIME = '2025-10-20T12:34:56.000Z';
 export const LAKE = 'aqi-lake';
 export const CLUSTER_ID = 'j-BACKFILL01';
+export const DEL_NORTE: LocationConfig = { id: 2178, name: 'Del Norte', timezone: 'America/Denver' };
 
 /** What a chunk's Bronze step does in this world. */
 export type ChunkBehaviour = 'succeed' | 'fail' | 'timeout';
@@ -54,8 +56,9 @@ export class BackfillWorld {
   failStage?: string;
   private stepCounter = 0;
 
-  constructor() {
-    this.store.objects.set('aqi-artifacts/config/locations.json', JSON.stringify([{ id: 2178, name: 'Del Norte', timezone: 'America/Denver' }]));
+  /** @param configuredLocations what the deployment wrote to `config/locations.json` */
+  constructor(configuredLocations: readonly LocationConfig[] = [DEL_NORTE]) {
+    this.store.objects.set('aqi-artifacts/config/locations.json', JSON.stringify(configuredLocations));
   }
 
   statesCalled(): string[] {

@@ -59,6 +59,19 @@ describe('plan-backfill', () => {
     expect(d.store.json('aqi-lake', `runs/backfill/${state.runId}/locations.json`)).toEqual([ALBUQUERQUE]);
   });
 
+  test('without locations the run’s locations document holds every configured location', async () => {
+    const d = deps();
+    const state = await run({ startDate: '2024-01-01', endDate: '2024-01-31' }, d);
+    expect(d.store.json('aqi-lake', `runs/backfill/${state.runId}/locations.json`)).toEqual([DEL_NORTE, ALBUQUERQUE]);
+  });
+
+  test('the run’s locations document has the Stage CLI’s shape, id, name and timezone alone, whatever else the configuration carries', async () => {
+    const d = deps();
+    d.store.objects.set('aqi-artifacts/config/locations.json', JSON.stringify([{ ...DEL_NORTE, country: 'US' }, { ...ALBUQUERQUE, provider: 'AirNow' }]));
+    const state = await run({ startDate: '2024-01-01', endDate: '2024-01-31', locations: [2178] }, d);
+    expect(d.store.objects.get(`aqi-lake/runs/backfill/${state.runId}/locations.json`)).toBe('[{"id":2178,"name":"Del Norte","timezone":"America/Denver"}]');
+  });
+
   test('reprocessFailedOf plans only the failed chunks of that run, and Silver/Gold over their span', async () => {
     const d = deps();
     const previous = 'backfill-20250101T0300Z-1a2b3c4d';
