@@ -5,9 +5,14 @@ trailing 24-hour mean; NowCast needs 12 h, 8-hour means 8 h) and daily rows of `
 of ``t − 7 h`` (O3/CO windows that begin the evening before reach 7 hours into the next day). So the
 affected days of an hour are ``{day(t − 7 h), day(t), day(t + 23 h)}``.
 
-* ``incremental``: the Silver rows processed after Gold's watermark (``aqi_gold.stage_state``: the
-  latest Silver ``processed_at`` Gold has consumed; none → everything) give the affected days; Gold
-  recomputes the affected locations over the span from the first to the last affected day.
+* ``incremental``: the Silver hours changed after Gold's watermark (``aqi_gold.stage_state``: the
+  latest Silver ``processed_at`` Gold has consumed) give the affected days; Gold recomputes the affected
+  locations over the span from the first to the last affected day. A changed hour is either a row of
+  ``measurements_hourly`` with a newer ``processed_at`` (inserted or updated) or an entry of Silver's
+  change log ``hour_changes`` with a newer ``processed_at`` (inserted, updated *or deleted*: a deleted
+  hour leaves no row behind, so only the log can tell). The log alone would do for Silver's own runs;
+  reading the rows too keeps hours written before the log existed (a warehouse upgraded in place) from
+  being missed. Without a watermark, every Silver row and log entry counts as changed.
 * ``range``: ``--start``/``--end`` are the days whose Silver data changed (a backfill passes the same
   range to Silver and Gold), so Gold recomputes them plus one day each side, for every known location.
   When the recomputed days cover every Silver change since the watermark (as after a backfill that
@@ -20,10 +25,6 @@ and keeps those of the span. Each fact table then gets one MERGE that inserts ne
 rows whose values changed and deletes rows of the span that no longer exist: one atomic commit per
 table, and a re-run changes no row. Dimensions are merged first; the watermark last, so a run stopped
 part-way is simply repeated by the next one.
-
-**Known limit.** Incremental mode finds changes through ``processed_at``, so an hour that Silver
-*deletes* (every row of it turned invalid on a re-export) is not seen; a ``range`` run over its days
-removes its Gold rows.
 
 **Locations.** ``dim_location`` keeps every location ever configured (a location removed from the
 config keeps its history). Silver rows of a location that ``dim_location`` lacks stop the stage with an
@@ -56,7 +57,7 @@ from aqi_jobs.gold_tables import (
     merge_changed,
 )
 from aqi_jobs.stage import StageContext, StageOutcome
-from aqi_jobs.tables import SILVER_HOURLY, current_snapshot, ensure_tables
+from aqi_jobs.tables import SILVER_CHANGES, SILVER_HOURLY, current_snapshot, ensure_tables
 
 INCREMENTAL, RANGE = "incremental", "range"
 MODES = (INCREMENTAL, RANGE)
@@ -121,7 +122,7 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     # Checked before anything is written; None means incremental.
     range_days = _range_days(ctx) if ctx.mode == RANGE else None
     computed_at = datetime.now(UTC).replace(microsecond=0)
-    ensure_tables(spark, SILVER_HOURLY)
+    ensure_tables(spark, SILVER_HOURLY, SILVER_CHANGES)
     ensure_gold_tables(spark)
     _merge_dimensions(spark, ctx, computed_at)
     dim_location = spark.table(DIM_LOCATION)
@@ -165,13 +166,16 @@ def _merge_dimensions(spark: SparkSession, ctx: StageContext, computed_at: datet
 
 
 def _changed_since_watermark(spark: SparkSession, silver: DataFrame) -> DataFrame:
+    """(location_id, hour_end_utc, processed_at) of every Silver hour changed after the watermark."""
     rows = spark.sql(
         f"SELECT date_format(silver_processed_through, '{TIMESTAMP_TEXT}') AS through "
         f"FROM {GOLD_STATE} WHERE stage = '{STATE_KEY}'"
     ).collect()
+    key = ("location_id", "hour_end_utc", "processed_at")
+    changed = silver.select(*key).unionByName(spark.table(SILVER_CHANGES).select(*key))
     if not rows:
-        return silver
-    return silver.where(F.col("processed_at") > F.lit(rows[0].through).cast("timestamp"))
+        return changed
+    return changed.where(F.col("processed_at") > F.lit(rows[0].through).cast("timestamp"))
 
 
 def _incremental_scope(changed: DataFrame, dim_location: DataFrame) -> tuple[Scope | None, str | None]:

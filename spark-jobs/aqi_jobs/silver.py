@@ -21,10 +21,20 @@ Each row read is classified, in this order, into exactly one outcome:
 So ``rowsRead = rowsWritten + rowsRejected + rowsDuplicate`` holds exactly. Negative readings at or
 above the noise floor are kept so the mean stays unbiased, and a negative hourly mean becomes zero.
 
-Writes: one MERGE into ``measurements_hourly`` (insert, update only when something changed, delete an
-hour none of whose rows is valid any more), one MERGE into ``quarantine`` keyed on ``row_hash``, then the
-watermark. Each is an atomic Iceberg commit and each is idempotent, so a run stopped between them is
-completed by the next run.
+Change log. Before merging, the recomputed hours are compared with ``measurements_hourly``: each touched
+(sensor, hour) is an ``insert`` (new), an ``update`` (a compared column differs), a ``delete`` (no valid
+row left) or no change. The changes are appended to ``hour_changes`` with this run's ``processed_at`` and
+``run_id``; a deleted hour leaves no row in ``measurements_hourly`` whose ``processed_at`` could tell
+Gold, so this log is how Gold's incremental mode finds every day to recompute. A run with no change
+writes nothing at all (no empty snapshot).
+
+Writes, in this order: the change log (append), one MERGE into ``measurements_hourly`` (insert, update
+only when something changed, delete an hour none of whose rows is valid any more), one MERGE into
+``quarantine`` keyed on ``row_hash``, then the watermark. Each is an atomic Iceberg commit. The log goes
+first so a run stopped after it has at worst announced a change not yet merged: Gold recomputes a day
+that turns out unchanged, and the next Silver run, reading the same Bronze rows again (the watermark has
+not moved), logs and merges the same change. The reverse order could lose a change for Gold. Stages run
+one at a time under the lake-wide lock, so Gold never reads between the two commits.
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ from aqi_jobs.tables import (
     BRONZE_MEASUREMENTS,
     QUARANTINE,
     RAW_COLUMNS,
+    SILVER_CHANGES,
     SILVER_HOURLY,
     current_snapshot,
     ensure_tables,
@@ -48,6 +59,9 @@ from aqi_jobs.tables import (
 
 INCREMENTAL, RANGE = "incremental", "range"
 REJECTED, DUPLICATE, VALID = "rejected", "duplicate", "valid"
+INSERT, UPDATE, DELETE = "insert", "update", "delete"
+# The columns whose difference makes a recomputed hour an update; lineage columns alone do not.
+COMPARED_COLUMNS = ("location_id", "pollutant", "units", "value", "sample_count", "ingested_at")
 
 HOURLY_COLUMNS = (
     "location_id",
@@ -257,24 +271,65 @@ def _rows_to_read(
     return of_touched.unionByName(unkeyed), touched, bounds.asDict()
 
 
+def _differs(target: str, source: str) -> str:
+    """SQL: the two aliased rows differ in a compared column (the MERGE and the change log share it)."""
+    return " OR ".join(f"NOT ({target}.{c} <=> {source}.{c})" for c in COMPARED_COLUMNS)
+
+
+def _recomputed(rows: DataFrame, touched: DataFrame) -> DataFrame:
+    """Every touched (sensor, hour) with its recomputed row; all NULL but the key when none is valid."""
+    return touched.join(rows, on=["sensor_id", "hour_end_utc"], how="left").select(*HOURLY_COLUMNS)
+
+
+def hour_changes(recomputed: DataFrame, current: DataFrame, run_id: str, processed_at: datetime) -> DataFrame:
+    """What merging ``recomputed`` into ``current`` does to each hour: (location_id, sensor_id,
+    hour_end_utc, change_kind, processed_at, run_id), unchanged hours left out.
+
+    A deleted hour takes its location from the row it removes. An update that moves a sensor to another
+    location (a corrected location id) is logged under both, since the days of both change.
+    """
+    s, t = recomputed.alias("s"), current.alias("t")
+    matched = F.col("t.sensor_id").isNotNull()
+    kind = (
+        F.when(~matched & F.col("s.value").isNotNull(), F.lit(INSERT))
+        .when(matched & F.col("s.value").isNull(), F.lit(DELETE))
+        .when(matched & F.expr(_differs("t", "s")), F.lit(UPDATE))
+    )
+    locations = F.filter(
+        F.array_distinct(F.array(F.col("s.location_id"), F.col("t.location_id"))), lambda x: x.isNotNull()
+    )
+    joined = s.join(
+        t,
+        on=(F.col("s.sensor_id") == F.col("t.sensor_id"))
+        & (F.col("s.hour_end_utc") == F.col("t.hour_end_utc")),
+        how="left",
+    )
+    return joined.select(
+        F.explode(locations).alias("location_id"),
+        F.col("s.sensor_id").alias("sensor_id"),
+        F.col("s.hour_end_utc").alias("hour_end_utc"),
+        kind.alias("change_kind"),
+        observations.utc_timestamp(processed_at).alias("processed_at"),
+        F.lit(run_id).alias("run_id"),
+    ).where(F.col("change_kind").isNotNull())
+
+
+def _in_bounds(bounds: dict[str, str | None]) -> str:
+    return f"hour_end_utc BETWEEN TIMESTAMP '{bounds['low']}' AND TIMESTAMP '{bounds['high']}'"
+
+
 def _merge_hourly(
     spark: SparkSession, rows: DataFrame, touched: DataFrame, bounds: dict[str, str | None]
 ) -> None:
     """Upsert the recomputed hours; delete touched hours that no longer have a valid row."""
-    source = touched.join(rows, on=["sensor_id", "hour_end_utc"], how="left").select(*HOURLY_COLUMNS)
-    source.createOrReplaceTempView("aqi_silver_hourly_update")
-    changed = " OR ".join(
-        f"NOT (t.{c} <=> s.{c})"
-        for c in ("location_id", "pollutant", "units", "value", "sample_count", "ingested_at")
-    )
+    _recomputed(rows, touched).createOrReplaceTempView("aqi_silver_hourly_update")
     spark.sql(
         f"""
         MERGE INTO {SILVER_HOURLY} t
         USING aqi_silver_hourly_update s
-        ON t.sensor_id = s.sensor_id AND t.hour_end_utc = s.hour_end_utc
-           AND t.hour_end_utc BETWEEN TIMESTAMP '{bounds["low"]}' AND TIMESTAMP '{bounds["high"]}'
+        ON t.sensor_id = s.sensor_id AND t.hour_end_utc = s.hour_end_utc AND t.{_in_bounds(bounds)}
         WHEN MATCHED AND s.value IS NULL THEN DELETE
-        WHEN MATCHED AND ({changed}) THEN UPDATE SET *
+        WHEN MATCHED AND ({_differs("t", "s")}) THEN UPDATE SET *
         WHEN NOT MATCHED AND s.value IS NOT NULL THEN INSERT *
         """
     )
@@ -318,8 +373,15 @@ def _process(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) ->
         r.day.isoformat() for r in touched.select(F.to_date("hour_end_utc").alias("day")).distinct().collect()
     )
     if bounds["low"] is not None:
-        cancellation.raise_if_cancelled()
-        _merge_hourly(spark, hours, touched, bounds)
+        current = spark.table(SILVER_HOURLY).where(_in_bounds(bounds))
+        changes = hour_changes(_recomputed(hours, touched), current, ctx.run_id, now).cache()
+        cached.append(changes)
+        # No change means the MERGE would rewrite nothing: skip it and its empty snapshot.
+        if not changes.isEmpty():
+            cancellation.raise_if_cancelled()
+            changes.writeTo(SILVER_CHANGES).append()
+            cancellation.raise_if_cancelled()
+            _merge_hourly(spark, hours, touched, bounds)
     if by_outcome.get(REJECTED, 0):
         cancellation.raise_if_cancelled()
         _merge_quarantine(spark, rejected)

@@ -17,6 +17,7 @@ BRONZE_MEASUREMENTS = f"{CATALOG}.{BRONZE_NAMESPACE}.measurements"
 SILVER_HOURLY = f"{CATALOG}.{SILVER_NAMESPACE}.measurements_hourly"
 QUARANTINE = f"{CATALOG}.{SILVER_NAMESPACE}.quarantine"
 SILVER_STATE = f"{CATALOG}.{SILVER_NAMESPACE}.stage_state"
+SILVER_CHANGES = f"{CATALOG}.{SILVER_NAMESPACE}.hour_changes"
 
 # The OpenAQ archive's columns, in file order; API rows are mapped onto the same names.
 RAW_COLUMNS: tuple[str, ...] = (
@@ -79,6 +80,20 @@ _DDL: dict[str, str] = {
           run_id STRING NOT NULL
         ) USING iceberg
         PARTITIONED BY (months(ingested_at))
+        TBLPROPERTIES ('format-version' = '2')""",
+    # Silver's change log: what each run did to which (sensor, hour) of measurements_hourly, deletions
+    # included, so Gold can find every day to recompute (the table itself keeps no trace of a deleted
+    # hour). Partitioned by month of processed_at: Gold reads only what is newer than its watermark.
+    SILVER_CHANGES: f"""
+        CREATE TABLE IF NOT EXISTS {SILVER_CHANGES} (
+          location_id BIGINT NOT NULL,
+          sensor_id BIGINT NOT NULL,
+          hour_end_utc TIMESTAMP NOT NULL,
+          change_kind STRING NOT NULL,
+          processed_at TIMESTAMP NOT NULL,
+          run_id STRING NOT NULL
+        ) USING iceberg
+        PARTITIONED BY (months(processed_at))
         TBLPROPERTIES ('format-version' = '2')""",
     SILVER_STATE: f"""
         CREATE TABLE IF NOT EXISTS {SILVER_STATE} (

@@ -22,7 +22,7 @@ from aqi_jobs.gold_tables import (
     GOLD_TABLES,
 )
 from aqi_jobs.stage import Location, StageContext, StageOutcome
-from aqi_jobs.tables import SILVER_HOURLY, current_snapshot, ensure_tables
+from aqi_jobs.tables import SILVER_CHANGES, SILVER_HOURLY, current_snapshot, ensure_tables
 
 D = Decimal
 DEL_NORTE = Location(2178, "Del Norte", "America/Denver")  # LST = UTC−7
@@ -115,7 +115,7 @@ class FirstRun:
 def first_run(spark: SparkSession) -> Iterator[FirstRun]:
     """Gold's first incremental run over the first Silver rows, done once for the module."""
     drop_lake_tables(spark)
-    for table in GOLD_TABLES:
+    for table in (SILVER_CHANGES, *GOLD_TABLES):
         spark.sql(f"DROP TABLE IF EXISTS {table} PURGE")
     ensure_tables(spark, SILVER_HOURLY)
     append_silver(spark, first_silver_rows())
@@ -123,7 +123,7 @@ def first_run(spark: SparkSession) -> Iterator[FirstRun]:
     snapshots = {table: current_snapshot(spark, table) for table in (SILVER_HOURLY, *GOLD_TABLES)}
     yield FirstRun(outcome, snapshots, lake(spark))
     drop_lake_tables(spark)
-    for table in GOLD_TABLES:
+    for table in (SILVER_CHANGES, *GOLD_TABLES):
         spark.sql(f"DROP TABLE IF EXISTS {table} PURGE")
 
 

@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from aqi_jobs import bronze, silver
 from aqi_jobs.stage import Location, StageContext, StageOutcome
-from aqi_jobs.tables import BRONZE_MEASUREMENTS, QUARANTINE, RAW_COLUMNS, SILVER_HOURLY
+from aqi_jobs.tables import BRONZE_MEASUREMENTS, QUARANTINE, RAW_COLUMNS, SILVER_CHANGES, SILVER_HOURLY
 
 D = Decimal
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -156,6 +156,7 @@ def test_sub_hourly_samples_average_into_their_hour_ending_hour_in_aqi_units(spa
 @pytest.fixture
 def empty_lake(spark: SparkSession) -> None:
     drop_lake_tables(spark)
+    spark.sql(f"DROP TABLE IF EXISTS {SILVER_CHANGES} PURGE")
 
 
 def ctx(
@@ -243,11 +244,12 @@ def test_range_writes_hourly_rows_and_quarantine_and_the_row_accounting_holds(
 def test_running_range_again_leaves_every_table_identical(
     spark: SparkSession, two_days_in_range: StageOutcome
 ) -> None:
-    before = (table(spark, SILVER_HOURLY), table(spark, QUARANTINE))
+    before = (table(spark, SILVER_HOURLY), table(spark, QUARANTINE), table(spark, SILVER_CHANGES))
 
     again = silver.run(spark, ctx("range", "silver-2", "2023-02-22", "2023-02-23"))
 
-    assert (table(spark, SILVER_HOURLY), table(spark, QUARANTINE)) == before
+    # the change log included: a run that changes no hour logs nothing
+    assert (table(spark, SILVER_HOURLY), table(spark, QUARANTINE), table(spark, SILVER_CHANGES)) == before
     counts = (again.rows_read, again.rows_written, again.rows_rejected, again.rows_duplicate)
     assert counts == (8, 5, 2, 1)
 
@@ -282,6 +284,12 @@ def test_incremental_takes_only_new_bronze_rows_and_recomputes_just_their_hours(
     }
     assert by_hour[(3917, datetime(2023, 2, 22, 10))] == (D("10.000000"), 2, "silver-2")
     assert by_hour[(3917, datetime(2023, 2, 22, 8))] == (D("6.200000"), 1, "silver-1")
+    later_changes = spark.table(SILVER_CHANGES).where("run_id <> 'silver-1'").drop("processed_at")
+    assert_rows(
+        later_changes,
+        ["location_id", "sensor_id", "hour_end_utc", "change_kind", "run_id"],
+        [(2178, 3917, datetime(2023, 2, 22, 10), "update", "silver-2")],
+    )
 
 
 def test_an_hour_whose_only_row_is_re_exported_as_invalid_leaves_silver(
