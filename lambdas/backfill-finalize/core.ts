@@ -1,6 +1,7 @@
 import { manifestKey, stageResultKey } from '../shared/layout';
 import type { ObjectStore } from '../shared/ports';
 import { StageResultSchema } from '../shared/stage-result';
+import { failedStageStepInCause } from '../shared/step-cause';
 import { type BackfillManifest, BackfillManifestSchema, type StageOutcome, stepLogUri } from '../fan-in/manifest';
 import { type BackfillPlan, planKey } from '../plan-backfill/plan';
 import type { z } from 'zod';
@@ -38,9 +39,13 @@ export async function finalizeBackfill(event: FinalizeBackfillEvent, deps: Final
   const runId = event.plan.runId;
   const manifest = (await readManifest(deps, runId)) ?? (await manifestFromPlan(deps, runId, event.clusterId));
   const clusterId = event.clusterId ?? manifest.clusterId;
+  // A failed stage step writes nothing to `$.steps`; its id is in the Cause the Catch recorded.
+  const failedStep = failedStageStepInCause(event.error?.Cause);
+  const stepIdFor = (stage: 'silver' | 'gold') =>
+    stepIdOf(event.steps[stage]) ?? (failedStep?.stage === stage ? failedStep.stepId : undefined);
   const stages = {
-    silver: await stageOutcome(deps, runId, 'silver', stepIdOf(event.steps.silver) ?? undefined, clusterId),
-    gold: await stageOutcome(deps, runId, 'gold', stepIdOf(event.steps.gold) ?? undefined, clusterId),
+    silver: await stageOutcome(deps, runId, 'silver', stepIdFor('silver'), clusterId),
+    gold: await stageOutcome(deps, runId, 'gold', stepIdFor('gold'), clusterId),
   };
   const stageFailed = Object.entries(stages).filter(([, o]) => o?.status === 'FAILED').map(([s]) => s);
   const failed = event.outcome === 'FAILED' || manifest.failedChunks.length > 0 || stageFailed.length > 0;

@@ -20,6 +20,21 @@ function event(overrides: Partial<FinalizeBackfillEvent> = {}): FinalizeBackfill
   };
 }
 
+/** The Cause Step Functions records when an `addStep.sync` step fails: the step's description as JSON. */
+function stepFailureCause(stepId: string, name: string): string {
+  return JSON.stringify({
+    Step: {
+      Id: stepId,
+      Name: name,
+      ActionOnFailure: 'CONTINUE',
+      Status: {
+        State: 'FAILED',
+        FailureDetails: { Reason: 'spark-submit was killed by SIGKILL', Message: 'spark-submit was killed by SIGKILL', LogFile: `s3://aqi-logs/emr/j-CLUSTER/steps/${stepId}/stderr.gz` },
+      },
+    },
+  });
+}
+
 async function lakeAfterFanIn(succeeded: { id: string }[]) {
   const store = new MemoryObjectStore();
   store.objects.set(`${LAKE}/${runs}/plan.json`, JSON.stringify(writtenPlan([JAN, FEB])));
@@ -69,6 +84,82 @@ describe('backfill-finalize', () => {
     const manifest = store.json(LAKE, `${runs}/manifest.json`) as Record<string, unknown>;
     expect(manifest.error).toEqual({ error: 'States.Timeout', cause: 'createCluster timed out' });
     expect(manifest.stages).toEqual({ silver: null, gold: null });
+  });
+
+  test('a Silver step killed mid-stage is recorded as the FAILED stage, with the step id and log folder from the error Cause', async () => {
+    const store = await lakeAfterFanIn([JAN, FEB]);
+    store.objects.delete(`${LAKE}/${runs}/results/silver.json`);
+    store.objects.delete(`${LAKE}/${runs}/results/gold.json`);
+    const afterFanIn = store.json(LAKE, `${runs}/manifest.json`) as Record<string, unknown>;
+    const cause = stepFailureCause('s-SILVER2', 'silver');
+
+    const result = await finalizeBackfill(event({ outcome: 'FAILED', steps: {}, error: { Error: 'States.TaskFailed', Cause: cause } }), deps(store));
+
+    expect(result).toEqual({
+      status: 'FAILED',
+      failedChunks: [],
+      reprocessInput: null,
+      cause: `Backfill ${RUN_ID}: the run stopped on States.TaskFailed; stage(s) silver failed`,
+    });
+    expect(store.json(LAKE, `${runs}/manifest.json`)).toEqual({
+      ...afterFanIn,
+      status: 'FAILED',
+      stages: {
+        silver: {
+          status: 'FAILED',
+          stepId: 's-SILVER2',
+          logUri: 's3://aqi-logs/emr/j-CLUSTER/steps/s-SILVER2/',
+          durationSeconds: null,
+          rowsRead: null,
+          rowsWritten: null,
+          rowsRejected: null,
+        },
+        gold: null,
+      },
+      error: { error: 'States.TaskFailed', cause },
+      updatedAt: '2025-10-20T16:00:00.000Z',
+    });
+  });
+
+  test('a Gold step failure after a successful Silver records Silver SUCCEEDED and Gold FAILED with its log folder', async () => {
+    const store = await lakeAfterFanIn([JAN, FEB]);
+    store.objects.delete(`${LAKE}/${runs}/results/gold.json`);
+
+    await finalizeBackfill(
+      event({ outcome: 'FAILED', steps: { silver: { StepId: 's-SILVER' } }, error: { Error: 'States.TaskFailed', Cause: stepFailureCause('s-GOLD', 'gold') } }),
+      deps(store),
+    );
+
+    expect((store.json(LAKE, `${runs}/manifest.json`) as { stages: unknown }).stages).toEqual({
+      silver: {
+        status: 'SUCCEEDED',
+        stepId: 's-SILVER',
+        logUri: 's3://aqi-logs/emr/j-CLUSTER/steps/s-SILVER/',
+        durationSeconds: 90,
+        rowsRead: 1000,
+        rowsWritten: 500,
+        rowsRejected: 0,
+      },
+      gold: {
+        status: 'FAILED',
+        stepId: 's-GOLD',
+        logUri: 's3://aqi-logs/emr/j-CLUSTER/steps/s-GOLD/',
+        durationSeconds: null,
+        rowsRead: null,
+        rowsWritten: null,
+        rowsRejected: null,
+      },
+    });
+  });
+
+  test('a failure whose Cause names no stage step (a timeout) leaves the stages that did not run as null', async () => {
+    const store = await lakeAfterFanIn([JAN, FEB]);
+    store.objects.delete(`${LAKE}/${runs}/results/silver.json`);
+    store.objects.delete(`${LAKE}/${runs}/results/gold.json`);
+
+    await finalizeBackfill(event({ outcome: 'FAILED', steps: {}, error: { Error: 'States.Timeout', Cause: 'Task timed out' } }), deps(store));
+
+    expect((store.json(LAKE, `${runs}/manifest.json`) as { stages: unknown }).stages).toEqual({ silver: null, gold: null });
   });
 
   test('a Silver step that ran but left no result is recorded as FAILED', async () => {
