@@ -4,6 +4,7 @@ import { manifestKey, type Stage, STAGES, stageResultKey } from '../shared/layou
 import type { Logger } from '../shared/logger';
 import type { MetricDatum, MetricsSink, ObjectStore, PipelineStateStore } from '../shared/ports';
 import { type StageResult, StageResultSchema } from '../shared/stage-result';
+import { type FailedStageStep, failedStageStepInCause } from '../shared/step-cause';
 import type { RunManifest, StageRecord } from './manifest';
 import { type FinalizeInput, FinalizeInputSchema } from './schema';
 
@@ -44,11 +45,12 @@ export async function finalizeRun(rawInput: unknown, deps: FinalizeDeps): Promis
   const runId = input.plan.runId;
   const stages: Partial<Record<Stage, StageRecord>> = {};
   const results: Partial<Record<Stage, StageResult>> = {};
+  const failedStep = failedStageStepInCause(input.error?.Cause);
   for (const stage of STAGES) {
     const key = stageResultKey(input.pipeline, runId, stage);
     const result = await readResult(deps.objects, settings.lakeBucket, key, input.outcome === 'SUCCEEDED');
     if (result !== undefined) results[stage] = result;
-    stages[stage] = stageRecord(input, stage, key, result, settings.emrLogUri);
+    stages[stage] = stageRecord(input, stage, key, result, settings.emrLogUri, failedStep?.stage === stage ? failedStep : null);
   }
   if (input.outcome === 'SUCCEEDED') assertStagesDone(input, stages);
 
@@ -108,10 +110,12 @@ function stageRecord(
   resultKey: string,
   result: StageResult | undefined,
   emrLogUri: string,
+  failedStep: FailedStageStep | null,
 ): StageRecord {
-  const stepId = stepIdOf(input.steps[stage]);
+  // A failed step writes nothing to `$.steps`: the error's Cause is where its id is.
+  const stepId = stepIdOf(input.steps[stage]) ?? failedStep?.stepId ?? null;
   const skipped = input.plan.skip?.[stage] === true;
-  const status = result?.status ?? (skipped ? 'SKIPPED' : stage in input.steps ? 'MISSING' : 'NOT_RUN');
+  const status = result?.status ?? (failedStep ? 'FAILED' : skipped ? 'SKIPPED' : stage in input.steps ? 'MISSING' : 'NOT_RUN');
   return {
     status,
     stepId,

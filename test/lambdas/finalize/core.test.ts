@@ -158,6 +158,43 @@ describe('finalizeRun', () => {
     expect(metrics.published[0]?.metric).toEqual({ name: 'RunFailed', value: 1, unit: 'Count', dimensions: { Pipeline: 'hourly' } });
   });
 
+  test('a stage step that failed is recorded as FAILED with the step id and stderr location from the error Cause', async () => {
+    const { objects, deps } = world();
+    putResults(objects, result('bronze'));
+    const cause = JSON.stringify({
+      Step: { Id: 's-S2', Name: 'silver', Status: { State: 'FAILED', FailureDetails: { Reason: 'spark-submit was killed by SIGKILL' } } },
+    });
+
+    await finalizeRun(input({ outcome: 'FAILED', steps: { bronze: { Step: { Id: 's-B' } } }, error: { Error: 'States.TaskFailed', Cause: cause } }), deps);
+
+    const manifest = objects.json(LAKE, `runs/hourly/${RUN_ID}/manifest.json`) as { error: unknown; stages: Record<Stage, unknown> };
+    expect(manifest.error).toEqual({ error: 'States.TaskFailed', cause });
+    expect(manifest.stages.silver).toEqual({
+      status: 'FAILED',
+      stepId: 's-S2',
+      stepLogUri: 's3://logs/emr/j-1/steps/s-S2/stderr.gz',
+      resultKey: `runs/hourly/${RUN_ID}/results/silver.json`,
+      durationSeconds: null,
+      rowsRead: null,
+      rowsWritten: null,
+      rowsRejected: null,
+      rowsDuplicate: null,
+      error: null,
+    });
+    expect(manifest.stages.gold).toEqual({
+      status: 'NOT_RUN',
+      stepId: null,
+      stepLogUri: null,
+      resultKey: `runs/hourly/${RUN_ID}/results/gold.json`,
+      durationSeconds: null,
+      rowsRead: null,
+      rowsWritten: null,
+      rowsRejected: null,
+      rowsDuplicate: null,
+      error: null,
+    });
+  });
+
   test('never moves the watermark backwards', async () => {
     const { objects, state, deps } = world();
     putResults(objects, result('bronze'), result('silver'), result('gold'));
