@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { valueAt } from '../lambdas/shared/input';
 
 /** The `cdk.json` context key holding the whole configuration. */
 export const CONFIG_CONTEXT_KEY = 'aqi-pipeline';
@@ -133,15 +134,6 @@ export function parsePipelineConfig(raw: unknown, defaults: ConfigDefaults): Pip
     );
   }
   return config;
-}
-
-function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let current: unknown = root;
-  for (const key of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
 }
 
 function describe(value: unknown): string {

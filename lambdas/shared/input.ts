@@ -20,7 +20,8 @@ export function parseInput<S extends z.ZodType>(
   throw new PipelineError(errorName, `invalid ${what}: ${problems.join('; ')}`);
 }
 
-function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+/** The value at a zod issue path, so messages can show what was actually given. */
+export function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   let current: unknown = root;
   for (const key of path) {
     if (current === null || typeof current !== 'object') return undefined;
