@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from pyspark.sql import functions as F
+from pyspark.sql import functions as F  # noqa: N812
 
 from aqi_jobs.gold_tables import FACT_KEYS
 from aqi_jobs.session import build_session
