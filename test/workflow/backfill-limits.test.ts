@@ -1,7 +1,7 @@
 import { finalizeBackfill } from '../../lambdas/backfill-finalize/core';
 import { fanIn } from '../../lambdas/fan-in/core';
 import { planBackfillRun } from '../../lambdas/plan-backfill/core';
-import { MemoryObjectStore } from '../lambdas/plan-backfill/memory-store';
+import { MemoryObjectStore } from './support/memory-ports';
 import { backfillDefinitionOf, synthBackfill } from './backfill-harness';
 
 /** Step Functions quotas for a Standard execution (Step Functions developer guide, "Quotas"). */

@@ -8,7 +8,7 @@ import type { LocationConfig } from '../../lambdas/plan-backfill/settings';
 import { silentLogger } from '../../lambdas/shared/logger';
 import type { ClusterSummary, LockRecord } from '../../lambdas/shared/ports';
 import type { StageResult } from '../../lambdas/shared/stage-result';
-import { MemoryObjectStore } from '../lambdas/plan-backfill/memory-store';
+import { MemoryObjectStore } from './support/memory-ports';
 
 export const EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Backfill:run-1';
 export const OTHER_EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Hourly:hourly-1';

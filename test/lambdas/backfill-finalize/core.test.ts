@@ -1,6 +1,6 @@
 import { finalizeBackfill, type FinalizeBackfillEvent } from '../../../lambdas/backfill-finalize/core';
 import { fanIn } from '../../../lambdas/fan-in/core';
-import { MemoryObjectStore } from '../plan-backfill/memory-store';
+import { MemoryObjectStore } from '../../workflow/support/memory-ports';
 import { FEB, JAN, LAKE, RUN_ID, stageResult, writtenPlan } from '../plan-backfill/fixtures';
 
 const runs = `runs/backfill/${RUN_ID}`;

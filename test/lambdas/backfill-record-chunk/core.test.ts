@@ -1,5 +1,5 @@
 import { RecordChunkEventSchema, recordChunkStep, stepIdInCause } from '../../../lambdas/backfill-record-chunk/core';
-import { MemoryObjectStore } from '../plan-backfill/memory-store';
+import { MemoryObjectStore } from '../../workflow/support/memory-ports';
 import { JAN, LAKE, RUN_ID } from '../plan-backfill/fixtures';
 
 describe('backfill-record-chunk', () => {

@@ -1,6 +1,6 @@
 import { recordChunkStep } from '../../../lambdas/backfill-record-chunk/core';
 import { describeStepError, fanIn } from '../../../lambdas/fan-in/core';
-import { MemoryObjectStore } from '../plan-backfill/memory-store';
+import { MemoryObjectStore } from '../../workflow/support/memory-ports';
 import { FEB, JAN, LAKE, MAR, RUN_ID, stageResult, writtenPlan } from '../plan-backfill/fixtures';
 
 const LOGS = 's3://aqi-logs/emr/';

@@ -1,7 +1,7 @@
 import { planBackfillRun, type PlanBackfillDeps } from '../../../lambdas/plan-backfill/core';
 import { InvalidBackfillInput } from '../../../lambdas/plan-backfill/errors';
 import { malformedInputs } from './corpus';
-import { MemoryObjectStore } from './memory-store';
+import { MemoryObjectStore } from '../../workflow/support/memory-ports';
 
 const EXECUTION = 'arn:aws:states:us-east-1:111122223333:execution:Backfill:console-1';
 const START = '2025-10-20T12:34:56.000Z';

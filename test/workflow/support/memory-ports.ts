@@ -29,9 +29,11 @@ export class MemoryObjectStore implements ObjectStore {
       .sort();
   }
 
+  /** The object parsed as JSON; a missing object fails the test naming the keys there are. */
   json(bucket: string, key: string): unknown {
     const text = this.objects.get(`${bucket}/${key}`);
-    return text === undefined ? undefined : JSON.parse(text);
+    if (text === undefined) throw new Error(`no object s3://${bucket}/${key}; have: ${[...this.objects.keys()].join(', ')}`);
+    return JSON.parse(text);
   }
 }
 
