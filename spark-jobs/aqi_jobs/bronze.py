@@ -23,6 +23,7 @@ from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 
 from aqi_jobs import cancellation
 from aqi_jobs.observations import UTC_TEXT, observed_at_utc, utc_timestamp
+from aqi_jobs.session import unpersisted_at_exit
 from aqi_jobs.sources import archive, openaq_api
 from aqi_jobs.stage import StageContext, StageOutcome
 from aqi_jobs.tables import BRONZE_MEASUREMENTS, RAW_COLUMNS, current_snapshot, ensure_tables
@@ -99,12 +100,8 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     if not ctx.locations:
         raise ValueError("bronze needs --locations-uri naming at least one location")
     ensure_tables(spark, BRONZE_MEASUREMENTS)
-    cached: list[DataFrame] = []
-    try:
+    with unpersisted_at_exit() as cached:
         return _ingest(spark, ctx, cached)
-    finally:
-        for frame in cached:
-            frame.unpersist()
 
 
 def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> StageOutcome:

@@ -7,7 +7,10 @@ The Iceberg catalog is always registered as ``aqi`` so table names read the same
 
 from __future__ import annotations
 
-from pyspark.sql import SparkSession
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pyspark.sql import DataFrame, SparkSession
 
 CATALOG = "aqi"
 CATALOG_KINDS = ("glue", "hadoop")
@@ -45,3 +48,14 @@ def build_session(app_name: str, kind: str, warehouse: str) -> SparkSession:
     for key, value in catalog_conf(kind, warehouse).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
+
+
+@contextmanager
+def unpersisted_at_exit() -> Iterator[list[DataFrame]]:
+    """A list for the frames a stage caches; each is unpersisted when the block ends, failed or not."""
+    cached: list[DataFrame] = []
+    try:
+        yield cached
+    finally:
+        for frame in cached:
+            frame.unpersist()

@@ -45,6 +45,7 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 
 from aqi_jobs import cancellation, observations, units
+from aqi_jobs.session import unpersisted_at_exit
 from aqi_jobs.stage import StageContext, StageOutcome
 from aqi_jobs.state import read_watermark, write_watermark
 from aqi_jobs.tables import (
@@ -350,12 +351,8 @@ def _merge_quarantine(spark: SparkSession, rejected: DataFrame) -> None:
 
 def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     ensure_tables(spark)
-    cached: list[DataFrame] = []
-    try:
+    with unpersisted_at_exit() as cached:
         return _process(spark, ctx, cached)
-    finally:
-        for frame in cached:
-            frame.unpersist()
 
 
 def _process(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> StageOutcome:
