@@ -47,6 +47,9 @@ export interface TaskBindings {
 /** What the interpreter's default is when a Task sets no timeout (aws-local-stepfunctions). */
 const INTERPRETER_DEFAULT_TIMEOUT_SECONDS = 60;
 
+/** How long after the interpreter reports States.Timeout the timed-out task's work is killed. */
+const KILL_AFTER_TIMEOUT_MS = 200;
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Handler = (input: Json) => Promise<Json>;
 
@@ -84,7 +87,16 @@ async function withTimeout(
 ): Promise<Json> {
   const controller = new AbortController();
   const seconds = timeoutSeconds(state, input);
-  const timer = setTimeout(() => controller.abort(new Error(`${name} timed out after ${seconds}s`)), seconds * 1000);
+  // The interpreter owns the timeout: it fails the state with States.Timeout, and this timer only kills
+  // the work after it. The interpreter arms its own timer right after calling this handler, so arming
+  // ours a microtask later, and a little longer, guarantees the interpreter's fires first; armed first
+  // and equally long, ours could win under load and the step would fail as a cancelled States.TaskFailed.
+  let timer: NodeJS.Timeout | undefined;
+  let settled = false;
+  queueMicrotask(() => {
+    if (settled) return;
+    timer = setTimeout(() => controller.abort(new Error(`${name} timed out after ${seconds}s`)), seconds * 1000 + KILL_AFTER_TIMEOUT_MS);
+  });
   const onExecutionAbort = () => controller.abort(new Error('execution aborted'));
   bindings.executionSignal.addEventListener('abort', onExecutionAbort, { once: true });
   if (bindings.executionSignal.aborted) onExecutionAbort();
@@ -92,6 +104,7 @@ async function withTimeout(
   try {
     return await run(input, controller.signal);
   } finally {
+    settled = true;
     clearTimeout(timer);
     bindings.executionSignal.removeEventListener('abort', onExecutionAbort);
     bindings.onTask?.(name, 'end', input);

@@ -5,7 +5,8 @@ import { LocalDynamoDb } from '../../local/adapters/dynamodb-table';
 import { startExecution } from '../../local/runtime/execute';
 import { LocalEmr } from '../../local/runtime/local-emr';
 import { isAlive, sleep } from '../../local/runtime/process-tree';
-import { AslMachine } from '../../local/runtime/task-handlers';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { AslMachine, bindTasks } from '../../local/runtime/task-handlers';
 import { workspaceAt } from '../../local/runtime/workspace';
 import { CLUSTER_TAG_KEYS } from '../../lambdas/shared/tags';
 
@@ -108,5 +109,55 @@ describe('a local execution', () => {
       { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:Test:exec-1', terminatedClusterIds: [emr.clusters()[0].id], lockReleased: true },
     ]);
     expect((await db.getItem({ TableName: 'pipeline', Key: { pk: { S: 'lock' } } })).Item).toBeUndefined();
+  });
+
+  test('the interpreter reports States.Timeout even when the loop stalls between the task starting and its timer being armed', async () => {
+    // Under CI load the interpreter once armed its timer milliseconds after our handler armed the kill,
+    // the kill won, and the step failed as a cancelled States.TaskFailed. A 300 ms busy wait makes that
+    // stall certain: the kill must still come after the interpreter's States.Timeout.
+    const workspace = workspaceAt(dir);
+    const emr = new LocalEmr({
+      step: { workspace, sparkSubmit: FAKE, icebergJar: '/jar', master: 'local[2]', driverMemory: '1g', archiveDir: '/archive' },
+      region: 'us-east-1',
+      account: '000000000000',
+      python: '/usr/bin/python3',
+      env: { FAKE_STEP: 'hang' },
+    });
+    const { ClusterId } = await emr.createCluster({ Name: 'aqi-test' });
+    const step = { StartAt: 'Bronze step', States: { 'Bronze step': machine(1).States['Bronze step'] } };
+    const executionAbort = new AbortController();
+    const handlers = bindTasks(step as AslMachine, {
+      resolveFunction: () => {
+        throw new Error('no Lambda in this machine');
+      },
+      services: { workspace, emr, db: new LocalDynamoDb(workspace) },
+      executionSignal: executionAbort.signal,
+      loggerFor: () => {
+        throw new Error('no Lambda in this machine');
+      },
+      notify: () => undefined,
+    });
+    let task: Promise<unknown> | undefined;
+    const stalled = {
+      'Bronze step': (input: never) => {
+        task = handlers['Bronze step'](input);
+        const until = Date.now() + 300;
+        while (Date.now() < until) {
+          // The event loop is blocked, as by a long GC pause or a descheduled worker.
+        }
+        return task;
+      },
+    };
+
+    const execution = new StateMachine(step as never, { validationOptions: { checkArn: false } }).run({ cluster: { ClusterId } }, { overrides: { taskResourceLocalHandlers: stalled as never } });
+    const error = await execution.result.then(
+      () => undefined,
+      (e: Error & { cause?: Error }) => (e.cause ?? e).name,
+    );
+
+    expect(error).toBe('States.Timeout');
+    // The kill still follows the timeout: the handler ends with the step cancelled and nothing running.
+    await expect(task).rejects.toThrow(/"State":"CANCELLED"/);
+    expect(emr.runningPids()).toEqual([]);
   });
 });
