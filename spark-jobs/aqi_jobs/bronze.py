@@ -22,6 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 
 from aqi_jobs import cancellation
+from aqi_jobs.commit_lock import exclusive_commit
 from aqi_jobs.observations import UTC_TEXT, observed_at_utc, utc_timestamp
 from aqi_jobs.session import unpersisted_at_exit
 from aqi_jobs.sources import archive, openaq_api
@@ -124,7 +125,11 @@ def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> 
     ]
     cancellation.raise_if_cancelled()
     if written:
-        fresh.writeTo(BRONZE_MEASUREMENTS).append()
+        # Locally, concurrent chunks' commits must not overlap (see commit_lock); the rows are cached and
+        # counted already, so the lock is held only for writing them out and committing.
+        with exclusive_commit(spark):
+            cancellation.raise_if_cancelled()
+            fresh.writeTo(BRONZE_MEASUREMENTS).append()
     return StageOutcome(
         rows_read=read + rejected,
         rows_written=written,

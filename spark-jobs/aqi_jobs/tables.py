@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
+from aqi_jobs.commit_lock import exclusive_commit
 from aqi_jobs.session import CATALOG
 
 BRONZE_NAMESPACE = "aqi_bronze"
@@ -108,15 +109,16 @@ _DDL: dict[str, str] = {
 
 def ensure_tables(spark: SparkSession, *tables: str) -> None:
     """Create the namespaces and the named tables (all of Bronze and Silver by default) if missing."""
-    for table in tables or tuple(_DDL):
-        namespace = table.rsplit(".", 1)[0]
-        try:
-            spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
-            spark.sql(_DDL[table])
-        except Exception:
-            # Concurrent chunks race to create the same table: losing the race is fine, anything else is not.
-            if not spark.catalog.tableExists(table):
-                raise
+    with exclusive_commit(spark):
+        for table in tables or tuple(_DDL):
+            namespace = table.rsplit(".", 1)[0]
+            try:
+                spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
+                spark.sql(_DDL[table])
+            except Exception:
+                # Concurrent chunks race to create a table on EMR: losing is fine, anything else is not.
+                if not spark.catalog.tableExists(table):
+                    raise
 
 
 def current_snapshot(spark: SparkSession, table: str) -> int | None:

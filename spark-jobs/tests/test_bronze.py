@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,7 +17,7 @@ from fixtures import drop_lake_tables
 from fixtures.openaq import FakeOpenAQ, archive_csv, hour_record, serve, write_archive_file
 from pyspark.sql import SparkSession
 
-from aqi_jobs import bronze, cancellation
+from aqi_jobs import bronze, cancellation, commit_lock
 from aqi_jobs.stage import Location, StageContext, StageOutcome
 from aqi_jobs.tables import BRONZE_MEASUREMENTS, RAW_COLUMNS
 
@@ -228,3 +231,45 @@ def test_a_cancelled_stage_stops_before_its_commit_and_leaves_the_table_untouche
     with pytest.raises(cancellation.StageCancelledError):
         bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-22"))
     assert spark.table(BRONZE_MEASUREMENTS).count() == 0
+
+
+def test_a_local_bronze_step_commits_only_while_it_holds_the_warehouse_commit_lock(
+    spark: SparkSession, tmp_path: Path, warehouse: Path, empty_lake: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Another local step (here: this test) holds the lock; flock conflicts between open files even in one
+    # process, so Bronze in a thread waits exactly as a second spark-submit would.
+    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([row(1, "6.2"), row(2, "7.4")]))
+    outcome: list[StageOutcome] = []
+    with open(warehouse / commit_lock.LOCK_FILE, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        worker = threading.Thread(
+            target=lambda: outcome.append(bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-22")))
+        )
+        worker.start()
+        waited = ""
+        deadline = time.monotonic() + 120
+        while commit_lock.WAITING_MESSAGE not in waited and worker.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+            waited += capsys.readouterr().err
+        assert commit_lock.WAITING_MESSAGE in waited
+        assert not spark.catalog.tableExists(BRONZE_MEASUREMENTS)  # not even created while the lock is held
+        fcntl.flock(held, fcntl.LOCK_UN)
+    worker.join(timeout=300)
+
+    assert [o.rows_written for o in outcome] == [2]
+    assert [r[8] for r in bronze_rows(spark)] == ["6.2", "7.4"]
+
+
+@pytest.mark.parametrize(
+    ("catalog_type", "warehouse", "locked"),
+    [
+        ("hadoop", "/srv/lake/warehouse", "/srv/lake/warehouse"),
+        ("hadoop", "file:///srv/lake/warehouse", "/srv/lake/warehouse"),
+        ("hadoop", "s3://lake/warehouse", None),
+        (None, "s3://lake/warehouse", None),  # Glue (catalog-impl, no type) commits atomically
+    ],
+)
+def test_only_a_hadoop_catalog_on_the_local_filesystem_takes_the_commit_lock(
+    catalog_type: str | None, warehouse: str, locked: str | None
+) -> None:
+    assert commit_lock.local_warehouse(catalog_type, warehouse) == locked
