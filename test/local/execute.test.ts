@@ -7,7 +7,7 @@ import { LocalEmr } from '../../local/runtime/local-emr';
 import { isAlive, sleep } from '../../local/runtime/process-tree';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { AslMachine, bindTasks } from '../../local/runtime/task-handlers';
-import { workspaceAt } from '../../local/runtime/workspace';
+import { Workspace, workspaceAt } from '../../local/runtime/workspace';
 import { CLUSTER_TAG_KEYS } from '../../lambdas/shared/tags';
 
 const FAKE = join(__dirname, 'support', 'fake-spark-submit.sh');
@@ -52,10 +52,9 @@ let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'aqi-exec-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function start(stepTimeoutSeconds: number) {
-  const workspace = workspaceAt(dir);
-  const lines: string[] = [];
-  const emr = new LocalEmr({
+/** A local EMR whose steps run the fake spark-submit, hanging; each output line goes to `lines`. */
+function hangingEmr(workspace: Workspace, lines: string[] = []): LocalEmr {
+  return new LocalEmr({
     step: { workspace, sparkSubmit: FAKE, icebergJar: '/jar', master: 'local[2]', driverMemory: '1g', archiveDir: '/archive' },
     region: 'us-east-1',
     account: '000000000000',
@@ -63,6 +62,12 @@ function start(stepTimeoutSeconds: number) {
     env: { FAKE_STEP: 'hang' },
     observer: { stepLine: (_step, _stream, line) => lines.push(line) },
   });
+}
+
+function start(stepTimeoutSeconds: number) {
+  const workspace = workspaceAt(dir);
+  const lines: string[] = [];
+  const emr = hangingEmr(workspace, lines);
   const db = new LocalDynamoDb(workspace);
   const execution = startExecution({
     definition: machine(stepTimeoutSeconds),
@@ -116,13 +121,7 @@ describe('a local execution', () => {
     // the kill won, and the step failed as a cancelled States.TaskFailed. A 300 ms busy wait makes that
     // stall certain: the kill must still come after the interpreter's States.Timeout.
     const workspace = workspaceAt(dir);
-    const emr = new LocalEmr({
-      step: { workspace, sparkSubmit: FAKE, icebergJar: '/jar', master: 'local[2]', driverMemory: '1g', archiveDir: '/archive' },
-      region: 'us-east-1',
-      account: '000000000000',
-      python: '/usr/bin/python3',
-      env: { FAKE_STEP: 'hang' },
-    });
+    const emr = hangingEmr(workspace);
     const { ClusterId } = await emr.createCluster({ Name: 'aqi-test' });
     const step = { StartAt: 'Bronze step', States: { 'Bronze step': machine(1).States['Bronze step'] } };
     const executionAbort = new AbortController();
