@@ -97,6 +97,7 @@ export class BackfillWorkflow extends Construct {
       bronzeTimeout: Duration.seconds(config.stageTimeoutSeconds.bronze),
       failedStepRetries: config.emr.stepRetries,
       recordChunkFunction: recordChunk,
+      cancelStepsFunction: props.cancelStepsFunction,
     });
     const definition = backfillDefinition(this, {
       ...props,

@@ -63,8 +63,8 @@ export interface Notifier {
 }
 
 export interface StepControl {
-  /** Ids of the cluster's steps that are PENDING or RUNNING, all pages read. */
-  listActiveSteps(clusterId: string): Promise<string[]>;
+  /** Ids of the cluster's steps that are PENDING or RUNNING (only those named `name`, if given), all pages read. */
+  listActiveSteps(clusterId: string, name?: string): Promise<string[]>;
   /** Asks EMR to cancel the steps (running ones are interrupted); asynchronous, as EMR's CancelSteps. */
   cancelSteps(clusterId: string, stepIds: string[]): Promise<void>;
 }

@@ -4,8 +4,8 @@ import type { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { CHUNK_ID_SEPARATOR } from '../../lambdas/plan-backfill/chunks';
 import { lambdaTask } from './lambda-task';
-import type { ArchiveSource, StageArgsContext } from './stage-args';
-import { stageStepTask } from './stage-step';
+import type { ArchiveSource, StageArgsContext, StageInvocation } from './stage-args';
+import { stageStepName, stageStepTask } from './stage-step';
 import { PATHS } from './state-paths';
 
 /** Where a chunk iteration keeps its data: its own small state, not the parent's. */
@@ -19,6 +19,7 @@ export const CHUNK_PATHS = {
   executorsPerStep: '$.executorsPerStep',
   step: '$.step',
   failure: '$.failure',
+  cancelFailure: '$.cancelFailure',
 } as const;
 
 /** `$.plan` fields the Map reads. */
@@ -39,6 +40,8 @@ export interface BronzeChunksMapProps {
   readonly failedStepRetries: number;
   /** lambdas/backfill-record-chunk */
   readonly recordChunkFunction: lambda.IFunction;
+  /** lambdas/cancel-steps: cancels a timed-out chunk's step by name */
+  readonly cancelStepsFunction: lambda.IFunction;
 }
 
 /**
@@ -52,7 +55,9 @@ export interface BronzeChunksMapProps {
  * each iteration records its step id or error there, which is what the fan-in Lambda reads.
  *
  * A failed or timed-out chunk is caught inside its iteration and recorded; the iteration succeeds, so
- * the Map goes on with the other chunks.
+ * the Map goes on with the other chunks. A timed-out chunk's step is first cancelled by name (a timeout
+ * hands back no step id): left running, it would hold one of the cluster's step-concurrency slots, and
+ * the chunks queued behind it would spend their own timeouts waiting.
  *
  * Each step reads the run's own locations document (the input's `locations` subset, frozen by the plan)
  * and is capped at the plan's executors per step, so the concurrent steps fit the managed-scaling
@@ -78,20 +83,21 @@ export function bronzeChunksMap(scope: Construct, id: string, props: BronzeChunk
     resultPath: sfn.JsonPath.DISCARD,
   });
 
+  const invocation: StageInvocation = {
+    pipeline: 'backfill',
+    stage: 'bronze',
+    mode: 'backfill',
+    startPath: CHUNK_PATHS.start,
+    endPath: CHUNK_PATHS.end,
+    chunkIdPath: CHUNK_PATHS.chunkId,
+    runIdPath: CHUNK_PATHS.runId,
+    source: props.archive,
+    locationsUriPath: CHUNK_PATHS.locationsUri,
+    sparkConfPaths: { [MAX_EXECUTORS_PROPERTY]: CHUNK_PATHS.executorsPerStep },
+  };
   const bronze = stageStepTask(scope, 'Bronze chunk', {
     context: props.context,
-    invocation: {
-      pipeline: 'backfill',
-      stage: 'bronze',
-      mode: 'backfill',
-      startPath: CHUNK_PATHS.start,
-      endPath: CHUNK_PATHS.end,
-      chunkIdPath: CHUNK_PATHS.chunkId,
-      runIdPath: CHUNK_PATHS.runId,
-      source: props.archive,
-      locationsUriPath: CHUNK_PATHS.locationsUri,
-      sparkConfPaths: { [MAX_EXECUTORS_PROPERTY]: CHUNK_PATHS.executorsPerStep },
-    },
+    invocation,
     clusterIdPath: CHUNK_PATHS.clusterId,
     timeout: props.bronzeTimeout,
     failedStepRetries: props.failedStepRetries,
@@ -106,6 +112,15 @@ export function bronzeChunksMap(scope: Construct, id: string, props: BronzeChunk
     payload: { ...base, 'failure.$': CHUNK_PATHS.failure },
     resultPath: sfn.JsonPath.DISCARD,
   });
+  const cancelTimedOut = lambdaTask(scope, 'Cancel timed-out chunk step', props.cancelStepsFunction, {
+    payload: { 'clusterId.$': CHUNK_PATHS.clusterId, stepName: stageStepName(invocation) },
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  // The chunk's own failure is recorded either way; a failed cancel stays in the iteration's history,
+  // and the run's teardown cancels every step still active before it terminates the cluster.
+  cancelTimedOut.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: CHUNK_PATHS.cancelFailure });
+  cancelTimedOut.next(recordFailure);
+  bronze.addCatch(cancelTimedOut, { errors: ['States.Timeout'], resultPath: CHUNK_PATHS.failure });
   bronze.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: CHUNK_PATHS.failure });
   map.itemProcessor(bronze.next(recordStep));
   return map;

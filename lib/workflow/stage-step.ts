@@ -32,13 +32,16 @@ export interface StageStepProps {
  * stage: 'bronze', mode: 'hourly', startPath: '$.plan.window.start', endPath: '$.plan.window.end',
  * source }, timeout, failedStepRetries });` then `bronze.addCatch(teardown.afterClusterEntry, { resultPath: PATHS.error })`.
  */
+/** The EMR step name of a stage: `<stage>` for a whole-run stage, `<stage> <chunkId>` for a chunk. */
+export function stageStepName(invocation: Pick<StageInvocation, 'stage' | 'chunkIdPath'>): string {
+  return invocation.chunkIdPath !== undefined
+    ? sfn.JsonPath.format(`${invocation.stage} {}`, sfn.JsonPath.stringAt(invocation.chunkIdPath))
+    : invocation.stage;
+}
+
 export function stageStepTask(scope: Construct, id: string, props: StageStepProps): tasks.EmrAddStep {
   const { invocation } = props;
-  const name =
-    props.stepName ??
-    (invocation.chunkIdPath !== undefined
-      ? sfn.JsonPath.format(`${invocation.stage} {}`, sfn.JsonPath.stringAt(invocation.chunkIdPath))
-      : invocation.stage);
+  const name = props.stepName ?? stageStepName(invocation);
   const task = new tasks.EmrAddStep(scope, id, {
     clusterId: sfn.JsonPath.stringAt(props.clusterIdPath ?? PATHS.clusterId),
     name,

@@ -13,9 +13,10 @@ export class LocalEmrControl implements ClusterControl, StepControl {
     for (const id of clusterIds) await this.emr.terminateCluster(id);
   }
 
-  async listActiveSteps(clusterId: string): Promise<string[]> {
+  async listActiveSteps(clusterId: string, name?: string): Promise<string[]> {
     const cluster = this.emr.cluster(clusterId);
-    return (cluster?.steps ?? []).filter((s) => s.state === 'PENDING' || s.state === 'RUNNING').map((s) => s.id);
+    const active = (cluster?.steps ?? []).filter((s) => s.state === 'PENDING' || s.state === 'RUNNING');
+    return active.filter((s) => name === undefined || s.name === name).map((s) => s.id);
   }
 
   async cancelSteps(clusterId: string, stepIds: string[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { DynamoDBClient, CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { EMRClient, RunJobFlowCommand, DescribeClusterCommand } from '@aws-sdk/client-emr';
+import { AddJobFlowStepsCommand, EMRClient, RunJobFlowCommand, DescribeClusterCommand } from '@aws-sdk/client-emr';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoPipelineStateStore } from '../../lambdas/shared/aws/dynamodb-state-store';
 import { EmrControl } from '../../lambdas/shared/aws/emr-control';
@@ -158,6 +158,24 @@ describe('EmrControl against moto', () => {
     await new EmrControl(emr).terminateClusters(ids);
     const states = await Promise.all(ids.map(async (id) => (await emr.send(new DescribeClusterCommand({ ClusterId: id }))).Cluster?.Status?.State));
     expect(new Set(states)).toEqual(new Set(['TERMINATED']));
+  });
+
+  test('finds a timed-out chunk’s steps by name among 130 active ones, across ListSteps pages (moto pages at 100)', async () => {
+    const { emr, ids } = await clusters(1, 1);
+    const target = 'bronze 2024-03-01_2024-03-31';
+    const names = Array.from({ length: 130 }, (_, i) => (i === 3 || i === 127 ? target : `bronze chunk-${i}`));
+    const added: string[] = [];
+    for (const name of names) {
+      const out = await emr.send(
+        new AddJobFlowStepsCommand({ JobFlowId: ids[0], Steps: [{ Name: name, ActionOnFailure: 'CONTINUE', HadoopJarStep: { Jar: 'command-runner.jar', Args: ['spark-submit'] } }] }),
+      );
+      added.push(out.StepIds![0]);
+    }
+    const control = new EmrControl(emr);
+
+    expect((await control.listActiveSteps(ids[0], target)).sort()).toEqual([added[3], added[127]].sort());
+    expect((await control.listActiveSteps(ids[0])).sort()).toEqual([...added].sort());
+    expect(await control.listActiveSteps(ids[0], 'bronze no-such-chunk')).toEqual([]);
   });
 
   test('EMR ThrottlingException answers are retried by the SDK, then the listing succeeds', async () => {

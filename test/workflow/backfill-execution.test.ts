@@ -104,9 +104,23 @@ describe('the synthesized backfill state machine on the local interpreter', () =
         `Backfill ${runId}: 2 of 3 Bronze chunks failed (${FEB}, ${MAR}); the other chunks went through Silver and Gold. ` +
         `Start a new execution with this input to rerun only the failed chunks: {"startDate":"2024-01-01","endDate":"2024-03-31","reprocessFailedOf":"${runId}"}`,
     });
-    // The failed step was retried once (stepRetries 1); the timed-out one was not.
+    // The failed step was retried once (stepRetries 1); the timed-out one was not, and was cancelled by
+    // its name so it gives its step-concurrency slot back; nothing else was cancelled.
     expect(chunkStepsRun(world).filter((n) => n === `bronze ${FEB}`)).toHaveLength(2);
     expect(chunkStepsRun(world).filter((n) => n === `bronze ${MAR}`)).toHaveLength(1);
+    expect(world.calls.filter((c) => c.state === 'Cancel timed-out chunk step').map((c) => c.input)).toEqual([
+      { clusterId: CLUSTER_ID, stepName: `bronze ${MAR}` },
+    ]);
+    expect(world.emr.cluster(CLUSTER_ID).steps.map((s) => [s.name, s.state])).toEqual(
+      expect.arrayContaining([
+        [`bronze ${JAN}`, 'COMPLETED'],
+        [`bronze ${FEB}`, 'FAILED'],
+        [`bronze ${MAR}`, 'CANCELLED'],
+        ['silver', 'COMPLETED'],
+        ['gold', 'COMPLETED'],
+      ]),
+    );
+    expect(world.emr.cluster(CLUSTER_ID).steps.filter((s) => s.state === 'CANCELLED')).toHaveLength(1);
     expect(world.statesCalled()).toEqual(expect.arrayContaining(['Silver range', 'Gold range', 'Terminate cluster', 'Release lock']));
     expect(world.statesCalled()).not.toContain('Cancel running steps');
     const manifest = manifestOf(world, runId) as { status: string; failedChunks: string[]; chunks: { chunkId: string; failure: string | null; stepId: string | null }[] };

@@ -73,7 +73,20 @@ describe('the backfill workflow as synthesized', () => {
     const step = chunkStates['Bronze chunk'] as AslState & { Parameters: { Step: { ActionOnFailure: string; HadoopJarStep: { 'Args.$': string } } } };
     expect(step.Parameters.Step.ActionOnFailure).toBe('CONTINUE');
     expect(step.Parameters.Step.HadoopJarStep['Args.$']).toContain("'bronze', '--run-id', $.runId, '--mode', 'backfill', '--start', $.start, '--end', $.end, '--chunk-id', $.chunkId");
-    expect(step.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record chunk failure' }]);
+    expect(step.Catch).toEqual([
+      { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Cancel timed-out chunk step' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Record chunk failure' },
+    ]);
+  });
+
+  test('a timed-out chunk’s step is cancelled by its name, then the chunk is recorded as failed even if the cancel fails', () => {
+    const cancel = chunkStates['Cancel timed-out chunk step'] as AslState & { Parameters: Record<string, string>; Catch: unknown; Next: string };
+    expect(cancel.Parameters).toEqual({ 'clusterId.$': '$.clusterId', 'stepName.$': "States.Format('bronze {}', $.chunkId)" });
+    expect(cancel.ResultPath).toBeNull();
+    expect(cancel.Next).toBe('Record chunk failure');
+    expect(cancel.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.cancelFailure', Next: 'Record chunk failure' }]);
+    const step = chunkStates['Bronze chunk'] as AslState & { Parameters: { Step: { 'Name.$': string } } };
+    expect(step.Parameters.Step['Name.$']).toBe("States.Format('bronze {}', $.chunkId)");
   });
 
   test('a chunk step caps its executors at the plan’s executors per step and reads the run’s locations document', () => {

@@ -1,6 +1,7 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { FinalizeBackfillEventSchema, finalizeBackfill } from '../../lambdas/backfill-finalize/core';
 import { recordChunkStep, RecordChunkEventSchema } from '../../lambdas/backfill-record-chunk/core';
+import { cancelActiveSteps } from '../../lambdas/cancel-steps/core';
 import { fanIn, FanInEventSchema } from '../../lambdas/fan-in/core';
 import { cleanUpExecution } from '../../lambdas/janitor/core';
 import { planBackfillRun, type PlanBackfillEvent } from '../../lambdas/plan-backfill/core';
@@ -8,7 +9,7 @@ import type { LocationConfig } from '../../lambdas/plan-backfill/settings';
 import { silentLogger } from '../../lambdas/shared/logger';
 import type { ClusterSummary, LockRecord } from '../../lambdas/shared/ports';
 import type { StageResult } from '../../lambdas/shared/stage-result';
-import { MemoryObjectStore } from './support/memory-ports';
+import { MemoryEmr, MemoryObjectStore } from './support/memory-ports';
 
 export const EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Backfill:run-1';
 export const OTHER_EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Hourly:hourly-1';
@@ -49,6 +50,8 @@ export class BackfillWorld {
   lock: LockRecord | undefined;
   readonly calls: { state: string; input: Record<string, unknown> }[] = [];
   readonly clusters = new Map<string, { state: string; executionArn: string }>();
+  /** Every EMR step added to the run's cluster, by id and name, with its state (what ListSteps sees). */
+  readonly emr = new MemoryEmr();
   readonly chunkBehaviour = new Map<string, ChunkBehaviour>();
   /** Resolves when the named chunk's step starts, and holds it until `release` is called. */
   holdChunk?: { chunkId: string; started: () => void; release: Promise<void> };
@@ -98,6 +101,8 @@ export class BackfillWorld {
       const params = input as { ClusterId: string; Step: { Name: string; HadoopJarStep: { Args: string[] } } };
       const args = params.Step.HadoopJarStep.Args;
       const stepId = `s-${String(++this.stepCounter).padStart(4, '0')}`;
+      const step = { id: stepId, name: params.Step.Name, state: 'RUNNING' as 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' };
+      this.emr.cluster(params.ClusterId).steps.push(step);
       const chunkId = args.includes('--chunk-id') ? arg(args, '--chunk-id') : null;
       if (chunkId && this.holdChunk?.chunkId === chunkId) {
         this.holdChunk.started();
@@ -107,8 +112,10 @@ export class BackfillWorld {
       // Never answers: the interpreter's own TimeoutSeconds raises States.Timeout (see `start`).
       if (behaviour === 'timeout') await new Promise(() => {});
       if (behaviour === 'fail') {
+        step.state = 'FAILED';
         throw new NamedError('States.TaskFailed', JSON.stringify({ Step: { Id: stepId, Name: params.Step.Name, Status: { State: 'FAILED' } } }));
       }
+      step.state = 'COMPLETED';
       this.writeResult(arg(args, '--result-uri'), { stage: args[args.findIndex((a) => a.endsWith('entry.py')) + 1] as StageResult['stage'], runId: arg(args, '--run-id'), chunkId, mode: arg(args, '--mode') });
       return { StepId: stepId };
     };
@@ -151,12 +158,14 @@ export class BackfillWorld {
       'Create cluster': async (input) => {
         this.record('Create cluster', input);
         this.clusters.set(CLUSTER_ID, { state: 'WAITING', executionArn: EXECUTION_ARN });
+        this.emr.clusters.push({ id: CLUSTER_ID, state: 'WAITING', tags: {}, steps: [] });
         return { ClusterId: CLUSTER_ID };
       },
       'Bronze chunk': this.emrStep('Bronze chunk'),
       'Silver range': this.emrStep('Silver range'),
       'Gold range': this.emrStep('Gold range'),
       'Record chunk step': this.lambda('Record chunk step', (i) => recordChunkStep(RecordChunkEventSchema.parse(i), this.store, LAKE, new Date())),
+      'Cancel timed-out chunk step': this.lambda('Cancel timed-out chunk step', (i) => cancelActiveSteps(i, this.emr, silentLogger)),
       'Record chunk failure': this.lambda('Record chunk failure', (i) => recordChunkStep(RecordChunkEventSchema.parse(i), this.store, LAKE, new Date())),
       'Fan in': this.lambda('Fan in', (i) => fanIn(FanInEventSchema.parse(i), this.deps)),
       Finalize: this.lambda('Finalize', (i) => finalizeBackfill(FinalizeBackfillEventSchema.parse(i), this.deps)),

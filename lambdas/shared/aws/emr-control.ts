@@ -51,14 +51,17 @@ export class EmrControl implements ClusterControl, StepControl {
     }
   }
 
-  async listActiveSteps(clusterId: string): Promise<string[]> {
+  /** ListSteps has no name filter, so the name is matched on each page. */
+  async listActiveSteps(clusterId: string, name?: string): Promise<string[]> {
     const ids: string[] = [];
     let marker: string | undefined;
     do {
       const page = await this.client.send(
         new ListStepsCommand({ ClusterId: clusterId, StepStates: [StepState.PENDING, StepState.RUNNING], Marker: marker }),
       );
-      for (const step of page.Steps ?? []) if (step.Id !== undefined) ids.push(step.Id);
+      for (const step of page.Steps ?? []) {
+        if (step.Id !== undefined && (name === undefined || step.Name === name)) ids.push(step.Id);
+      }
       marker = page.Marker;
     } while (marker !== undefined);
     return ids;

@@ -24,6 +24,32 @@ describe('cancelActiveSteps', () => {
     expect(emr.cluster('j-ABC123').steps.map((s) => s.state)).toEqual(['COMPLETED', 'CANCELLED', 'CANCELLED', 'FAILED']);
   });
 
+  test('with a step name, cancels only the active steps of that name (a timed-out backfill chunk)', async () => {
+    const emr = new MemoryEmr();
+    emr.clusters.push({
+      id: 'j-ABC123',
+      state: 'RUNNING',
+      tags: {},
+      steps: [
+        { id: 's-1', name: 'bronze 2024-01-01_2024-01-31', state: 'FAILED' },
+        { id: 's-2', name: 'bronze 2024-01-01_2024-01-31', state: 'RUNNING' },
+        { id: 's-3', name: 'bronze 2024-02-01_2024-02-29', state: 'RUNNING' },
+        { id: 's-4', name: 'bronze 2024-03-01_2024-03-31', state: 'PENDING' },
+      ],
+    });
+
+    const out = await cancelActiveSteps({ clusterId: 'j-ABC123', stepName: 'bronze 2024-01-01_2024-01-31' }, emr, silentLogger);
+
+    expect(out).toEqual({ clusterId: 'j-ABC123', cancelledStepIds: ['s-2'] });
+    expect(emr.cluster('j-ABC123').steps.map((s) => s.state)).toEqual(['FAILED', 'CANCELLED', 'RUNNING', 'PENDING']);
+  });
+
+  test('rejects an empty step name with InvalidCancelStepsInput', async () => {
+    const failure = (await cancelActiveSteps({ clusterId: 'j-ABC123', stepName: '' }, new MemoryEmr(), silentLogger).catch((e: unknown) => e)) as PipelineError;
+    expect(failure.name).toBe('InvalidCancelStepsInput');
+    expect(failure.message).toBe('invalid cancel-steps input: stepName: must name the EMR step, e.g. "bronze 2024-01-01_2024-01-31" (got "")');
+  });
+
   test('a cluster with nothing running needs no cancel call', async () => {
     const emr = new MemoryEmr();
     emr.clusters.push({ id: 'j-IDLE', state: 'WAITING', tags: {}, steps: [{ id: 's-1', state: 'COMPLETED' }] });

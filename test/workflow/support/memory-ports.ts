@@ -64,7 +64,7 @@ export interface FakeCluster {
   id: string;
   state: string;
   tags: Record<string, string>;
-  steps: { id: string; state: 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' }[];
+  steps: { id: string; name?: string; state: 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' }[];
 }
 
 /** EMR as far as the janitor and cancel-steps see it. */
@@ -81,9 +81,9 @@ export class MemoryEmr implements ClusterControl, StepControl {
     for (const cluster of this.clusters) if (ids.includes(cluster.id)) cluster.state = 'TERMINATED';
   }
 
-  async listActiveSteps(clusterId: string) {
+  async listActiveSteps(clusterId: string, name?: string) {
     return this.cluster(clusterId)
-      .steps.filter((s) => s.state === 'PENDING' || s.state === 'RUNNING')
+      .steps.filter((s) => (s.state === 'PENDING' || s.state === 'RUNNING') && (name === undefined || s.name === name))
       .map((s) => s.id);
   }
 
