@@ -18,7 +18,7 @@ from typing import NoReturn
 
 from pyspark.sql import SparkSession
 
-from aqi_jobs import cancellation
+from aqi_jobs import cancellation, maintenance
 from aqi_jobs.locations import InvalidLocationsError, parse_locations
 from aqi_jobs.result import one_line, stage_result, write_result
 from aqi_jobs.session import CATALOG_KINDS, build_session
@@ -211,6 +211,7 @@ def main(argv: Sequence[str]) -> int:
         spark = build_session(f"aqi-{ctx.stage}-{ctx.run_id}", ctx.catalog, ctx.warehouse)
         ctx = _load_locations(spark, ctx, locations_uri)
         outcome = stage_runner(ctx.stage)(spark, ctx)
+        maintenance.after_stage(spark, ctx.stage, datetime.now(UTC))
         cancellation.raise_if_cancelled()
         write_result(spark, ctx.result_uri, stage_result(ctx, outcome, started_at, datetime.now(UTC)))
         return 0
