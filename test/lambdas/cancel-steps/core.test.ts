@@ -1,22 +1,23 @@
 import { cancelActiveSteps } from '../../../lambdas/cancel-steps/core';
 import { PipelineError } from '../../../lambdas/shared/errors';
 import { silentLogger } from '../../../lambdas/shared/logger';
-import { MemoryEmr } from '../../workflow/support/memory-ports';
+import { type FakeCluster, MemoryEmr } from '../../workflow/support/memory-ports';
+
+/** A running cluster `j-ABC123` with these steps. */
+function clusterWith(steps: FakeCluster['steps']): MemoryEmr {
+  const emr = new MemoryEmr();
+  emr.clusters.push({ id: 'j-ABC123', state: 'RUNNING', tags: {}, steps });
+  return emr;
+}
 
 describe('cancelActiveSteps', () => {
   test('cancels the pending and running steps of the cluster and leaves finished ones alone', async () => {
-    const emr = new MemoryEmr();
-    emr.clusters.push({
-      id: 'j-ABC123',
-      state: 'RUNNING',
-      tags: {},
-      steps: [
-        { id: 's-1', state: 'COMPLETED' },
-        { id: 's-2', state: 'RUNNING' },
-        { id: 's-3', state: 'PENDING' },
-        { id: 's-4', state: 'FAILED' },
-      ],
-    });
+    const emr = clusterWith([
+      { id: 's-1', state: 'COMPLETED' },
+      { id: 's-2', state: 'RUNNING' },
+      { id: 's-3', state: 'PENDING' },
+      { id: 's-4', state: 'FAILED' },
+    ]);
 
     const out = await cancelActiveSteps({ clusterId: 'j-ABC123' }, emr, silentLogger);
 
@@ -25,18 +26,12 @@ describe('cancelActiveSteps', () => {
   });
 
   test('with a step name, cancels only the active steps of that name (a timed-out backfill chunk)', async () => {
-    const emr = new MemoryEmr();
-    emr.clusters.push({
-      id: 'j-ABC123',
-      state: 'RUNNING',
-      tags: {},
-      steps: [
-        { id: 's-1', name: 'bronze 2024-01-01_2024-01-31', state: 'FAILED' },
-        { id: 's-2', name: 'bronze 2024-01-01_2024-01-31', state: 'RUNNING' },
-        { id: 's-3', name: 'bronze 2024-02-01_2024-02-29', state: 'RUNNING' },
-        { id: 's-4', name: 'bronze 2024-03-01_2024-03-31', state: 'PENDING' },
-      ],
-    });
+    const emr = clusterWith([
+      { id: 's-1', name: 'bronze 2024-01-01_2024-01-31', state: 'FAILED' },
+      { id: 's-2', name: 'bronze 2024-01-01_2024-01-31', state: 'RUNNING' },
+      { id: 's-3', name: 'bronze 2024-02-01_2024-02-29', state: 'RUNNING' },
+      { id: 's-4', name: 'bronze 2024-03-01_2024-03-31', state: 'PENDING' },
+    ]);
 
     const out = await cancelActiveSteps({ clusterId: 'j-ABC123', stepName: 'bronze 2024-01-01_2024-01-31' }, emr, silentLogger);
 
