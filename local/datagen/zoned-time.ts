@@ -2,6 +2,7 @@
  * Wall-clock arithmetic for IANA time zones with nothing but `Intl`: the archive stamps every row with
  * local time and its offset, and a local day is 23, 24 or 25 hours long depending on DST.
  */
+import { addDays } from '../../lambdas/plan-backfill/calendar';
 
 const HOUR_MS = 3_600_000;
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -73,10 +74,6 @@ export function localDayOfHourEnd(hourEndMs: number, timeZone: string): string {
 export function localBeginHour(hourEndMs: number, timeZone: string): number {
   const begin = hourEndMs - HOUR_MS;
   return new Date(begin + utcOffsetMinutes(timeZone, begin) * 60_000).getUTCHours();
-}
-
-export function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Every day from `from` to `to`, both inclusive. */
