@@ -233,8 +233,16 @@ function status(workspaceDir: string, runId?: string): number {
   }
   const manifest = JSON.parse(readFileSync(match.path, 'utf8')) as Record<string, unknown>;
   const rows: unknown[][] = [];
+  const phases: unknown[][] = [];
   const flatten = (value: unknown, path: string) => {
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    if (path.endsWith('.phases') && Array.isArray(value)) {
+      phases.push(...phaseRows(path.slice(0, -'.phases'.length), value));
+    } else if (path === 'chunks' && Array.isArray(value)) {
+      // A chunk's phases would make its JSON line unreadable: they go to the phases table.
+      const chunks = value as { chunkId?: string; phases?: unknown }[];
+      for (const chunk of chunks) if (Array.isArray(chunk.phases)) phases.push(...phaseRows(`chunk ${chunk.chunkId}`, chunk.phases));
+      rows.push([path, JSON.stringify(chunks.map(({ phases: _phases, ...rest }) => rest))]);
+    } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value)) flatten(v, path ? `${path}.${k}` : k);
     } else {
       rows.push([path, Array.isArray(value) ? (value.length === 0 ? '[]' : JSON.stringify(value)) : value]);
@@ -242,8 +250,19 @@ function status(workspaceDir: string, runId?: string): number {
   };
   flatten(manifest, '');
   printTable(['field', 'value'], rows);
+  if (phases.length > 0) {
+    console.log('Where each step spent its time (the stage results\' phases):');
+    printTable(['step', 'kind', 'phase', 'seconds'], phases);
+  }
   console.log(`manifest: ${match.path}`);
   return 0;
+}
+
+/** One table row per phase of a step, and a total that should match the step's own duration. */
+function phaseRows(step: string, phases: unknown[]): unknown[][] {
+  const valid = phases.filter((p): p is { kind: string; name: string; seconds: number } => typeof (p as { seconds?: unknown })?.seconds === 'number');
+  const total = valid.reduce((sum, p) => sum + p.seconds, 0);
+  return [...valid.map((p) => [step, p.kind, p.name, p.seconds.toFixed(2)]), [step, '', 'total', total.toFixed(2)]];
 }
 
 if (require.main === module) {

@@ -123,5 +123,6 @@ async function stageOutcome(
     rowsRead: result?.rowsRead ?? null,
     rowsWritten: result?.rowsWritten ?? null,
     rowsRejected: result?.rowsRejected ?? null,
+    phases: result?.phases,
   };
 }

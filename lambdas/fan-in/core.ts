@@ -111,6 +111,7 @@ export function chunkOutcome(chunk: Chunk, read: ReadResult, record: ChunkStepRe
       rowsRead: result.rowsRead,
       rowsWritten: result.rowsWritten,
       durationSeconds: result.durationSeconds,
+      phases: result.phases,
       failure: result.status === 'FAILED' ? `${result.error?.type ?? 'Error'}: ${result.error?.message ?? 'the step reported FAILED without an error'}` : null,
     };
   }

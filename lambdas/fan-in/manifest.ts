@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StagePhaseSchema } from '../shared/stage-result';
 
 export const ChunkOutcomeSchema = z.object({
   chunkId: z.string(),
@@ -8,6 +9,8 @@ export const ChunkOutcomeSchema = z.object({
   rowsRead: z.number().nullable(),
   rowsWritten: z.number().nullable(),
   durationSeconds: z.number().nullable(),
+  /** The chunk step's `phases` (its stage result); absent when it wrote none. */
+  phases: z.array(StagePhaseSchema).optional(),
   stepId: z.string().nullable(),
   /** Where EMR uploads the step's stdout/stderr: `<LogUri><clusterId>/steps/<stepId>/`. */
   logUri: z.string().nullable(),
@@ -25,6 +28,7 @@ export const StageOutcomeSchema = z.object({
   rowsRead: z.number().nullable(),
   rowsWritten: z.number().nullable(),
   rowsRejected: z.number().nullable(),
+  phases: z.array(StagePhaseSchema).optional(),
 });
 
 export type StageOutcome = z.infer<typeof StageOutcomeSchema>;

@@ -122,6 +122,7 @@ function stageRecord(
     stepLogUri: stepId !== null && input.clusterId !== null ? `${emrLogUri}${input.clusterId}/steps/${stepId}/stderr.gz` : null,
     resultKey,
     durationSeconds: result?.durationSeconds ?? null,
+    phases: result?.phases ?? null,
     rowsRead: result?.rowsRead ?? null,
     rowsWritten: result?.rowsWritten ?? null,
     rowsRejected: result?.rowsRejected ?? null,

@@ -1,4 +1,5 @@
 import type { Pipeline, Stage } from '../shared/layout';
+import type { StagePhase } from '../shared/stage-result';
 
 export type StageStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'MISSING' | 'NOT_RUN';
 
@@ -10,6 +11,8 @@ export interface StageRecord {
   stepLogUri: string | null;
   resultKey: string;
   durationSeconds: number | null;
+  /** The step's own breakdown of `durationSeconds` and what preceded it (the stage result's `phases`). */
+  phases: StagePhase[] | null;
   rowsRead: number | null;
   rowsWritten: number | null;
   rowsRejected: number | null;

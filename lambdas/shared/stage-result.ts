@@ -2,6 +2,18 @@ import { z } from 'zod';
 import { STAGES } from './layout';
 
 /**
+ * Where a stage's time went, in order (`aqi_jobs/phases.py`): `kind` groups phases across stages, `name`
+ * says what ran (`merge aqi_silver.measurements_hourly`), `seconds` is the time since the previous phase.
+ */
+export const StagePhaseSchema = z.object({
+  kind: z.enum(['start', 'setup', 'read', 'action', 'write', 'merge', 'upkeep', 'result']),
+  name: z.string().min(1),
+  seconds: z.number().nonnegative(),
+});
+
+export type StagePhase = z.infer<typeof StagePhaseSchema>;
+
+/**
  * The stage result contract: what every EMR step (spark-jobs, `aqi_jobs.result`) writes to its
  * `--result-uri`, and what the fan-in and finalize Lambdas read. A missing result means the step failed.
  */
@@ -14,6 +26,8 @@ export const StageResultSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   durationSeconds: z.number().nonnegative(),
+  /** Absent from results written before stages timed their phases. */
+  phases: z.array(StagePhaseSchema).optional(),
   rowsRead: z.number().int().nonnegative(),
   rowsWritten: z.number().int().nonnegative(),
   rowsRejected: z.number().int().nonnegative(),

@@ -24,6 +24,7 @@ from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 from aqi_jobs import cancellation
 from aqi_jobs.commit_lock import exclusive_commit
 from aqi_jobs.observations import UTC_TEXT, observed_at_utc, utc_timestamp
+from aqi_jobs.phases import lap
 from aqi_jobs.session import unpersisted_at_exit
 from aqi_jobs.sources import archive, openaq_api
 from aqi_jobs.stage import StageContext, StageOutcome
@@ -79,11 +80,13 @@ def read_archive(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]
     start, end = date.fromisoformat(_required(ctx, "start")), date.fromisoformat(_required(ctx, "end"))
     locations = [loc.id for loc in ctx.locations]
     paths = archive.list_files(spark, _required(ctx, "archive_uri"), locations, start, end)
+    lap("read", "list archive files")
     decoded = archive.read_files(spark, paths).cache()
     cached.append(decoded)
     rejected = (
         decoded.where(F.col("error").isNotNull()).select("source_key", "error", "rejected_lines").collect()
     )
+    lap("read", "decode archive files")
     for file in rejected:
         print(f"aqi-jobs bronze: rejected {file.source_key}: {file.error}", file=sys.stderr)
     rows = decoded.where(F.col("error").isNull()).select("source_key", *RAW_COLUMNS)
@@ -93,6 +96,7 @@ def read_archive(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]
 def read_api(spark: SparkSession, ctx: StageContext) -> DataFrame:
     client = openaq_api.OpenAQClient(_required(ctx, "api_base_url"), openaq_api.api_key(ctx.api_key_secret))
     records = openaq_api.fetch_window(client, ctx.locations, _required(ctx, "start"), _required(ctx, "end"))
+    lap("read", "fetch API window")
     schema = ", ".join(["source_key string", *(f"{c} string" for c in RAW_COLUMNS)])
     return spark.createDataFrame([(r.request, *openaq_api.raw_fields(r)) for r in records], schema)
 
@@ -101,6 +105,7 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     if not ctx.locations:
         raise ValueError("bronze needs --locations-uri naming at least one location")
     ensure_tables(spark, BRONZE_MEASUREMENTS)
+    lap("setup", "ensure tables")
     with unpersisted_at_exit() as cached:
         return _ingest(spark, ctx, cached)
 
@@ -115,14 +120,17 @@ def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> 
         source = "api"
     rows = with_lineage(raw, source, ctx.run_id, ingested_at).cache()
     read = rows.count()
+    lap("action", "hash rows read")
     fresh = new_rows(spark, rows).cache()
     cached += [rows, fresh]
     written = fresh.count()
+    lap("action", "find rows not yet held")
     days = [
         r.day.isoformat()
         for r in fresh.select(F.to_date("observed_at_utc").alias("day")).distinct().collect()
         if r.day is not None
     ]
+    lap("action", "affected days")
     cancellation.raise_if_cancelled()
     if written:
         # Locally, concurrent chunks' commits must not overlap (see commit_lock); the rows are cached and
@@ -130,6 +138,7 @@ def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> 
         with exclusive_commit(spark):
             cancellation.raise_if_cancelled()
             fresh.writeTo(BRONZE_MEASUREMENTS).append()
+        lap("write", "append aqi_bronze.measurements")
     return StageOutcome(
         rows_read=read + rejected,
         rows_written=written,

@@ -10,6 +10,7 @@ import argparse
 import importlib
 import re
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -20,6 +21,7 @@ from pyspark.sql import SparkSession
 
 from aqi_jobs import cancellation, maintenance
 from aqi_jobs.locations import InvalidLocationsError, parse_locations
+from aqi_jobs.phases import PhaseClock, timed_stage
 from aqi_jobs.result import one_line, stage_result, write_result
 from aqi_jobs.session import CATALOG_KINDS, build_session
 from aqi_jobs.sources.openaq_api import OpenAQApiError
@@ -207,23 +209,54 @@ def main(argv: Sequence[str]) -> int:
     cancellation.install()
     started_at = datetime.now(UTC)
     spark: SparkSession | None = None
-    try:
-        spark = build_session(f"aqi-{ctx.stage}-{ctx.run_id}", ctx.catalog, ctx.warehouse)
-        ctx = _load_locations(spark, ctx, locations_uri)
-        outcome = stage_runner(ctx.stage)(spark, ctx)
-        maintenance.after_stage(spark, ctx.stage, datetime.now(UTC))
-        cancellation.raise_if_cancelled()
-        write_result(spark, ctx.result_uri, stage_result(ctx, outcome, started_at, datetime.now(UTC)))
-        return 0
-    except Exception as error:  # noqa: BLE001 - the stage boundary: every failure becomes exit 1 + FAILED
-        return _fail(spark, ctx, started_at, error)
+    with timed_stage() as clock:
+        try:
+            spark = build_session(f"aqi-{ctx.stage}-{ctx.run_id}", ctx.catalog, ctx.warehouse)
+            clock.add("start", "JVM and Python start", _seconds_since_jvm_start(spark, started_at))
+            clock.lap("start", "SparkSession")
+            ctx = _load_locations(spark, ctx, locations_uri)
+            clock.lap("read", "locations")
+            outcome = stage_runner(ctx.stage)(spark, ctx)
+            # A stage marks its last action before returning; what follows is its snapshot-id lookups.
+            clock.lap("result", "snapshot ids")
+            maintenance.after_stage(spark, ctx.stage, datetime.now(UTC))
+            cancellation.raise_if_cancelled()
+            finished_at = datetime.now(UTC)
+            _write_timed(spark, ctx, clock, lambda: stage_result(ctx, outcome, started_at, finished_at))
+            return 0
+        except Exception as error:  # noqa: BLE001 - the stage boundary: every failure becomes exit 1 + FAILED
+            return _fail(spark, ctx, started_at, error, clock)
+
+
+def _seconds_since_jvm_start(spark: SparkSession, started_at: datetime) -> float:
+    """From the driver JVM's start (spark-submit launched it; it launched this Python) to ``main``."""
+    runtime = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    return started_at.timestamp() - runtime.getStartTime() / 1000
+
+
+def _write_timed(
+    spark: SparkSession | None, ctx: StageContext, clock: PhaseClock, document: Callable[[], dict]
+) -> None:
+    """Write the result, then once more with the time the first write took (a file cannot time itself).
+
+    A reader sees either complete document: each write replaces the object whole.
+    """
+    result = document()
+    result["phases"] = clock.as_json()
+    started = time.monotonic()
+    write_result(spark, ctx.result_uri, result)
+    clock.add("result", "result file", time.monotonic() - started)
+    result["phases"] = clock.as_json()
+    write_result(spark, ctx.result_uri, result)
 
 
 def _locations_uri(argv: Sequence[str]) -> str | None:
     return build_parser().parse_args(argv).locations_uri
 
 
-def _fail(spark: SparkSession | None, ctx: StageContext, started_at: datetime, error: Exception) -> int:
+def _fail(
+    spark: SparkSession | None, ctx: StageContext, started_at: datetime, error: Exception, clock: PhaseClock
+) -> int:
     if spark is not None:
         try:
             spark.sparkContext.cancelAllJobs()
@@ -233,8 +266,9 @@ def _fail(spark: SparkSession | None, ctx: StageContext, started_at: datetime, e
         # A bug, not bad input: the operator needs the trace in the step's stderr.
         traceback.print_exception(error, file=sys.stderr)
     try:
-        write_result(
-            spark, ctx.result_uri, stage_result(ctx, StageOutcome(), started_at, datetime.now(UTC), error)
+        failed_at = datetime.now(UTC)
+        _write_timed(
+            spark, ctx, clock, lambda: stage_result(ctx, StageOutcome(), started_at, failed_at, error)
         )
     except Exception as write_error:  # noqa: BLE001 - the result is best effort once the stage failed
         print(

@@ -56,6 +56,7 @@ from aqi_jobs.gold_tables import (
     ensure_gold_tables,
     merge_changed,
 )
+from aqi_jobs.phases import lap
 from aqi_jobs.stage import StageContext, StageOutcome
 from aqi_jobs.tables import SILVER_CHANGES, SILVER_HOURLY, current_snapshot, ensure_tables
 
@@ -124,6 +125,7 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     computed_at = datetime.now(UTC).replace(microsecond=0)
     ensure_tables(spark, SILVER_HOURLY, SILVER_CHANGES)
     ensure_gold_tables(spark)
+    lap("setup", "ensure tables")
     _merge_dimensions(spark, ctx, computed_at)
     dim_location = spark.table(DIM_LOCATION)
     silver = spark.table(SILVER_HOURLY)
@@ -131,15 +133,21 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     through: str | None = None
     if range_days is None:
         changed = _changed_since_watermark(spark, silver)
+        lap("read", "watermark")
         _check_locations(changed, dim_location)
+        lap("action", "check locations")
         scope, through = _incremental_scope(changed, dim_location)
+        lap("action", "affected days")
         if scope is None:
             return _outcome(spark, 0, 0, None)
         window = _read_window(silver, scope)
     else:
         scope = _range_scope(range_days, dim_location)
+        lap("read", "locations")
         _check_locations(_in_read_span(silver, scope), dim_location)
+        lap("action", "check locations")
         through = _through_if_covered(spark, silver, dim_location, scope)
+        lap("action", "pending changes covered")
         if not scope.location_ids:
             return _outcome(spark, 0, 0, None)
         window = _read_window(silver, scope)
@@ -147,12 +155,14 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     try:
         # Silver holds one row per sensor-hour, so the sensors behind each location-hour add up to it.
         rows_read = hours.agg(F.sum("sensor_count")).first()[0] or 0
+        lap("read", "Silver hours of the scope")
         rows_written = _write_facts(spark, recompute(hours, scope), scope, computed_at, ctx.run_id)
     finally:
         hours.unpersist()
     if through is not None:
         cancellation.raise_if_cancelled()
         _write_watermark(spark, through, ctx.run_id)
+        lap("merge", "merge aqi_gold.stage_state")
     return _outcome(spark, rows_read, rows_written, scope)
 
 
@@ -160,9 +170,11 @@ def _merge_dimensions(spark: SparkSession, ctx: StageContext, computed_at: datet
     if ctx.locations:
         locations = gold_dims.dim_location(spark, ctx.locations, computed_at, ctx.run_id)
         _merge_if_changed(spark, DIM_LOCATION, locations, ("location_id",))
+        lap("merge", "merge aqi_gold.dim_location if changed")
     _merge_if_changed(
         spark, DIM_POLLUTANT, gold_dims.dim_pollutant(spark, computed_at, ctx.run_id), ("pollutant",)
     )
+    lap("merge", "merge aqi_gold.dim_pollutant if changed")
 
 
 def _changed_since_watermark(spark: SparkSession, silver: DataFrame) -> DataFrame:
@@ -278,8 +290,10 @@ def _write_facts(
     try:
         for table, rows in ((AQI_HOURLY, hourly), (AQI_DAILY_POLLUTANT, daily_pollutant), (AQI_DAILY, daily)):
             written += rows.count()
+            lap("action", f"compute {table.split('.', 1)[1]}")
             cancellation.raise_if_cancelled()
             merge_changed(spark, table, rows, FACT_KEYS[table], condition)
+            lap("merge", f"merge {table.split('.', 1)[1]}")
     finally:
         for rows in (hourly, daily_pollutant, daily):
             rows.unpersist()

@@ -30,6 +30,7 @@ from pyspark.sql import SparkSession
 
 from aqi_jobs import cancellation
 from aqi_jobs.gold_tables import GOLD_STATE, GOLD_TABLES
+from aqi_jobs.phases import lap
 from aqi_jobs.result import one_line
 from aqi_jobs.session import CATALOG
 from aqi_jobs.tables import BRONZE_MEASUREMENTS, QUARANTINE, SILVER_CHANGES, SILVER_HOURLY, SILVER_STATE
@@ -113,6 +114,8 @@ def after_stage(spark: SparkSession, stage: str, now: datetime) -> None:
     for table in tables:
         cancellation.raise_if_cancelled()
         _guarded(f"snapshots expired from {table}", lambda t=table: expire_snapshots(spark, t, now))
+        lap("upkeep", f"expire snapshots of {table.split('.', 1)[1]}")
     if stage == "gold":
         cancellation.raise_if_cancelled()
         _guarded(f"entries pruned from {SILVER_CHANGES}", lambda: prune_change_log(spark))
+        lap("upkeep", "prune aqi_silver.hour_changes")

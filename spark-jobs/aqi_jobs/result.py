@@ -26,7 +26,7 @@ def stage_result(
     finished_at: datetime,
     error: BaseException | None = None,
 ) -> dict[str, Any]:
-    """The result document; ``error`` set means FAILED."""
+    """The result document; ``error`` set means FAILED. The CLI fills ``phases`` from its clock."""
     return {
         "stage": ctx.stage,
         "runId": ctx.run_id,
@@ -36,6 +36,7 @@ def stage_result(
         "startedAt": iso_utc(started_at),
         "finishedAt": iso_utc(finished_at),
         "durationSeconds": round((finished_at - started_at).total_seconds(), 3),
+        "phases": [],
         "rowsRead": outcome.rows_read,
         "rowsWritten": outcome.rows_written,
         "rowsRejected": outcome.rows_rejected,

@@ -45,6 +45,7 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 
 from aqi_jobs import cancellation, observations, units
+from aqi_jobs.phases import lap
 from aqi_jobs.session import unpersisted_at_exit
 from aqi_jobs.stage import StageContext, StageOutcome
 from aqi_jobs.state import read_watermark, write_watermark
@@ -351,6 +352,7 @@ def _merge_quarantine(spark: SparkSession, rejected: DataFrame) -> None:
 
 def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     ensure_tables(spark)
+    lap("setup", "ensure tables")
     with unpersisted_at_exit() as cached:
         return _process(spark, ctx, cached)
 
@@ -358,34 +360,46 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
 def _process(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> StageOutcome:
     now = datetime.now(UTC)
     watermark = read_watermark(spark, "silver")
+    lap("read", "watermark")
     rows, touched, bounds = _rows_to_read(spark, _triggers(spark, ctx, watermark))
+    lap("read", "bounds of the Bronze rows to process")
     classified = classify(rows).cache()
     hours = hourly(classified.where(F.col("outcome") == VALID), ctx.run_id, now).cache()
     touched = touched.cache()
     cached += [classified, hours, touched]
     by_outcome = {r.outcome: r["count"] for r in classified.groupBy("outcome").count().collect()}
+    lap("action", "classify Bronze rows")
     written = hours.count()
+    lap("action", "hourly means")
     rejected = quarantine_rows(classified, ctx.run_id, now)
     days = sorted(
         r.day.isoformat() for r in touched.select(F.to_date("hour_end_utc").alias("day")).distinct().collect()
     )
+    lap("action", "affected days")
     if bounds["low"] is not None:
         current = spark.table(SILVER_HOURLY).where(_in_bounds(bounds))
         changes = hour_changes(_recomputed(hours, touched), current, ctx.run_id, now).cache()
         cached.append(changes)
         # No change means the MERGE would rewrite nothing: skip it and its empty snapshot.
-        if not changes.isEmpty():
+        unchanged = changes.isEmpty()
+        lap("action", "compare with current hours")
+        if not unchanged:
             cancellation.raise_if_cancelled()
             changes.writeTo(SILVER_CHANGES).append()
+            lap("write", "append aqi_silver.hour_changes")
             cancellation.raise_if_cancelled()
             _merge_hourly(spark, hours, touched, bounds)
+            lap("merge", "merge aqi_silver.measurements_hourly")
     if by_outcome.get(REJECTED, 0):
         cancellation.raise_if_cancelled()
         _merge_quarantine(spark, rejected)
+        lap("merge", "merge aqi_silver.quarantine")
     next_watermark = _next_watermark(spark, ctx, watermark, bounds["ingested_through"])
+    lap("read", "pending Bronze rows outside the range")
     if next_watermark is not None and (watermark is None or next_watermark > watermark):
         cancellation.raise_if_cancelled()
         write_watermark(spark, "silver", next_watermark, ctx.run_id)
+        lap("merge", "merge aqi_silver.stage_state")
     valid = by_outcome.get(VALID, 0)
     return StageOutcome(
         rows_read=sum(by_outcome.values()),

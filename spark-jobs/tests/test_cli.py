@@ -168,7 +168,7 @@ def test_bad_arguments_exit_2_with_usage_and_a_message_naming_argument_value_and
 
 def read_result(path: Path) -> dict:
     document = json.loads(path.read_text())
-    for volatile in ("startedAt", "finishedAt", "durationSeconds", "snapshots"):
+    for volatile in ("startedAt", "finishedAt", "durationSeconds", "snapshots", "phases"):
         assert volatile in document
         del document[volatile]
     return document
@@ -233,6 +233,26 @@ def test_a_successful_stage_exits_0_and_writes_a_succeeded_result(
 
     document = json.loads(result.read_text())
     assert set(document["snapshots"]) == {"aqi_silver.measurements_hourly", "aqi_silver.quarantine"}
+    # Nothing new in Bronze: no MERGE, no watermark; the upkeep still looks at every table.
+    assert [(p["kind"], p["name"]) for p in document["phases"]] == [
+        ("start", "JVM and Python start"),
+        ("start", "SparkSession"),
+        ("read", "locations"),
+        ("setup", "ensure tables"),
+        ("read", "watermark"),
+        ("read", "bounds of the Bronze rows to process"),
+        ("action", "classify Bronze rows"),
+        ("action", "hourly means"),
+        ("action", "affected days"),
+        ("read", "pending Bronze rows outside the range"),
+        ("result", "snapshot ids"),
+        ("upkeep", "expire snapshots of aqi_bronze.measurements"),
+        ("upkeep", "expire snapshots of aqi_silver.measurements_hourly"),
+        ("upkeep", "expire snapshots of aqi_silver.quarantine"),
+        ("upkeep", "expire snapshots of aqi_silver.hour_changes"),
+        ("upkeep", "expire snapshots of aqi_silver.stage_state"),
+        ("result", "result file"),
+    ]
     assert read_result(result) == {
         "stage": "silver",
         "runId": "backfill-20250101T0300Z-1a2b3c4d",

@@ -78,10 +78,13 @@ def spark_submit_process(tmp_path: Path, zip_path: Path, args: list[str]) -> sub
     )
 
 
+VOLATILE = ("startedAt", "finishedAt", "durationSeconds", "phases")
+
+
 def without_volatile(document: dict) -> dict:
-    for key in ("startedAt", "finishedAt", "durationSeconds"):
+    for key in VOLATILE:
         assert key in document
-    return {k: v for k, v in document.items() if k not in ("startedAt", "finishedAt", "durationSeconds")}
+    return {k: v for k, v in document.items() if k not in VOLATILE}
 
 
 def test_a_bronze_backfill_runs_through_spark_submit_and_writes_its_result(
@@ -132,6 +135,25 @@ def test_a_bronze_backfill_runs_through_spark_submit_and_writes_its_result(
     assert bronze.returncode == 0, bronze.stderr[-3000:]
     bronze_result = json.loads((results / "bronze" / "chunk-0000.json").read_text())
     assert isinstance(bronze_result["snapshots"]["aqi_bronze.measurements"], int)
+    phases = bronze_result["phases"]
+    assert [p["name"] for p in phases] == [
+        "JVM and Python start",
+        "SparkSession",
+        "locations",
+        "ensure tables",
+        "list archive files",
+        "decode archive files",
+        "hash rows read",
+        "find rows not yet held",
+        "affected days",
+        "append aqi_bronze.measurements",
+        "snapshot ids",
+        "result file",
+    ]
+    # Between the JVM's start and the result file, the phases account for the stage's whole duration.
+    timed = sum(p["seconds"] for p in phases[1:-1])
+    assert abs(timed - bronze_result["durationSeconds"]) < 0.5, phases
+    assert all(p["seconds"] >= 0 for p in phases)
     assert without_volatile(bronze_result) == {
         "stage": "bronze",
         "runId": "backfill-20250101T0300Z-1a2b3c4d",

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../../local/cli';
 
 /** Runs the CLI in-process and captures what it prints on stderr. */
@@ -52,5 +55,37 @@ describe('npm run local -- <command>: bad input gets a clear error and no run', 
 
     expect(code).toBe(1);
     expect(stderr).toContain("no archive at /nonexistent/aqi-ws/data/archive: run 'npm run local -- generate' first, or pass --archive-uri <dir>");
+  });
+});
+
+describe('npm run local -- status <runId>', () => {
+  test('prints where each step spent its time, phase by phase, with the total', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'aqi-status-'));
+    const runId = 'hourly-20240315T1215Z-1a2b3c4d';
+    const manifestDir = join(workspace, 's3', 'lake', 'runs', 'hourly', runId);
+    mkdirSync(manifestDir, { recursive: true });
+    const phases = [
+      { kind: 'start', name: 'SparkSession', seconds: 4.25 },
+      { kind: 'merge', name: 'merge aqi_silver.measurements_hourly', seconds: 3.5 },
+    ];
+    writeFileSync(join(manifestDir, 'manifest.json'), JSON.stringify({ pipeline: 'hourly', runId, status: 'SUCCEEDED', stages: { silver: { status: 'SUCCEEDED', phases } } }));
+    let out = '';
+    const logSpy = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
+      out += `${parts.join(' ')}\n`;
+    });
+    try {
+      expect((await cli(['--workspace', workspace, 'status', runId])).code).toBe(0);
+    } finally {
+      logSpy.mockRestore();
+      rmSync(workspace, { recursive: true, force: true });
+    }
+
+    const rows = out.split('\n').filter((line) => line.includes('stages.silver')).map((line) => line.split('│').map((cell) => cell.trim()).filter(Boolean));
+    expect(rows).toEqual([
+      ['stages.silver.status', 'SUCCEEDED'],
+      ['stages.silver', 'start', 'SparkSession', '4.25'],
+      ['stages.silver', 'merge', 'merge aqi_silver.measurements_hourly', '3.50'],
+      ['stages.silver', 'total', '7.75'],
+    ]);
   });
 });

@@ -19,10 +19,11 @@ const record = (store: MemoryObjectStore, chunkId: string, extra: object) =>
   recordChunkStep({ runId: RUN_ID, chunkId, ...extra }, store, LAKE, new Date('2025-10-20T14:00:00Z'));
 
 describe('fan-in', () => {
-  test('every chunk with a SUCCEEDED result: nothing to reprocess, manifest lists rows, step ids and log folders', async () => {
+  test('every chunk with a SUCCEEDED result: nothing to reprocess, manifest lists rows, phases, step ids and log folders', async () => {
     const store = lakeWith();
+    const phases = [{ kind: 'read' as const, name: 'decode archive files', seconds: 12.5 }];
     for (const [chunk, step] of [[JAN, 's-JAN'], [FEB, 's-FEB'], [MAR, 's-MAR']] as const) {
-      putResult(store, chunk.id);
+      putResult(store, chunk.id, { phases });
       await record(store, chunk.id, { step: { StepId: step } });
     }
     const result = await fanIn({ runId: RUN_ID, clusterId: 'j-CLUSTER' }, deps(store));
@@ -37,6 +38,7 @@ describe('fan-in', () => {
       rowsRead: 1000,
       rowsWritten: 990,
       durationSeconds: 90,
+      phases,
       stepId: 's-JAN',
       logUri: 's3://aqi-logs/emr/j-CLUSTER/steps/s-JAN/',
       failure: null,

@@ -63,9 +63,13 @@ function putResults(objects: MemoryObjectStore, ...results: StageResult[]) {
 }
 
 describe('finalizeRun', () => {
-  test('writes the manifest with each stage\'s step, log URI, duration and rows, and advances the watermark', async () => {
+  test('writes the manifest with each stage\'s step, log URI, duration, phases and rows, and advances the watermark', async () => {
     const { objects, state, deps } = world();
-    putResults(objects, result('bronze', { rowsWritten: 120 }), result('silver', { rowsWritten: 48 }), result('gold', { rowsWritten: 12 }));
+    const phases = [
+      { kind: 'start' as const, name: 'SparkSession', seconds: 4.2 },
+      { kind: 'write' as const, name: 'append aqi_bronze.measurements', seconds: 1.3 },
+    ];
+    putResults(objects, result('bronze', { rowsWritten: 120, phases }), result('silver', { rowsWritten: 48 }), result('gold', { rowsWritten: 12 }));
 
     const out = await finalizeRun(input(), deps);
 
@@ -91,6 +95,7 @@ describe('finalizeRun', () => {
       rowsWritten: 120,
       rowsRejected: 1,
       rowsDuplicate: 1,
+      phases,
       error: null,
     });
     expect(state.watermarks.get('hourly')).toEqual({ windowEnd: '2025-01-01T03:00:00Z', runId: RUN_ID, updatedAt: '2025-01-01T03:40:02.000Z' });
@@ -175,6 +180,7 @@ describe('finalizeRun', () => {
       stepLogUri: 's3://logs/emr/j-1/steps/s-S2/stderr.gz',
       resultKey: `runs/hourly/${RUN_ID}/results/silver.json`,
       durationSeconds: null,
+      phases: null,
       rowsRead: null,
       rowsWritten: null,
       rowsRejected: null,
@@ -187,6 +193,7 @@ describe('finalizeRun', () => {
       stepLogUri: null,
       resultKey: `runs/hourly/${RUN_ID}/results/gold.json`,
       durationSeconds: null,
+      phases: null,
       rowsRead: null,
       rowsWritten: null,
       rowsRejected: null,
