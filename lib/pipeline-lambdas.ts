@@ -47,7 +47,7 @@ export function createPipelineLambdas(scope: Construct, props: PipelineLambdasPr
 
   const finalize = new PipelineFunction(scope, 'Finalize', {
     name: 'finalize',
-    description: 'Writes the run manifest, publishes metrics, advances the hourly watermark',
+    description: 'Writes the run manifest, logs the run metrics as EMF, advances the hourly watermark',
     timeout: Duration.minutes(2),
     environment: {
       ...tableEnv,
@@ -64,13 +64,6 @@ export function createPipelineLambdas(scope: Construct, props: PipelineLambdasPr
   });
   lake.lakeBucket.grantReadWrite(finalize, `${RUNS_PREFIX}*`);
   lake.table.grantReadWriteData(finalize);
-  finalize.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-    }),
-  );
 
   const cancelSteps = new PipelineFunction(scope, 'CancelSteps', {
     name: 'cancel-steps',

@@ -1,17 +1,18 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { S3ObjectStore } from '../shared/aws/s3-object-store';
 import { nonEmpty, readEnv } from '../shared/env';
-import { createLogger } from '../shared/logger';
+import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { parseBackfillState } from '../plan-backfill/errors';
 import { FinalizeBackfillEventSchema, finalizeBackfill } from './core';
 
 const env = readEnv(z.object({ LAKE_BUCKET: nonEmpty, EMR_LOG_URI: nonEmpty }));
-const store = new S3ObjectStore();
-const log = createLogger('backfill-finalize');
+const tools = functionTools('backfill-finalize');
+const store = new S3ObjectStore(tools.tracer.captureAWSv3Client(new S3Client({})));
 
-export async function handler(event: unknown) {
+export const handler = instrumentedHandler(tools, async (event) => {
   const input = parseBackfillState(FinalizeBackfillEventSchema, event, 'backfill-finalize input');
   const result = await finalizeBackfill(input, { store, lakeBucket: env.LAKE_BUCKET, emrLogUri: env.EMR_LOG_URI, now: () => new Date() });
-  log.info('finalized backfill', { runId: input.plan.runId, status: result.status, failedChunks: result.failedChunks });
+  tools.logger.info('finalized backfill', { status: result.status, failedChunks: result.failedChunks });
   return result;
-}
+});

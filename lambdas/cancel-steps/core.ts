@@ -1,7 +1,6 @@
 import { ERROR_NAMES } from '../shared/errors';
 import { parseInput } from '../shared/input';
-import type { Logger } from '../shared/logger';
-import type { StepControl } from '../shared/ports';
+import type { Logger, StepControl } from '../shared/ports';
 import { CancelStepsInputSchema } from './schema';
 
 export interface CancelStepsResult {

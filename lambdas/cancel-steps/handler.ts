@@ -1,10 +1,9 @@
+import { EMRClient } from '@aws-sdk/client-emr';
 import { EmrControl } from '../shared/aws/emr-control';
-import { createLogger } from '../shared/logger';
+import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { cancelActiveSteps } from './core';
 
-const emr = new EmrControl();
-const log = createLogger('cancel-steps');
+const tools = functionTools('cancel-steps');
+const emr = new EmrControl(tools.tracer.captureAWSv3Client(new EMRClient({})));
 
-export async function handler(event: unknown) {
-  return cancelActiveSteps(event, emr, log);
-}
+export const handler = instrumentedHandler(tools, (event) => cancelActiveSteps(event, emr, tools.logger));

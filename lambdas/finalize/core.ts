@@ -1,8 +1,7 @@
 import { ERROR_NAMES, PipelineError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { manifestKey, type Stage, STAGES, stageResultKey } from '../shared/layout';
-import type { Logger } from '../shared/logger';
-import type { MetricDatum, MetricsSink, ObjectStore, PipelineStateStore } from '../shared/ports';
+import type { Logger, MetricDatum, MetricsSink, ObjectStore, PipelineStateStore } from '../shared/ports';
 import { type StageResult, StageResultSchema } from '../shared/stage-result';
 import { type FailedStageStep, failedStageStepInCause } from '../shared/step-cause';
 import type { RunManifest, StageRecord } from './manifest';

@@ -1,18 +1,20 @@
-import { CloudWatchMetricsSink } from '../shared/aws/cloudwatch-metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoPipelineStateStore } from '../shared/aws/dynamodb-state-store';
+import { EmfMetricsSink } from '../shared/aws/emf-metrics';
 import { S3ObjectStore } from '../shared/aws/s3-object-store';
 import { readEnv } from '../shared/env';
-import { createLogger } from '../shared/logger';
+import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { finalizeRun } from './core';
 import { FinalizeEnvSchema } from './schema';
 
 const env = readEnv(FinalizeEnvSchema);
-const objects = new S3ObjectStore();
-const state = new DynamoPipelineStateStore(env.TABLE_NAME);
-const metrics = new CloudWatchMetricsSink();
-const log = createLogger('finalize');
+const tools = functionTools('finalize');
+const objects = new S3ObjectStore(tools.tracer.captureAWSv3Client(new S3Client({})));
+const state = new DynamoPipelineStateStore(env.TABLE_NAME, tools.tracer.captureAWSv3Client(new DynamoDBClient({})));
+const metrics = new EmfMetricsSink('finalize');
 const settings = { lakeBucket: env.LAKE_BUCKET, emrLogUri: env.EMR_LOG_URI, metricsNamespace: env.METRICS_NAMESPACE };
 
-export async function handler(event: unknown) {
-  return finalizeRun(event, { objects, state, metrics, log, settings, now: new Date() });
-}
+export const handler = instrumentedHandler(tools, (event) =>
+  finalizeRun(event, { objects, state, metrics, log: tools.logger, settings, now: new Date() }),
+);

@@ -1,7 +1,6 @@
 import { ERROR_NAMES } from '../shared/errors';
 import { parseInput } from '../shared/input';
-import type { Logger } from '../shared/logger';
-import type { ClusterControl, PipelineStateStore } from '../shared/ports';
+import type { ClusterControl, Logger, PipelineStateStore } from '../shared/ports';
 import { CLUSTER_TAG_KEYS } from '../shared/tags';
 import type { z } from 'zod';
 import { janitorEventSchema, type StateMachineRequestSchema, type StatusChangeEventSchema } from './schema';

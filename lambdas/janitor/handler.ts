@@ -1,13 +1,18 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EMRClient } from '@aws-sdk/client-emr';
+import { z } from 'zod';
 import { DynamoPipelineStateStore } from '../shared/aws/dynamodb-state-store';
 import { EmrControl } from '../shared/aws/emr-control';
 import { readEnv } from '../shared/env';
-import { createLogger } from '../shared/logger';
+import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { cleanUpExecution } from './core';
-import { z } from 'zod';
 
 const env = readEnv(z.object({ TABLE_NAME: z.string().min(1, 'must name the pipeline DynamoDB table') }));
-const deps = { clusters: new EmrControl(), state: new DynamoPipelineStateStore(env.TABLE_NAME), log: createLogger('janitor') };
+const tools = functionTools('janitor');
+const deps = {
+  clusters: new EmrControl(tools.tracer.captureAWSv3Client(new EMRClient({}))),
+  state: new DynamoPipelineStateStore(env.TABLE_NAME, tools.tracer.captureAWSv3Client(new DynamoDBClient({}))),
+  log: tools.logger,
+};
 
-export async function handler(event: unknown) {
-  return cleanUpExecution(event, deps);
-}
+export const handler = instrumentedHandler(tools, (event) => cleanUpExecution(event, deps));

@@ -1,14 +1,15 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoPipelineStateStore } from '../shared/aws/dynamodb-state-store';
 import { readEnv } from '../shared/env';
-import { createLogger } from '../shared/logger';
+import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { planHourly } from './core';
 import { PlanHourlyEnvSchema } from './schema';
 
 const env = readEnv(PlanHourlyEnvSchema);
-const state = new DynamoPipelineStateStore(env.TABLE_NAME);
-const log = createLogger('plan-hourly');
+const tools = functionTools('plan-hourly');
+const state = new DynamoPipelineStateStore(env.TABLE_NAME, tools.tracer.captureAWSv3Client(new DynamoDBClient({})));
 
-export async function handler(event: unknown) {
+export const handler = instrumentedHandler(tools, async (event) => {
   const plan = await planHourly(event, {
     state,
     now: new Date(),
@@ -18,7 +19,7 @@ export async function handler(event: unknown) {
       lockTtlSeconds: env.LOCK_TTL_SECONDS,
     },
   });
-  log.info('planned hourly run', { runId: plan.runId, window: plan.window, capped: plan.capped, skip: plan.skip });
-  if (plan.capped) log.warn('window capped; run a backfill for the hours before it', { window: plan.window });
+  tools.logger.info('planned hourly run', { runId: plan.runId, window: plan.window, capped: plan.capped, skip: plan.skip });
+  if (plan.capped) tools.logger.warn('window capped; run a backfill for the hours before it', { window: plan.window });
   return plan;
-}
+});

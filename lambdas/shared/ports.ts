@@ -4,6 +4,14 @@
  * Cores never import an SDK client directly, which is what lets the local runtime run the real handler
  * code in-process.
  */
+import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+
+/**
+ * Structured logging as the cores use it: Powertools' Logger, one JSON object per entry (on AWS to
+ * the function's log; locally to a file, local/adapters/file-logger.ts). Callers log identifiers and
+ * counts, never secrets or whole events.
+ */
+export type Logger = Pick<PowertoolsLogger, 'info' | 'warn' | 'error'>;
 
 export interface ObjectStore {
   /** The object's text, or `undefined` when there is no such key (never throws for a missing key). */

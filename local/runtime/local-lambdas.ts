@@ -3,7 +3,6 @@
  * twin of a `lambdas/<name>/handler.ts`: it builds the same dependencies from the function's environment
  * (as synthesized in the template), but over the workspace instead of SDK clients.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FinalizeBackfillEventSchema, finalizeBackfill } from '../../lambdas/backfill-finalize/core';
@@ -19,8 +18,9 @@ import { parseBackfillState } from '../../lambdas/plan-backfill/errors';
 import { planHourly } from '../../lambdas/plan-hourly/core';
 import { PlanHourlyEnvSchema } from '../../lambdas/plan-hourly/schema';
 import { nonEmpty, readEnv } from '../../lambdas/shared/env';
-import { createLogger, type Logger } from '../../lambdas/shared/logger';
+import type { Logger } from '../../lambdas/shared/ports';
 import { FileMetricsSink } from '../adapters/console-sinks';
+import { FileLogger } from '../adapters/file-logger';
 import { LocalDynamoDb } from '../adapters/dynamodb-table';
 import { LocalEmrControl } from '../adapters/emr-control';
 import { DirectoryObjectStore } from '../adapters/object-store';
@@ -88,7 +88,5 @@ export const LOCAL_LAMBDAS: Readonly<Record<string, LocalHandler>> = {
 
 /** Structured Lambda logs go to `<workspace>/logs/lambda/<name>.log`, as CloudWatch would keep them apart. */
 export function lambdaLogger(workspace: Workspace, name: string): Logger {
-  const dir = join(workspace.root, 'logs', 'lambda');
-  mkdirSync(dir, { recursive: true });
-  return createLogger(name, (line) => appendFileSync(join(dir, `${name}.log`), `${line}\n`));
+  return new FileLogger(join(workspace.root, 'logs', 'lambda', `${name}.log`), name);
 }

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../lambdas/shared/logger';
+import { silentLogger } from '../support/silent-logger';
 import { LocalDynamoDb } from '../../local/adapters/dynamodb-table';
 import { generateArchive } from '../../local/datagen/generate-archive';
 import { LocalApp } from '../../local/runtime/local-app';

@@ -6,7 +6,7 @@ import { fanIn, FanInEventSchema } from '../../lambdas/fan-in/core';
 import { cleanUpExecution } from '../../lambdas/janitor/core';
 import { planBackfillRun, type PlanBackfillEvent } from '../../lambdas/plan-backfill/core';
 import type { LocationConfig } from '../../lambdas/plan-backfill/settings';
-import { silentLogger } from '../../lambdas/shared/logger';
+import { silentLogger } from '../support/silent-logger';
 import type { ClusterSummary, LockRecord } from '../../lambdas/shared/ports';
 import type { StageResult } from '../../lambdas/shared/stage-result';
 import { MemoryEmr, MemoryObjectStore } from './support/memory-ports';

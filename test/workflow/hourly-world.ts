@@ -3,7 +3,7 @@ import { finalizeRun } from '../../lambdas/finalize/core';
 import { cleanUpExecution } from '../../lambdas/janitor/core';
 import { planHourly } from '../../lambdas/plan-hourly/core';
 import { type Stage, STAGES } from '../../lambdas/shared/layout';
-import { silentLogger } from '../../lambdas/shared/logger';
+import { silentLogger } from '../support/silent-logger';
 import type { LockRecord, PipelineStateStore, WatermarkRecord } from '../../lambdas/shared/ports';
 import type { StageResult } from '../../lambdas/shared/stage-result';
 import { HOURLY_STATES } from '../../lib/hourly-workflow';

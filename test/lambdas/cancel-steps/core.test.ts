@@ -1,6 +1,6 @@
 import { cancelActiveSteps } from '../../../lambdas/cancel-steps/core';
 import { PipelineError } from '../../../lambdas/shared/errors';
-import { silentLogger } from '../../../lambdas/shared/logger';
+import { silentLogger } from '../../support/silent-logger';
 import { type FakeCluster, MemoryEmr } from '../../workflow/support/memory-ports';
 
 /** A running cluster `j-ABC123` with these steps. */

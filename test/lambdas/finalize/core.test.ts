@@ -1,7 +1,7 @@
 import { finalizeRun, stepIdOf } from '../../../lambdas/finalize/core';
 import { PipelineError } from '../../../lambdas/shared/errors';
 import type { Stage } from '../../../lambdas/shared/layout';
-import { silentLogger } from '../../../lambdas/shared/logger';
+import { silentLogger } from '../../support/silent-logger';
 import type { StageResult } from '../../../lambdas/shared/stage-result';
 import { MemoryMetrics, MemoryObjectStore, MemoryStateStore } from '../../workflow/support/memory-ports';
 

@@ -1,6 +1,6 @@
 import { cleanUpExecution } from '../../../lambdas/janitor/core';
 import { PipelineError } from '../../../lambdas/shared/errors';
-import { silentLogger } from '../../../lambdas/shared/logger';
+import { silentLogger } from '../../support/silent-logger';
 import { MemoryEmr, MemoryStateStore } from '../../workflow/support/memory-ports';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:execution:HourlyStateMachine:e1';
