@@ -66,6 +66,13 @@ function configSchema(defaultReleaseLabel: string) {
         coreInstanceCount: int(1, 100).default(2),
         idleTimeoutSeconds: int(60, 604_800).default(1800),
         stepRetries: int(0, 5).default(1),
+        /**
+         * `s3://bucket/key.zip` of the PEM certificates for in-transit encryption, or "" for none
+         * (docs/DEPLOYING.md, "In-transit encryption"). @default ""
+         */
+        inTransitEncryptionCertificates: z
+          .union([z.literal(''), z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+\.zip$/, 'must be an s3://bucket/key.zip URI of the PEM certificates zip, or "" for none')])
+          .default(''),
       })
       .prefault({}),
     stageTimeoutSeconds: z

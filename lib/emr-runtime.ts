@@ -1,14 +1,17 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Tags } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as emr from 'aws-cdk-lib/aws-emr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DATABASES, STAGES } from '../lambdas/shared/layout';
+import { DATABASES, s3Uri, STAGES } from '../lambdas/shared/layout';
+import { EMR_MANAGED_POLICY_TAG } from '../lambdas/shared/tags';
 import { acknowledge, IMPORTED_ARN, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
-import { type EmrClusterBlueprint, instanceProfileFor } from './workflow/emr-cluster';
+import { type EmrClusterBlueprint, type EmrManagedSecurityGroups, instanceProfileFor } from './workflow/emr-cluster';
+import type { SparkJobsPackage } from './workflow/stage-args';
 
 /** The public OpenAQ archive Bronze backfill reads (us-east-1, anonymous). */
 export const OPENAQ_ARCHIVE_BUCKET = 'openaq-data-archive';
@@ -21,12 +24,17 @@ export interface EmrRuntimeProps {
   readonly logsBucket: s3.IBucket;
   readonly logPrefix: string;
   readonly subnetIds: string[];
+  /** The VPC of `subnetIds`; the EMR-managed security groups are created in it. */
+  readonly vpc: ec2.IVpc;
+  /** Where the bootstrap files are (`emrFilesPrefix` in the artifacts bucket). */
+  readonly sparkJobs: SparkJobsPackage;
 }
 
 /**
  * What every pipeline cluster is made of: the EMR service role, an EC2 instance role scoped to our
- * buckets, Glue databases, the key, the OpenAQ archive and the API-key secret, and a security
- * configuration that encrypts at rest with the lake key. `blueprint` feeds `createClusterTask`.
+ * buckets, Glue databases, the key, the OpenAQ archive and the API-key secret, a security configuration
+ * (encryption at rest with the lake key, IMDSv2 only, in-transit encryption when configured) and the
+ * security groups EMR manages the rules of. `blueprint` feeds `createClusterTask`.
  */
 export class EmrRuntime extends Construct {
   readonly blueprint: EmrClusterBlueprint;
@@ -88,10 +96,24 @@ export class EmrRuntime extends Construct {
       }),
     );
 
+    const certificates = config.emr.inTransitEncryptionCertificates;
+    if (certificates !== '') {
+      // EMR downloads the certificates zip on every node with the instance role.
+      const { bucket, key } = splitS3Uri(certificates);
+      s3.Bucket.fromBucketName(this, 'TlsCertificates', bucket).grantRead(this.instanceRole, key);
+    }
     const securityConfiguration = new emr.CfnSecurityConfiguration(this, 'SecurityConfiguration', {
       securityConfiguration: {
+        // IMDSv2 only: a request forged through an application on a node cannot read the instance role's
+        // credentials without a session token. One hop: nothing on the nodes runs in containers.
+        InstanceMetadataServiceConfiguration: { MinimumInstanceMetadataServiceVersion: 2, HttpPutResponseHopLimit: 1 },
         EncryptionConfiguration: {
-          EnableInTransitEncryption: false,
+          EnableInTransitEncryption: certificates !== '',
+          ...(certificates !== '' && {
+            InTransitEncryptionConfiguration: {
+              TLSCertificateConfiguration: { CertificateProviderType: 'PEM', S3Object: certificates },
+            },
+          }),
           EnableAtRestEncryption: true,
           AtRestEncryptionConfiguration: {
             S3EncryptionConfiguration: { EncryptionMode: 'SSE-KMS', AwsKmsKey: props.key.keyArn },
@@ -129,6 +151,7 @@ export class EmrRuntime extends Construct {
       ),
     });
 
+    const securityGroups = emrManagedSecurityGroups(this, props.vpc);
     this.blueprint = {
       releaseLabel: config.emr.releaseLabel,
       primaryInstanceType: config.emr.primaryInstanceType,
@@ -140,6 +163,36 @@ export class EmrRuntime extends Construct {
       subnetIds: props.subnetIds,
       serviceRole: this.serviceRole,
       instanceRole: this.instanceRole,
+      bootstrap: {
+        scriptUri: s3Uri(props.sparkJobs.bucketName, `${props.sparkJobs.emrFilesPrefix}bootstrap.sh`),
+        filesPrefixUri: s3Uri(props.sparkJobs.bucketName, props.sparkJobs.emrFilesPrefix),
+      },
+      securityGroups,
     };
   }
+}
+
+/**
+ * The three EMR-managed security groups, owned by the stack so that `cdk destroy` removes them (EMR's
+ * own defaults live outside the stack and keep the VPC from being deleted). Created without rules: EMR
+ * adds the ones it needs at cluster launch. Tagged, because AmazonEMRServicePolicy_v2 only launches into
+ * and edits security groups carrying the managed-policy tag.
+ */
+function emrManagedSecurityGroups(scope: Construct, vpc: ec2.IVpc): EmrManagedSecurityGroups {
+  const group = (id: string, description: string, allowAllOutbound: boolean) => {
+    const sg = new ec2.SecurityGroup(scope, id, { vpc, description, allowAllOutbound });
+    Tags.of(sg).add(EMR_MANAGED_POLICY_TAG.key, EMR_MANAGED_POLICY_TAG.value);
+    return sg.securityGroupId;
+  };
+  return {
+    primary: group('PrimarySecurityGroup', 'aqi-pipeline EMR primary node (rules managed by EMR)', true),
+    core: group('CoreSecurityGroup', 'aqi-pipeline EMR core nodes (rules managed by EMR)', true),
+    serviceAccess: group('ServiceAccessSecurityGroup', 'aqi-pipeline EMR service access in private subnets (rules managed by EMR)', false),
+  };
+}
+
+function splitS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (match === null) throw new Error(`internal: ${uri} passed config validation but is not an s3:// URI`);
+  return { bucket: match[1], key: match[2] };
 }

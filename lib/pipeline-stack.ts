@@ -74,6 +74,8 @@ export class PipelineStack extends Stack {
       logsBucket: lake.logsBucket,
       logPrefix: lake.emrLogPrefix,
       subnetIds: network.subnetIds,
+      vpc: network.vpc,
+      sparkJobs: lake.sparkJobs,
     });
     this.stageContext = { sparkJobs: lake.sparkJobs, lakeBucketName: lake.lakeBucket.bucketName };
 

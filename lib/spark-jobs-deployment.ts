@@ -12,6 +12,9 @@ import type { SparkJobsPackage } from './workflow/stage-args';
 export const SPARK_JOBS_PREFIX = 'spark-jobs/';
 const ENTRY_FILE = 'entry.py';
 const PACKAGE_DIR = 'aqi_jobs';
+/** What EMR nodes install at bootstrap (spark-jobs/emr/): the bootstrap action, its requirements, the step wrapper. */
+const EMR_DIR = 'emr';
+export const EMR_BOOTSTRAP_FILES = ['bootstrap.sh', 'requirements-emr.txt', 'aqi-spark-submit'] as const;
 
 export interface SparkJobsDeploymentProps {
   readonly bucket: s3.IBucket;
@@ -22,8 +25,8 @@ export interface SparkJobsDeploymentProps {
 
 /**
  * Ships what EMR steps run: `aqi_jobs` as a zip for `--py-files` (copied as-is, `extract: false`, under a
- * content-hash name so a running step never sees its code change), `entry.py`, and
- * `config/locations.json` from the `locations` context key. Packaging copies files in-process (local
+ * content-hash name so a running step never sees its code change), `entry.py`, the bootstrap files of
+ * `spark-jobs/emr/`, and `config/locations.json` from the `locations` context key. Packaging copies files in-process (local
  * bundling), so synth needs neither Docker nor the network.
  */
 export class SparkJobsDeployment extends Construct {
@@ -48,13 +51,18 @@ export class SparkJobsDeployment extends Construct {
       destinationBucket: props.bucket,
       prune: false,
       sources: [
-        s3deploy.Source.asset(props.sparkJobsDir, localBundling('entry-point', (out) => {
+        s3deploy.Source.asset(props.sparkJobsDir, localBundling('entry-point-and-bootstrap', (out) => {
           const entry = path.join(props.sparkJobsDir, ENTRY_FILE);
           if (!fs.existsSync(entry)) {
             throw new Error(`${entry} does not exist: the EMR steps run it (spark-jobs owns it, see docs/ARCHITECTURE.md "Stage CLI")`);
           }
-          fs.mkdirSync(path.join(out, SPARK_JOBS_PREFIX), { recursive: true });
+          fs.mkdirSync(path.join(out, SPARK_JOBS_PREFIX, EMR_DIR), { recursive: true });
           fs.copyFileSync(entry, path.join(out, SPARK_JOBS_PREFIX, ENTRY_FILE));
+          for (const file of EMR_BOOTSTRAP_FILES) {
+            const source = path.join(props.sparkJobsDir, EMR_DIR, file);
+            if (!fs.existsSync(source)) throw new Error(`${source} does not exist: every EMR node installs it at bootstrap (docs/ARCHITECTURE.md, "Python on the cluster")`);
+            fs.copyFileSync(source, path.join(out, SPARK_JOBS_PREFIX, EMR_DIR, file));
+          }
         })),
         s3deploy.Source.jsonData(LOCATIONS_KEY, props.locations),
       ],
@@ -64,6 +72,7 @@ export class SparkJobsDeployment extends Construct {
       packageKey: `${SPARK_JOBS_PREFIX}${packageAsset.s3ObjectKey}`,
       entryKey: `${SPARK_JOBS_PREFIX}${ENTRY_FILE}`,
       locationsKey: LOCATIONS_KEY,
+      emrFilesPrefix: `${SPARK_JOBS_PREFIX}${EMR_DIR}/`,
     };
   }
 }

@@ -5,6 +5,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { Pipeline } from '../../lambdas/shared/layout';
 import { CLUSTER_TAG_KEYS, EMR_MANAGED_POLICY_TAG } from '../../lambdas/shared/tags';
+import { EMR_NODE } from './emr-node';
 import { emrApiRetry } from './retries';
 import { PATHS } from './state-paths';
 
@@ -30,6 +31,45 @@ export interface EmrClusterBlueprint {
   readonly instanceRole: iam.IRole;
   /** How long createCluster may take before the run gives up. @default 30 minutes */
   readonly createTimeout?: Duration;
+  /** The bootstrap action every node runs: pinned Python packages and the step wrapper. */
+  readonly bootstrap: ClusterBootstrap;
+  /**
+   * Security groups the stack owns and EMR manages the rules of. Without them EMR creates its own, outside
+   * the stack, and they keep the VPC from being deleted on `cdk destroy`.
+   * @default - EMR creates default managed security groups
+   */
+  readonly securityGroups?: EmrManagedSecurityGroups;
+}
+
+/** `spark-jobs/emr/bootstrap.sh` and the S3 prefix it installs from. */
+export interface ClusterBootstrap {
+  /** `s3://<artifacts>/spark-jobs/emr/bootstrap.sh` */
+  readonly scriptUri: string;
+  /** `s3://<artifacts>/spark-jobs/emr/` (holds requirements-emr.txt and aqi-spark-submit) */
+  readonly filesPrefixUri: string;
+}
+
+export interface EmrManagedSecurityGroups {
+  readonly primary: string;
+  readonly core: string;
+  /** Required by EMR for clusters in private subnets. */
+  readonly serviceAccess: string;
+}
+
+/**
+ * The cluster's software configuration. `spark.pyspark.python` is the interpreter of the executors and,
+ * through `spark.pyspark.driver.python`, of the driver: in cluster deploy mode the driver's PythonRunner
+ * starts in the YARN application master and reads both from the Spark configuration (docs/ARCHITECTURE.md,
+ * "Python on the cluster").
+ */
+export function clusterConfigurations(): tasks.EmrCreateCluster.ConfigurationProperty[] {
+  return [
+    { classification: 'iceberg-defaults', properties: { 'iceberg.enabled': 'true' } },
+    {
+      classification: 'spark-defaults',
+      properties: { 'spark.pyspark.python': EMR_NODE.python, 'spark.pyspark.driver.python': EMR_NODE.python },
+    },
+  ];
 }
 
 /** What a workflow chooses per execution. */
@@ -73,7 +113,16 @@ export function createClusterTask(
     name: JsonPath.format('aqi-{}', JsonPath.stringAt(PATHS.runId)),
     releaseLabel: blueprint.releaseLabel,
     applications: [{ name: 'Spark' }],
-    configurations: [{ classification: 'iceberg-defaults', properties: { 'iceberg.enabled': 'true' } }],
+    configurations: clusterConfigurations(),
+    bootstrapActions: [
+      {
+        name: 'aqi-pipeline python and step wrapper',
+        scriptBootstrapAction: {
+          path: blueprint.bootstrap.scriptUri,
+          args: [blueprint.bootstrap.filesPrefixUri, EMR_NODE.python, EMR_NODE.stepWrapper],
+        },
+      },
+    ],
     logUri: blueprint.logUri,
     securityConfiguration: blueprint.securityConfigurationName,
     serviceRole: blueprint.serviceRole,
@@ -89,6 +138,9 @@ export function createClusterTask(
     },
     instances: {
       ec2SubnetIds: blueprint.subnetIds,
+      emrManagedMasterSecurityGroup: blueprint.securityGroups?.primary,
+      emrManagedSlaveSecurityGroup: blueprint.securityGroups?.core,
+      serviceAccessSecurityGroup: blueprint.securityGroups?.serviceAccess,
       instanceFleets: [
         fleet(tasks.EmrCreateCluster.InstanceRoleType.MASTER, blueprint.primaryInstanceType, 1),
         fleet(

@@ -1,6 +1,7 @@
 import { Token, Tokenization } from 'aws-cdk-lib';
 import { JsonPath } from 'aws-cdk-lib/aws-stepfunctions';
 import { chunkResultKey, type Pipeline, s3Uri, type Stage, stageResultKey, WAREHOUSE_PREFIX } from '../../lambdas/shared/layout';
+import { EMR_NODE } from './emr-node';
 import { PATHS } from './state-paths';
 
 /** Where the deployed spark-jobs package lives (written by the data-lake stack's deployment). */
@@ -12,6 +13,8 @@ export interface SparkJobsPackage {
   readonly entryKey: string;
   /** Key of `config/locations.json`. */
   readonly locationsKey: string;
+  /** Prefix (ending in `/`) of `bootstrap.sh`, `requirements-emr.txt` and `aqi-spark-submit`. */
+  readonly emrFilesPrefix: string;
 }
 
 /** Where Bronze hourly reads from: the OpenAQ API, the key fetched on the cluster from Secrets Manager. */
@@ -71,12 +74,14 @@ export interface StageArgsContext {
 }
 
 /**
- * spark-submit settings every stage shares. Cluster deploy mode because EMR only runs an S3-hosted
- * Python entry point that way; one YARN attempt because the state machine owns retries (a second YARN
- * attempt would double the step's run time before the step's own timeout could act).
+ * spark-submit settings every stage shares, run through the step wrapper (which adds a per-step
+ * `spark.yarn.tags` and kills the tagged YARN application when EMR cancels the step). Cluster deploy mode
+ * because EMR only runs an S3-hosted Python entry point that way; one YARN attempt because the state
+ * machine owns retries (a second YARN attempt would double the step's run time before the step's own
+ * timeout could act).
  */
 export const SPARK_SUBMIT_PREFIX: readonly string[] = [
-  'spark-submit',
+  EMR_NODE.stepWrapper,
   '--deploy-mode',
   'cluster',
   '--conf',

@@ -3,7 +3,8 @@
  * machine sends it) into the local command. Every translation is listed here and in docs/LOCAL.md; the
  * stage's own arguments are otherwise passed through untouched.
  *
- * 1. `spark-submit` → the venv's spark-submit; `--master local[N]` replaces YARN; `--deploy-mode` is
+ * 1. `spark-submit` (or the EMR step wrapper, `EMR_NODE.stepWrapper`, which only adds YARN cancellation)
+ *    → the venv's spark-submit; cancelling kills the local process tree instead; `--master local[N]` replaces YARN; `--deploy-mode` is
  *    dropped (a local master runs the driver in-process); executor/driver sizing flags are replaced by
  *    a local driver memory; `spark.yarn.*` confs are dropped.
  *    `spark.sql.shuffle.partitions=4` and `spark.ui.enabled=false` suit a local master.
@@ -15,6 +16,7 @@
  * 6. `--api-key-secret NAME` is dropped; the key is passed as env `OPENAQ_API_KEY`, as the Stage CLI
  *    contract specifies for local runs.
  */
+import { EMR_NODE } from '../../lib/workflow/emr-node';
 import { Workspace, parseS3Uri } from './workspace';
 
 export const OPENAQ_ARCHIVE_BUCKET = 'openaq-data-archive';
@@ -60,8 +62,8 @@ export class StepNotRunnableLocally extends Error {
 
 export function localStepCommand(hadoopArgs: readonly string[], settings: LocalStepSettings, placement: StepPlacement = {}): LocalStepCommand {
   const [program, ...rest] = hadoopArgs;
-  if (program !== 'spark-submit') {
-    throw new StepNotRunnableLocally(`step runs '${program}' through command-runner.jar; the local runtime runs spark-submit steps only`);
+  if (program !== 'spark-submit' && program !== EMR_NODE.stepWrapper) {
+    throw new StepNotRunnableLocally(`step runs '${program}' through command-runner.jar; the local runtime runs spark-submit (or ${EMR_NODE.stepWrapper}) steps only`);
   }
   const localPath = (value: string) => translateUri(value, settings);
   const submitOptions: string[] = ['--master', settings.master, '--driver-memory', settings.driverMemory];

@@ -68,7 +68,7 @@ describe('the hourly state machine (synthesized)', () => {
     expect(hadoop.ActionOnFailure).toBe('CONTINUE');
     expect(hadoop.HadoopJarStep.Jar).toBe('command-runner.jar');
     expect(hadoop.HadoopJarStep['Args.$']).toMatch(
-      new RegExp(`^States\\.Array\\('spark-submit', .*'s3://artifactsbucket/spark-jobs/entry\\.py', '${stage}', '--run-id', \\$\\.plan\\.runId, `),
+      new RegExp(`^States\\.Array\\('/usr/local/bin/aqi-spark-submit', .*'s3://artifactsbucket/spark-jobs/entry\\.py', '${stage}', '--run-id', \\$\\.plan\\.runId, `),
     );
   });
 

@@ -11,9 +11,9 @@ const settings = {
   apiBaseUrl: 'http://127.0.0.1:4000',
 };
 
-/** A Bronze step exactly as the hourly state machine sends it to EMR (command-runner.jar arguments). */
+/** A Bronze step exactly as the hourly state machine sends it to EMR (command-runner.jar arguments, through the step wrapper). */
 const hourlyBronze = [
-  'spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1',
+  '/usr/local/bin/aqi-spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1',
   '--py-files', 's3://artifacts/spark-jobs/0123abcd.zip', 's3://artifacts/spark-jobs/entry.py',
   'bronze', '--run-id', 'hourly-20240310T0600Z-1a2b3c4d', '--mode', 'hourly',
   '--start', '2024-03-10T02:00:00Z', '--end', '2024-03-10T06:00:00Z',
@@ -61,7 +61,7 @@ describe('translating an EMR step into a local spark-submit', () => {
 
   test('a step that is not spark-submit is refused with what it runs', () => {
     expect(() => localStepCommand(['hadoop-streaming', 'x'], settings)).toThrow(StepNotRunnableLocally);
-    expect(() => localStepCommand(['hadoop-streaming', 'x'], settings)).toThrow("step runs 'hadoop-streaming' through command-runner.jar; the local runtime runs spark-submit steps only");
+    expect(() => localStepCommand(['hadoop-streaming', 'x'], settings)).toThrow("step runs 'hadoop-streaming' through command-runner.jar; the local runtime runs spark-submit (or /usr/local/bin/aqi-spark-submit) steps only");
   });
 
   test('an S3 key that climbs out of its bucket is refused', () => {

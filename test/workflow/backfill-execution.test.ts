@@ -81,14 +81,14 @@ describe('the synthesized backfill state machine on the local interpreter', () =
     const stations = Array.from({ length: 17 }, (_, i) => ({ id: 9001 + i, name: `Station ${i + 1}`, timezone: 'America/Denver' }));
     const world = new BackfillWorld(stations);
     await world.start(definition, INPUT).result;
-    const capped = ['spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1', '--conf', 'spark.dynamicAllocation.maxExecutors=2'];
+    const capped = ['/usr/local/bin/aqi-spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1', '--conf', 'spark.dynamicAllocation.maxExecutors=2'];
     expect(stepArgs(world, 'Bronze chunk').map(sparkSubmitOptions)).toEqual([capped, capped, capped]);
   });
 
   test('Silver and Gold are not capped: they run alone on the cluster after the chunks', async () => {
     const world = new BackfillWorld();
     await world.start(definition, INPUT).result;
-    const uncapped = ['spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1'];
+    const uncapped = ['/usr/local/bin/aqi-spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1'];
     expect([...stepArgs(world, 'Silver range'), ...stepArgs(world, 'Gold range')].map(sparkSubmitOptions)).toEqual([uncapped, uncapped]);
   });
 

@@ -32,10 +32,11 @@ export function synthBackfill(context: Record<string, unknown> = {}): { stack: S
       subnetIds: ['subnet-0abc1234'],
       serviceRole: role('EmrService', 'elasticmapreduce.amazonaws.com'),
       instanceRole: role('EmrInstance', 'ec2.amazonaws.com'),
+      bootstrap: { scriptUri: 's3://aqi-artifacts/spark-jobs/emr/bootstrap.sh', filesPrefixUri: 's3://aqi-artifacts/spark-jobs/emr/' },
     },
     stageArgs: {
       lakeBucketName: 'aqi-lake',
-      sparkJobs: { bucketName: 'aqi-artifacts', packageKey: 'spark-jobs/aqi_jobs.zip', entryKey: 'spark-jobs/entry.py', locationsKey: 'config/locations.json' },
+      sparkJobs: { bucketName: 'aqi-artifacts', packageKey: 'spark-jobs/aqi_jobs.zip', entryKey: 'spark-jobs/entry.py', locationsKey: 'config/locations.json', emrFilesPrefix: 'spark-jobs/emr/' },
     },
     lakeBucket,
     artifactsBucket,

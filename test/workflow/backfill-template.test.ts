@@ -92,7 +92,7 @@ describe('the backfill workflow as synthesized', () => {
   test('a chunk step caps its executors at the plan’s executors per step and reads the run’s locations document', () => {
     const args = (chunkStates['Bronze chunk'].Parameters as { Step: { HadoopJarStep: { 'Args.$': string } } }).Step.HadoopJarStep['Args.$'];
     expect(args).toMatch(
-      /^States\.Array\('spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark\.yarn\.maxAppAttempts=1', '--conf', States\.Format\('spark\.dynamicAllocation\.maxExecutors=\{\}', \$\.executorsPerStep\), '--py-files', /,
+      /^States\.Array\('\/usr\/local\/bin\/aqi-spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark\.yarn\.maxAppAttempts=1', '--conf', States\.Format\('spark\.dynamicAllocation\.maxExecutors=\{\}', \$\.executorsPerStep\), '--py-files', /,
     );
     expect(args).toMatch(/, '--locations-uri', \$\.locationsUri\)$/);
   });

@@ -83,7 +83,7 @@ describe('the synthesized hourly state machine', () => {
     await execute(definition, scheduled, world.handlers(), context);
 
     const common = [
-      'spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1',
+      '/usr/local/bin/aqi-spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1',
       '--py-files', expect.stringMatching(new RegExp(`^s3://${ARTIFACTS_BUCKET}/spark-jobs/[0-9a-f]{64}\\.zip$`)),
       `s3://${ARTIFACTS_BUCKET}/spark-jobs/entry.py`,
     ];

@@ -5,7 +5,7 @@ import { stageStepTask } from '../../../lib/workflow/stage-step';
 
 const CONTEXT = {
   lakeBucketName: 'aqi-lake',
-  sparkJobs: { bucketName: 'aqi-artifacts', packageKey: 'spark-jobs/aqi_jobs.zip', entryKey: 'spark-jobs/entry.py', locationsKey: 'config/locations.json' },
+  sparkJobs: { bucketName: 'aqi-artifacts', packageKey: 'spark-jobs/aqi_jobs.zip', entryKey: 'spark-jobs/entry.py', locationsKey: 'config/locations.json', emrFilesPrefix: 'spark-jobs/emr/' },
 };
 const RUN_ID = 'backfill-20251020T1234Z-1a2b3c4d';
 const STATE = {
@@ -33,7 +33,7 @@ describe('stageStepArgs', () => {
   test('by default a step reads the deployment’s config/locations.json and sets only the fixed Spark settings', async () => {
     const args = await argsFor(SILVER_RANGE);
     expect(args).toEqual([
-      'spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1',
+      '/usr/local/bin/aqi-spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1',
       '--py-files', 's3://aqi-artifacts/spark-jobs/aqi_jobs.zip', 's3://aqi-artifacts/spark-jobs/entry.py', 'silver',
       '--run-id', RUN_ID, '--mode', 'range', '--start', '2024-01-01', '--end', '2024-03-31',
       '--warehouse', 's3://aqi-lake/warehouse/', '--catalog', 'glue', '--result-uri', `s3://aqi-lake/runs/backfill/${RUN_ID}/results/silver.json`,
@@ -50,7 +50,7 @@ describe('stageStepArgs', () => {
   test('per-run Spark properties become --conf name=value from the execution’s numbers, before --py-files as spark-submit requires', async () => {
     const args = await argsFor({ ...SILVER_RANGE, sparkConfPaths: { 'spark.dynamicAllocation.maxExecutors': '$.plan.cluster.executorsPerStep' } });
     expect(args.slice(0, args.indexOf('--py-files'))).toEqual([
-      'spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1', '--conf', 'spark.dynamicAllocation.maxExecutors=3',
+      '/usr/local/bin/aqi-spark-submit', '--deploy-mode', 'cluster', '--conf', 'spark.yarn.maxAppAttempts=1', '--conf', 'spark.dynamicAllocation.maxExecutors=3',
     ]);
   });
 

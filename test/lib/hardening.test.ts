@@ -1,0 +1,120 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { HOURLY_STATES } from '../../lib/hourly-workflow';
+import { EMR_NODE } from '../../lib/workflow/emr-node';
+import { type AslDefinition, stateMachineDefinition } from '../../local/definition';
+import { defaultRawConfig, synthesize } from '../workflow/support/synth';
+
+/**
+ * The deployment's hardening (docs/ARCHITECTURE.md, "Hardening"), one assertion per measure, on the
+ * synthesized templates and the hourly createCluster parameters (cdk-nag cannot see clusters created at
+ * run time).
+ */
+let template: Template;
+let createCluster: Record<string, unknown>;
+
+beforeAll(() => {
+  const synthesized = synthesize();
+  template = synthesized.pipelineTemplate;
+  const definition: AslDefinition = stateMachineDefinition(synthesized.pipelineJson, 'Hourly', { exportingTemplates: [synthesized.dataLakeJson] });
+  createCluster = definition.States[HOURLY_STATES.createCluster].Parameters as Record<string, unknown>;
+});
+
+const EMR_TAG = { Key: 'for-use-with-amazon-emr-managed-policies', Value: 'true' };
+
+describe('cluster instances', () => {
+  test('the security configuration requires IMDSv2 with a hop limit of 1', () => {
+    template.hasResourceProperties('AWS::EMR::SecurityConfiguration', {
+      SecurityConfiguration: {
+        InstanceMetadataServiceConfiguration: { MinimumInstanceMetadataServiceVersion: 2, HttpPutResponseHopLimit: 1 },
+      },
+    });
+  });
+
+  test('in-transit encryption is off unless certificates are configured', () => {
+    template.hasResourceProperties('AWS::EMR::SecurityConfiguration', {
+      SecurityConfiguration: { EncryptionConfiguration: { EnableInTransitEncryption: false, InTransitEncryptionConfiguration: Match.absent() } },
+    });
+  });
+
+  test('configured certificates turn in-transit encryption on with the PEM zip, readable by the instance role', () => {
+    const raw = defaultRawConfig();
+    raw.emr = { ...(raw.emr as object), inTransitEncryptionCertificates: 's3://my-certs/aqi/certs.zip' };
+    const withTls = synthesize(raw).pipelineTemplate;
+
+    withTls.hasResourceProperties('AWS::EMR::SecurityConfiguration', {
+      SecurityConfiguration: {
+        EncryptionConfiguration: {
+          EnableInTransitEncryption: true,
+          InTransitEncryptionConfiguration: { TLSCertificateConfiguration: { CertificateProviderType: 'PEM', S3Object: 's3://my-certs/aqi/certs.zip' } },
+        },
+      },
+    });
+    withTls.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^EmrInstanceRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['s3:GetObject*']),
+            Resource: Match.arrayWith([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-certs/aqi/certs.zip']] }]),
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('Python on the cluster', () => {
+  test('PySpark driver and executors use the cluster Python 3.11', () => {
+    expect(createCluster.Configurations).toEqual(
+      expect.arrayContaining([
+        {
+          Classification: 'spark-defaults',
+          Properties: { 'spark.pyspark.python': '/usr/bin/python3.11', 'spark.pyspark.driver.python': '/usr/bin/python3.11' },
+        },
+      ]),
+    );
+    expect(EMR_NODE.python).toBe('/usr/bin/python3.11');
+  });
+
+  test('every node runs the committed bootstrap action with the files prefix, the interpreter and the wrapper path', () => {
+    expect(createCluster.BootstrapActions).toEqual([
+      {
+        Name: 'aqi-pipeline python and step wrapper',
+        ScriptBootstrapAction: {
+          Path: 's3://artifactsbucket/spark-jobs/emr/bootstrap.sh',
+          Args: ['s3://artifactsbucket/spark-jobs/emr/', EMR_NODE.python, EMR_NODE.stepWrapper],
+        },
+      },
+    ]);
+  });
+});
+
+describe('network', () => {
+  test('only the private subnets carry the EMR managed-policy tag; public subnets and the VPC do not', () => {
+    const subnets = template.findResources('AWS::EC2::Subnet');
+    const tagged = Object.entries(subnets)
+      .filter(([, s]) => (s.Properties.Tags as { Key: string; Value: string }[]).some((t) => t.Key === EMR_TAG.Key))
+      .map(([id]) => id);
+    expect(tagged.length).toBe(2);
+    expect(tagged.every((id) => id.startsWith('NetworkVpcemrSubnet'))).toBe(true);
+    expect(Object.keys(subnets).filter((id) => id.startsWith('NetworkVpcpublicSubnet')).length).toBe(2);
+    template.hasResourceProperties('AWS::EC2::VPC', { Tags: Match.not(Match.arrayWith([EMR_TAG])) });
+  });
+
+  test('the stack owns the three EMR-managed security groups, tagged for the managed policy, and clusters use them', () => {
+    const groups = template.findResources('AWS::EC2::SecurityGroup', { Properties: { Tags: Match.arrayWith([EMR_TAG]) } });
+    const ids = Object.keys(groups);
+    const idOf = (prefix: string) => {
+      const found = ids.filter((id) => id.startsWith(prefix));
+      expect(found).toHaveLength(1);
+      return `${found[0]}.GroupId`;
+    };
+    const instances = createCluster.Instances as Record<string, unknown>;
+    expect(instances).toMatchObject({
+      EmrManagedMasterSecurityGroup: idOf('EmrPrimarySecurityGroup'),
+      EmrManagedSlaveSecurityGroup: idOf('EmrCoreSecurityGroup'),
+      ServiceAccessSecurityGroup: idOf('EmrServiceAccessSecurityGroup'),
+    });
+    expect(ids).toHaveLength(3);
+  });
+});
