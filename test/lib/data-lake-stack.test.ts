@@ -115,12 +115,17 @@ describe('DataLakeStack', () => {
     expect(files.every((f) => f.startsWith('aqi_jobs/'))).toBe(true);
   });
 
-  test('entry.py lands at spark-jobs/entry.py and the locations context at config/locations.json', () => {
+  test('entry.py lands at spark-jobs/entry.py, the EMR bootstrap files under spark-jobs/emr/ and the locations context at config/locations.json', () => {
     const deployment = Object.values(template.findResources('Custom::CDKBucketDeployment')).find(
       (r) => r.Properties.Extract === undefined,
     );
     const [entryZip] = deployment?.Properties.SourceObjectKeys as string[];
-    expect(assetFiles(entryZip as string)).toEqual(['spark-jobs/entry.py']);
+    expect(assetFiles(entryZip as string)).toEqual([
+      'spark-jobs/emr/aqi-spark-submit',
+      'spark-jobs/emr/bootstrap.sh',
+      'spark-jobs/emr/requirements-emr.txt',
+      'spark-jobs/entry.py',
+    ]);
     expect(deployment?.Properties.SourceMarkersConfig).toEqual([{}, { jsonEscape: true }]);
   });
 });
