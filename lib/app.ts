@@ -1,4 +1,4 @@
-import type { App, Environment } from 'aws-cdk-lib';
+import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { parsePipelineConfig, type PipelineConfig } from './config';
 import { DataLakeStack, EMR_LOG_PREFIX } from './data-lake-stack';
 import { PipelineStack } from './pipeline-stack';
@@ -20,6 +20,12 @@ export interface AqiPipelineApp {
 
 /** Stack names as users see them in `cdk deploy`. */
 export const STACK_NAMES = { dataLake: 'AqiDataLake', pipeline: 'AqiPipeline' } as const;
+
+/**
+ * Tags on every resource of both stacks, for cost allocation and for finding what belongs to the
+ * pipeline (the EMR clusters the state machines create carry their own run tags, lib/workflow/emr-cluster.ts).
+ */
+export const APP_TAGS = { project: 'aqi-pipeline', 'managed-by': 'aws-cdk' } as const;
 
 /** Builds both stacks from already-read inputs; bin/app.ts reads them, tests pass their own. */
 export function buildApp(app: App, inputs: AppInputs): AqiPipelineApp {
@@ -44,6 +50,9 @@ export function buildApp(app: App, inputs: AppInputs): AqiPipelineApp {
       emrLogPrefix: EMR_LOG_PREFIX,
     },
   });
+  for (const [key, value] of Object.entries(APP_TAGS)) Tags.of(app).add(key, value);
+  Tags.of(dataLake).add('component', 'data-lake');
+  Tags.of(pipeline).add('component', 'orchestration');
   return { config, dataLake, pipeline };
 }
 

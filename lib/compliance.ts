@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -6,7 +6,21 @@ import type { IConstruct } from 'constructs';
  * a reviewer sees every exception at once; test/nag proves nothing else is reported.
  */
 function acknowledge(scope: IConstruct, findings: Record<string, string>): void {
-  for (const [id, reason] of Object.entries(findings)) Validations.of(scope).acknowledge({ id, reason });
+  for (const [id, reason] of Object.entries(findings)) Validations.of(scope).acknowledge({ id: forStackEnvironment(scope, id), reason });
+}
+
+/**
+ * Findings name ARNs as cdk-nag prints them: `<AWS::Region>` and `<AWS::AccountId>` for an
+ * environment-agnostic stack (the tests), the concrete values once `cdk synth` knows them (the CLI
+ * resolves the region from the AWS configuration). Acknowledgements are written agnostically and
+ * follow the stack here, so both match.
+ */
+function forStackEnvironment(scope: IConstruct, id: string): string {
+  const { region, account } = Stack.of(scope);
+  let resolved = id;
+  if (!Token.isUnresolved(region)) resolved = resolved.replaceAll('<AWS::Region>', region);
+  if (!Token.isUnresolved(account)) resolved = resolved.replaceAll('<AWS::AccountId>', account);
+  return resolved;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -10,6 +11,11 @@ import { STAGES } from '../lambdas/shared/layout';
 export const METRICS_NAMESPACE = 'AqiPipeline';
 
 export interface PipelineMonitoringProps {
+  /**
+   * Dashboards are global to the account, not regional, so the name carries the region: a second
+   * deployment in another region gets its own.
+   */
+  readonly dashboardName: string;
   readonly topic: sns.ITopic;
   readonly hourly: sfn.StateMachine;
   /** The "no successful hourly run" alarm fires after this many hours without one. */
@@ -27,7 +33,10 @@ export class PipelineMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
     this.topic = props.topic;
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(7) });
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.days(7),
+    });
 
     const noSuccess = new cloudwatch.Alarm(this, 'NoSuccessfulHourlyRun', {
       alarmDescription: `No hourly run succeeded in the last ${props.noSuccessHours} hours (docs/OPERATIONS.md, "No successful hourly run").`,
@@ -75,6 +84,19 @@ export class PipelineMonitoring extends Construct {
     );
   }
 
+  /** The functions' errors and throttles in one graph, labelled by function. */
+  watchFunctions(functions: readonly lambda.IFunction[]): void {
+    const hourly = { period: Duration.hours(1), statistic: 'Sum' };
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Lambda errors and throttles',
+        width: 24,
+        left: functions.map((fn) => fn.metricErrors({ ...hourly, label: `${fn.node.id} errors` })),
+        right: functions.map((fn) => fn.metricThrottles({ ...hourly, label: `${fn.node.id} throttles` })),
+      }),
+    );
+  }
+
   /** Failed, timed-out and aborted executions alarm at once; executions go on the dashboard. */
   watch(label: string, stateMachine: sfn.StateMachine): void {
     const period = { period: Duration.minutes(5), statistic: 'Sum' };
@@ -106,6 +128,18 @@ export class PipelineMonitoring extends Construct {
           stateMachine.metricFailed({ period: Duration.hours(1), statistic: 'Sum' }),
           stateMachine.metricTimedOut({ period: Duration.hours(1), statistic: 'Sum' }),
           stateMachine.metricAborted({ period: Duration.hours(1), statistic: 'Sum' }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${label} execution time (minutes)`,
+        width: 24,
+        left: [
+          new cloudwatch.MathExpression({
+            expression: 'time / 60000',
+            label: 'longest execution',
+            usingMetrics: { time: stateMachine.metricTime({ period: Duration.hours(1), statistic: 'Maximum' }) },
+            period: Duration.hours(1),
+          }),
         ],
       }),
     );

@@ -20,6 +20,7 @@ import { PipelineMonitoring } from './monitoring';
 import { PipelineNetwork } from './network';
 import { PipelineFunction } from './pipeline-functions';
 import { createPipelineLambdas, type PipelineLambdas } from './pipeline-lambdas';
+import { addPipelineOutputs } from './stack-outputs';
 import type { SparkJobsPackage, StageArgsContext } from './workflow/stage-args';
 
 /** The data-lake stack's resources, handed over as typed props. */
@@ -133,6 +134,7 @@ export class PipelineStack extends Stack {
     });
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      dashboardName: `${this.stackName}-${this.region}`,
       topic: this.topic,
       hourly: this.hourly.stateMachine,
       noSuccessHours: config.hourly.noSuccessAlarmHours,
@@ -161,6 +163,14 @@ export class PipelineStack extends Stack {
         .map((fn) => this.getLogicalId(fn.node.defaultChild as CfnElement)),
       this.getLogicalId(this.backfill.stateMachine.node.defaultChild as CfnElement),
     );
+    this.monitoring.watchFunctions(this.node.findAll().filter((c): c is PipelineFunction => c instanceof PipelineFunction));
+    addPipelineOutputs(this, {
+      hourly: this.hourly.stateMachine,
+      backfill: this.backfill.stateMachine,
+      dashboard: this.monitoring.dashboard,
+      topic: this.topic,
+      lakeBucket: lake.lakeBucket,
+    });
   }
 
   /**

@@ -24,3 +24,11 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings(synthesized.pipeline)).toEqual([]);
   });
 });
+
+describe('cdk-nag AwsSolutions with a concrete environment, as `cdk synth` resolves it', () => {
+  test('acknowledgements follow the region and account, so no stack has an unacknowledged finding', () => {
+    const located = synthesize(undefined, { env: { account: '123456789012', region: 'eu-west-1' } });
+    expect(findings(located.dataLake)).toEqual([]);
+    expect(findings(located.pipeline)).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type AqiPipelineApp, buildApp } from '../../../lib/app';
 import { CONFIG_CONTEXT_KEY } from '../../../lib/config';
@@ -30,7 +30,10 @@ export interface SynthesizedApp extends AqiPipelineApp {
  * are exercised by `npx cdk synth`; skipping them keeps each test file's synth to a few seconds).
  * Call once per test file (in `beforeAll`) and share the result. `bundlingStacks` opts stacks back in.
  */
-export function synthesize(rawConfig: unknown = defaultRawConfig(), options: { bundlingStacks?: string[] } = {}): SynthesizedApp {
+export function synthesize(
+  rawConfig: unknown = defaultRawConfig(),
+  options: { bundlingStacks?: string[]; env?: Environment } = {},
+): SynthesizedApp {
   const context: Record<string, unknown> = { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': options.bundlingStacks ?? [] };
   delete context[CONFIG_CONTEXT_KEY];
   // CDK's built-in CloudFormation validation only warns and costs ~5 s of CPU per synth; `npx cdk synth`
@@ -40,6 +43,7 @@ export function synthesize(rawConfig: unknown = defaultRawConfig(), options: { b
     rawConfig,
     versionsEnv: fs.readFileSync(path.join(REPO_ROOT, 'spark-jobs', 'versions.env'), 'utf8'),
     sparkJobsDir: path.join(REPO_ROOT, 'spark-jobs'),
+    env: options.env,
   });
   const dataLakeTemplate = Template.fromStack(built.dataLake);
   const pipelineTemplate = Template.fromStack(built.pipeline);
