@@ -7,7 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PlanBackfillEnv } from '../lambdas/plan-backfill/env';
-import { s3Uri } from '../lambdas/shared/layout';
+import { LOCATIONS_KEY, pipelineRunsPrefix, s3Uri } from '../lambdas/shared/layout';
 import type { PipelineConfig } from './config';
 import { OPENAQ_ARCHIVE_BUCKET } from './emr-runtime';
 import { PipelineFunction } from './pipeline-functions';
@@ -85,11 +85,13 @@ export class BackfillWorkflow extends Construct {
       description: 'Completes the backfill manifest with Silver, Gold and the final status',
       environment: { ...lake, EMR_LOG_URI: emrLogUri },
     });
-    props.lakeBucket.grantReadWrite(plan);
-    props.artifactsBucket.grantRead(plan);
-    props.lakeBucket.grantWrite(recordChunk);
-    props.lakeBucket.grantReadWrite(fanIn);
-    props.lakeBucket.grantReadWrite(finalize);
+    // Every backfill record (plan, locations, chunk records and results, manifest) is under runs/backfill/.
+    const backfillRuns = `${pipelineRunsPrefix('backfill')}*`;
+    props.lakeBucket.grantReadWrite(plan, backfillRuns);
+    props.artifactsBucket.grantRead(plan, LOCATIONS_KEY);
+    props.lakeBucket.grantWrite(recordChunk, backfillRuns);
+    props.lakeBucket.grantReadWrite(fanIn, backfillRuns);
+    props.lakeBucket.grantReadWrite(finalize, backfillRuns);
 
     const chunks = bronzeChunksMap(this, 'Bronze chunks', {
       context: props.stageArgs,

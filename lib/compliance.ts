@@ -94,11 +94,9 @@ export function acknowledgeEmrStateMachine(stateMachine: IConstruct, functionLog
 export function acknowledgeBackfillWorkflow(backfill: IConstruct, stateMachine: IConstruct, functionLogicalIds: readonly string[], stateMachineRef: string): void {
   acknowledge(backfill, {
     ...TABLE_KMS_FINDINGS,
-    ...s3GrantFindings('the lake bucket (chunk results, manifests) and, for the planner, the artifacts bucket (locations)'),
-    [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.lakeBucket}/*]`]:
+    ...s3GrantFindings('runs/backfill/ of the lake bucket (chunk results, manifests) and, for the planner, config/locations.json'),
+    [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.lakeBucket}/runs/backfill/*]`]:
       'Backfill Lambdas read and write run records under runs/backfill/<runId>/, created per run',
-    [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.artifactsBucket}/*]`]:
-      'The planner reads config/locations.json from the artifacts bucket',
   });
   acknowledgeEmrStateMachine(stateMachine, functionLogicalIds);
   const execution = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stateMachineRef}"}]}]}`;

@@ -29,6 +29,19 @@ export const STATEFUL_LOGICAL_IDS = {
   databases: { bronze: 'BronzeDatabase', silver: 'SilverDatabase', gold: 'GoldDatabase' } satisfies Record<Stage, string>,
 } as const;
 
+/**
+ * Versioned buckets keep every overwritten or deleted object as a noncurrent version. Iceberg rewrites
+ * data and metadata files and its snapshot expiry (5 days, aqi_jobs/maintenance.py) deletes them, so
+ * without a rule the lake grows forever. Noncurrent versions go 30 days after they stop being current —
+ * long after snapshot expiry has had its chance, and long enough to undo a mistaken delete — and
+ * multipart uploads a crashed writer left behind go after 7 days.
+ */
+export const VERSION_LIFECYCLE: s3.LifecycleRule = {
+  id: 'expire-noncurrent-versions-and-abandoned-uploads',
+  noncurrentVersionExpiration: Duration.days(30),
+  abortIncompleteMultipartUploadAfter: Duration.days(7),
+};
+
 /** The EMR `LogUri` prefix inside the logs bucket. */
 export const EMR_LOG_PREFIX = 'emr/';
 
@@ -77,6 +90,7 @@ export class DataLakeStack extends Stack {
         versioned: true,
         serverAccessLogsBucket: logsBucket,
         serverAccessLogsPrefix: accessLogPrefix,
+        lifecycleRules: [VERSION_LIFECYCLE],
         removalPolicy: RemovalPolicy.RETAIN,
       });
       pin(bucket, logicalId);

@@ -47,7 +47,12 @@ export class EmrRuntime extends Construct {
     const { config } = props;
 
     this.serviceRole = new iam.Role(this, 'ServiceRole', {
-      assumedBy: new iam.ServicePrincipal('elasticmapreduce.amazonaws.com'),
+      // Only EMR acting for this account's clusters may assume it (confused deputy; EMR Management Guide,
+      // "Service role for Amazon EMR").
+      assumedBy: new iam.ServicePrincipal('elasticmapreduce.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'elasticmapreduce', resource: '*' }) },
+      }),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEMRServicePolicy_v2')],
     });
     this.instanceRole = new iam.Role(this, 'InstanceRole', {

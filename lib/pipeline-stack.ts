@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { BackfillWorkflow } from './backfill-workflow';
 import { acknowledgeBackfillWorkflow, acknowledgeEmrStateMachine } from './compliance';
 import type { PipelineConfig } from './config';
+import { confineToPipelineClusters } from './emr-access';
 import { EmrRuntime } from './emr-runtime';
 import { HourlyWorkflow, hourlyExecutionTimeout } from './hourly-workflow';
 import { PipelineMonitoring } from './monitoring';
@@ -89,8 +90,15 @@ export class PipelineStack extends Stack {
     if (config.notificationEmail !== '') {
       this.topic.addSubscription(new subscriptions.EmailSubscription(config.notificationEmail));
     }
-    // CloudWatch alarms publish to the encrypted topic.
-    lake.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // CloudWatch alarms publish to the encrypted topic; only this account's alarms (confused deputy).
+    lake.key.grant(
+      new iam.ServicePrincipal('cloudwatch.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': this.account },
+        ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      }),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
 
     this.functions = createPipelineLambdas(this, {
       config,
@@ -99,6 +107,8 @@ export class PipelineStack extends Stack {
       lockTtl: hourlyExecutionTimeout(config).plus(Duration.minutes(15)),
     });
     const { cancelSteps, janitor } = this.functions;
+    confineToPipelineClusters(cancelSteps);
+    confineToPipelineClusters(janitor);
 
     this.hourly = new HourlyWorkflow(this, 'Hourly', {
       config,
@@ -109,6 +119,7 @@ export class PipelineStack extends Stack {
       stageContext: this.stageContext,
     });
 
+    confineToPipelineClusters(this.hourly.stateMachine);
     acknowledgeEmrStateMachine(
       this.hourly.stateMachine,
       Object.values(this.functions).map((fn) => this.getLogicalId(fn.node.defaultChild as CfnElement)),
@@ -178,6 +189,7 @@ export class PipelineStack extends Stack {
    * its teardown publish to the encrypted topic.
    */
   watchStateMachine(label: string, stateMachine: sfn.StateMachine): void {
+    confineToPipelineClusters(stateMachine);
     this.janitorRule.addEventPattern({ detail: { stateMachineArn: [stateMachine.stateMachineArn] } });
     this.monitoring.watch(label, stateMachine);
     this.topicKey.grant(stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');

@@ -32,8 +32,13 @@ export const DATABASES: Readonly<Record<Stage, string>> = {
   gold: 'aqi_gold',
 };
 
+/** Where every run record of one pipeline lives: `runs/<pipeline>/`. */
+export function pipelineRunsPrefix(pipeline: Pipeline): string {
+  return `${RUNS_PREFIX}${pipeline}/`;
+}
+
 export function runPrefix(pipeline: Pipeline, runId: string): string {
-  return `${RUNS_PREFIX}${pipeline}/${runId}/`;
+  return `${pipelineRunsPrefix(pipeline)}${runId}/`;
 }
 
 export function manifestKey(pipeline: Pipeline, runId: string): string {

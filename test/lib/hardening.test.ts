@@ -10,11 +10,13 @@ import { defaultRawConfig, synthesize } from '../workflow/support/synth';
  * run time).
  */
 let template: Template;
+let dataLake: Template;
 let createCluster: Record<string, unknown>;
 
 beforeAll(() => {
   const synthesized = synthesize();
   template = synthesized.pipelineTemplate;
+  dataLake = synthesized.dataLakeTemplate;
   const definition: AslDefinition = stateMachineDefinition(synthesized.pipelineJson, 'Hourly', { exportingTemplates: [synthesized.dataLakeJson] });
   createCluster = definition.States[HOURLY_STATES.createCluster].Parameters as Record<string, unknown>;
 });
@@ -116,5 +118,117 @@ describe('network', () => {
       ServiceAccessSecurityGroup: idOf('EmrServiceAccessSecurityGroup'),
     });
     expect(ids).toHaveLength(3);
+  });
+});
+
+/** Every statement of the inline policies attached to roles whose logical id starts with `rolePrefix`. */
+function statementsOf(rolePrefix: string): Record<string, unknown>[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref.startsWith(rolePrefix)))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+}
+
+const ACCOUNT = { Ref: 'AWS::AccountId' };
+
+describe('IAM', () => {
+  test.each(['BackfillFanIn', 'BackfillFinalizeBackfill', 'BackfillRecordChunk', 'BackfillPlanBackfill'])(
+    'the backfill Lambda %s reaches lake objects only under runs/backfill/',
+    (prefix) => {
+      const objectResources = statementsOf(prefix)
+        .filter((st) => [st.Action].flat().some((a) => String(a).startsWith('s3:')))
+        .flatMap((st) => [st.Resource].flat())
+        .map((r) => JSON.stringify(r))
+        .filter((r) => r.includes('LakeBucket') && r.includes('/'));
+      expect(objectResources.length).toBeGreaterThan(0);
+      for (const resource of objectResources) expect(resource).toMatch(/\/runs\/backfill\/\*"\]\]\}$/);
+    },
+  );
+
+  test.each(['HourlyStateMachineRole', 'BackfillStateMachineRole', 'CancelStepsServiceRole', 'JanitorServiceRole'])(
+    '%s may act only on clusters tagged aqi-pipeline:pipeline and create only clusters carrying that tag',
+    (rolePrefix) => {
+      expect(statementsOf(rolePrefix)).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: [
+              'elasticmapreduce:DescribeCluster',
+              'elasticmapreduce:TerminateJobFlows',
+              'elasticmapreduce:AddJobFlowSteps',
+              'elasticmapreduce:DescribeStep',
+              'elasticmapreduce:CancelSteps',
+              'elasticmapreduce:ListSteps',
+            ],
+            Condition: { Null: { 'elasticmapreduce:ResourceTag/aqi-pipeline:pipeline': 'true' } },
+          }),
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: 'elasticmapreduce:RunJobFlow',
+            Resource: '*',
+            Condition: { Null: { 'elasticmapreduce:RequestTag/aqi-pipeline:pipeline': 'true' } },
+          }),
+        ]),
+      );
+    },
+  );
+
+  test('the pipeline tag the denies test is the one createCluster writes', () => {
+    expect(createCluster.Tags).toEqual(expect.arrayContaining([{ Key: 'aqi-pipeline:pipeline', Value: 'hourly' }]));
+  });
+
+  test("the lake key lets CloudWatch use it only for this account's alarms", () => {
+    dataLake.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Resource: '*',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': ACCOUNT },
+              ArnLike: {
+                'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', ACCOUNT, ':alarm:*']] },
+              },
+            },
+          },
+        ]),
+      },
+    });
+  });
+
+  test("the EMR service role can be assumed only by EMR acting for this account's resources", () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'elasticmapreduce.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': ACCOUNT },
+              ArnLike: {
+                'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticmapreduce:', { Ref: 'AWS::Region' }, ':', ACCOUNT, ':*']] },
+              },
+            },
+          },
+        ],
+      },
+    });
+  });
+});
+
+describe('storage', () => {
+  test.each(['LakeBucket', 'ArtifactsBucket'])('%s expires noncurrent versions after 30 days and abandoned multipart uploads after 7', (logicalId) => {
+    expect(dataLake.toJSON().Resources[logicalId].Properties.LifecycleConfiguration).toEqual({
+      Rules: [
+        {
+          Id: 'expire-noncurrent-versions-and-abandoned-uploads',
+          Status: 'Enabled',
+          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+      ],
+    });
   });
 });
