@@ -26,6 +26,7 @@ describe('parsePipelineConfig', () => {
         coreInstanceType: 'm7g.xlarge',
         coreInstanceCount: 2,
         idleTimeoutSeconds: 1800,
+        inTransitEncryptionCertificates: '',
         stepRetries: 1,
       },
       stageTimeoutSeconds: { bronze: 3600, silver: 3600, gold: 1800 },
@@ -65,6 +66,10 @@ describe('parsePipelineConfig', () => {
     [
       { ...minimal, network: { mode: 'existing-subnets', vpcId: 'vpc-0abc1234', subnetIds: ['sn-1'] } },
       'aqi-pipeline.network.subnetIds.0: must be a subnet id such as subnet-0abc1234; got "sn-1"',
+    ],
+    [
+      { ...minimal, emr: { inTransitEncryptionCertificates: 's3://certs/bundle.tar' } },
+      'aqi-pipeline.emr.inTransitEncryptionCertificates: must be an s3://bucket/key.zip URI of the PEM certificates zip, or "" for none; got "s3://certs/bundle.tar"',
     ],
     [{ ...minimal, scheduleMinutes: 15 }, 'aqi-pipeline: Unrecognized key: "scheduleMinutes"; allowed keys are documented in docs/DEPLOYING.md'],
   ])('rejects %j naming the key, the value and what is allowed', (raw, message) => {
