@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { PlanBackfillEnv } from '../lambdas/plan-backfill/env';
 import { LOCATIONS_KEY, pipelineRunsPrefix, s3Uri } from '../lambdas/shared/layout';
 import type { PipelineConfig } from './config';
+import { TABLE_KMS_FINDINGS } from './compliance';
 import { OPENAQ_ARCHIVE_BUCKET } from './emr-runtime';
 import { PipelineFunction } from './pipeline-functions';
 import { bronzeChunksMap } from './workflow/backfill-chunks';
@@ -82,9 +83,11 @@ export class BackfillWorkflow extends Construct {
     });
     const finalize = new PipelineFunction(this, 'FinalizeBackfill', {
       name: 'backfill-finalize',
-      description: 'Completes the backfill manifest with Silver, Gold and the final status',
-      environment: { ...lake, EMR_LOG_URI: emrLogUri },
+      description: 'Completes the backfill manifest with Silver, Gold and the final status; ends a catch-up',
+      environment: { ...lake, EMR_LOG_URI: emrLogUri, TABLE_NAME: props.table.tableName },
+      acknowledgements: TABLE_KMS_FINDINGS,
     });
+    props.table.grantReadWriteData(finalize);
     // Every backfill record (plan, locations, chunk records and results, manifest) is under runs/backfill/.
     const backfillRuns = `${pipelineRunsPrefix('backfill')}*`;
     props.lakeBucket.grantReadWrite(plan, backfillRuns);

@@ -124,3 +124,10 @@ export function acknowledgeBucketDeploymentProvider(stack: Stack, bucketArnToken
 }
 
 export { acknowledge };
+
+/** An EventBridge target's dead-letter queue (lib/pipeline-stack.ts). */
+export function acknowledgeDeadLetterQueue(queue: IConstruct): void {
+  acknowledge(queue, {
+    'AwsSolutions-SQS3': 'This queue is itself the dead-letter queue of an EventBridge target; its depth is alarmed',
+  });
+}

@@ -88,6 +88,15 @@ function configSchema(defaultReleaseLabel: string) {
         maxWindowHours: int(1, 744).default(72),
         /** The "no successful hourly run" alarm fires after this many hours. @default 3 */
         noSuccessAlarmHours: int(1, 72).default(3),
+        /**
+         * A gap between the watermark and the hour just ended longer than this is handed to a backfill
+         * instead of hourly catch-up. Must be at least `maxWindowHours` and 48. @default 168 (7 days)
+         */
+        backfillAfterGapHours: int(1, 26_352).default(168),
+        /** The freshness alarm fires when the watermark is older than this many hours. @default 3 */
+        freshnessAlarmHours: int(1, 168).default(3),
+        /** The skipped-runs alarm fires after this many consecutive hours with a skipped run. @default 2 */
+        skippedRunsAlarmHours: int(1, 24).default(2),
       })
       .prefault({}),
     backfill: z
@@ -134,13 +143,35 @@ export function parsePipelineConfig(raw: unknown, defaults: ConfigDefaults): Pip
     throw new ConfigError(`invalid configuration in cdk.json context:\n${problems.join('\n')}`);
   }
   const config = parsed.data;
-  if (config.backfill.defaultMaxConcurrency > config.backfill.maxConcurrencyLimit) {
-    throw new ConfigError(
-      `invalid configuration in cdk.json context:\n  ${CONFIG_CONTEXT_KEY}.backfill.defaultMaxConcurrency: must not exceed ` +
-        `backfill.maxConcurrencyLimit (${config.backfill.maxConcurrencyLimit}); got ${config.backfill.defaultMaxConcurrency}`,
-    );
-  }
+  const problems = crossKeyProblems(config).map(([key, problem]) => `  ${CONFIG_CONTEXT_KEY}.${key}: ${problem}`);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration in cdk.json context:\n${problems.join('\n')}`);
   return config;
+}
+
+/** The backfill leaves the last one or two days to the hourly runs (lambdas/plan-hourly/catch-up.ts). */
+export const MIN_BACKFILL_AFTER_GAP_HOURS = 48;
+
+/** Rules between keys, as `[key, what is wrong; got value]`. */
+function crossKeyProblems(config: PipelineConfig): [string, string][] {
+  const problems: [string, string][] = [];
+  const { hourly, backfill } = config;
+  if (backfill.defaultMaxConcurrency > backfill.maxConcurrencyLimit) {
+    problems.push(['backfill.defaultMaxConcurrency', `must not exceed backfill.maxConcurrencyLimit (${backfill.maxConcurrencyLimit}); got ${backfill.defaultMaxConcurrency}`]);
+  }
+  if (hourly.maxWindowHours <= hourly.lateDataMarginHours) {
+    problems.push([
+      'hourly.maxWindowHours',
+      `must exceed hourly.lateDataMarginHours (${hourly.lateDataMarginHours}), or a catching-up run would re-read only the margin and never advance; got ${hourly.maxWindowHours}`,
+    ]);
+  }
+  const minGap = Math.max(hourly.maxWindowHours, MIN_BACKFILL_AFTER_GAP_HOURS);
+  if (hourly.backfillAfterGapHours < minGap) {
+    problems.push([
+      'hourly.backfillAfterGapHours',
+      `must be at least hourly.maxWindowHours (${hourly.maxWindowHours}) and ${MIN_BACKFILL_AFTER_GAP_HOURS} (a catch-up backfill leaves the last two days to the hourly runs), i.e. at least ${minGap}; got ${hourly.backfillAfterGapHours}`,
+    ]);
+  }
+  return problems;
 }
 
 function describe(value: unknown): string {

@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ERROR_NAMES } from '../lambdas/shared/errors';
 import { type Stage, STAGES } from '../lambdas/shared/layout';
@@ -40,6 +41,8 @@ export interface HourlyWorkflowProps {
   readonly topic: sns.ITopic;
   readonly cluster: EmrClusterBlueprint;
   readonly stageContext: StageArgsContext;
+  /** The backfill state machine a run starts when the gap since the watermark is too long to catch up hourly. */
+  readonly backfill: sfn.IStateMachine;
 }
 
 /** The state names tests and the local runtime address; derived here, never retyped. */
@@ -53,7 +56,16 @@ export const HOURLY_STATES = {
   finalize: 'Finalize run',
   release: 'Release lock',
   summary: 'Run summary',
+  recordSkipped: 'Record skipped run',
+  catchUpChoice: 'Gap needs a backfill?',
+  startCatchUp: 'Start catch-up backfill',
+  recordCatchUp: 'Record catch-up backfill',
+  notifyCatchUp: 'Notify catch-up backfill',
+  catchUpStarted: 'Catch-up backfill started',
 } as const;
+
+/** Where the hourly state keeps the catch-up backfill's `states:startExecution` output. */
+const CATCH_UP_PATH = '$.catchUp';
 
 /** Per-stage Stage CLI arguments of an hourly run (docs/ARCHITECTURE.md, "Stage CLI"). */
 function hourlyInvocation(stage: Stage, source: ApiSource): StageInvocation {
@@ -142,7 +154,18 @@ export class HourlyWorkflow extends Construct {
       resultPath: PATHS.steps,
     });
     startRecord.next(create);
-    plan.next(acquireLockOrSkip(this, props.table, 'hourly', startRecord));
+    // A skipped run is recorded (manifest, RunSkipped metric) so consecutive skips raise an alarm.
+    const recordSkipped = finalizeTask(this, HOURLY_STATES.recordSkipped, functions.finalize, 'hourly', 'SKIPPED', '$.skipRecord', {
+      clusterless: true,
+      extra: { 'lockHolder.$': PATHS.lockHolder },
+    });
+    const lockThenRun = acquireLockOrSkip(this, props.table, 'hourly', startRecord, { recordSkipped });
+    plan.next(
+      new sfn.Choice(this, HOURLY_STATES.catchUpChoice)
+        // IsPresent rather than `IsNull: false`, which aws-local-stepfunctions 3.0.0 never matches.
+        .when(sfn.Condition.isPresent('$.plan.catchUpBackfill.input'), this.catchUpBackfill(props))
+        .otherwise(lockThenRun),
+    );
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: `aqi-pipeline hourly run; input { "scheduledTime": ISO } or { "windowEnd": ISO hour }; plan errors: ${ERROR_NAMES.invalidHourlyInput}`,
@@ -155,6 +178,47 @@ export class HourlyWorkflow extends Construct {
         includeExecutionData: true,
       },
     });
+  }
+
+  /**
+   * The outage is longer than hourly catch-up should take on: start the backfill state machine with the
+   * input the plan built (validated by plan-backfill like an operator's), record it in this run's
+   * manifest and the watermark item (so its success moves the watermark), notify, and end. Runs without
+   * the lock, which the backfill takes. The execution name derives from the run id, so a retried start
+   * returns the same execution instead of starting a second one.
+   */
+  private catchUpBackfill(props: HourlyWorkflowProps): sfn.IChainable {
+    const start = new tasks.StepFunctionsStartExecution(this, HOURLY_STATES.startCatchUp, {
+      stateMachine: props.backfill,
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      input: sfn.TaskInput.fromJsonPathAt('$.plan.catchUpBackfill.input'),
+      name: sfn.JsonPath.format('catch-up-{}', sfn.JsonPath.stringAt(PATHS.runId)),
+      resultSelector: { 'ExecutionArn.$': '$.ExecutionArn', 'StartDate.$': '$.StartDate' },
+      resultPath: CATCH_UP_PATH,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+    });
+    const record = finalizeTask(this, HOURLY_STATES.recordCatchUp, props.functions.finalize, 'hourly', 'SUCCEEDED', '$.manifest', {
+      clusterless: true,
+      extra: { 'catchUpExecution.$': CATCH_UP_PATH },
+    });
+    const notify = new tasks.SnsPublish(this, HOURLY_STATES.notifyCatchUp, {
+      topic: props.topic,
+      subject: 'aqi-pipeline hourly run started a catch-up backfill',
+      message: sfn.TaskInput.fromObject({
+        'runId.$': PATHS.runId,
+        'watermark.$': '$.plan.watermark',
+        'gapHours.$': '$.plan.catchUpBackfill.gapHours',
+        'backfillInput.$': '$.plan.catchUpBackfill.input',
+        'backfillExecutionArn.$': `${CATCH_UP_PATH}.ExecutionArn`,
+        'watermarkAfterBackfill.$': '$.plan.catchUpBackfill.watermarkTo',
+      }),
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const done = new sfn.Succeed(this, HOURLY_STATES.catchUpStarted, {
+      comment: 'The backfill holds the lock while it runs; hourly runs resume from the watermark it leaves.',
+    });
+    return start.next(record).next(notify).next(done);
   }
 }
 

@@ -3,8 +3,11 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { RUN_OUTCOME_METRIC } from '../lambdas/finalize/core';
+import { WATERMARK_AGE_METRIC } from '../lambdas/plan-hourly/freshness';
 import { STAGES } from '../lambdas/shared/layout';
 
 /** Namespace of the metrics the finalize Lambda publishes. */
@@ -20,6 +23,10 @@ export interface PipelineMonitoringProps {
   readonly hourly: sfn.StateMachine;
   /** The "no successful hourly run" alarm fires after this many hours without one. */
   readonly noSuccessHours: number;
+  /** The freshness alarm fires when the watermark is older than this many hours. */
+  readonly freshnessHours: number;
+  /** The skipped-runs alarm fires after this many consecutive hours with a skipped run. */
+  readonly skippedRunsHours: number;
 }
 
 /**
@@ -48,6 +55,40 @@ export class PipelineMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
     noSuccess.addAlarmAction(new actions.SnsAction(props.topic));
+
+    // Published by plan-hourly on every run (skipped ones too) and by finalize after the watermark moved.
+    // Minimum over the hour: one successful run in the hour clears it; missing data (no run at all) breaches.
+    const watermarkAge = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: WATERMARK_AGE_METRIC,
+      dimensionsMap: { Pipeline: 'hourly' },
+      statistic: 'Minimum',
+      period: Duration.hours(1),
+    });
+    this.alarm('HourlyDataStale', {
+      alarmDescription: `The hourly watermark is more than ${props.freshnessHours} hours old: hours are waiting to be processed (docs/OPERATIONS.md, "Data is stale").`,
+      metric: watermarkAge,
+      threshold: props.freshnessHours,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.alarm('HourlyRunsSkipped', {
+      alarmDescription: `Hourly runs found the lock held in each of the last ${props.skippedRunsHours} hours (docs/OPERATIONS.md, "Runs are skipped").`,
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: RUN_OUTCOME_METRIC.SKIPPED,
+        dimensionsMap: { Pipeline: 'hourly' },
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: props.skippedRunsHours,
+      datapointsToAlarm: props.skippedRunsHours,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.dashboard.addWidgets(new cloudwatch.GraphWidget({ title: 'Hourly watermark age (h)', width: 24, left: [watermarkAge] }));
 
     this.watch('Hourly', props.hourly);
     this.dashboard.addWidgets(
@@ -95,6 +136,36 @@ export class PipelineMonitoring extends Construct {
         right: functions.map((fn) => fn.metricThrottles({ ...hourly, label: `${fn.node.id} throttles` })),
       }),
     );
+  }
+
+  /** Any error of the function (a throw, a timeout, running out of memory) alarms at once. */
+  watchFunction(id: string, fn: lambda.IFunction): void {
+    this.alarm(`${id}Errors`, {
+      alarmDescription: `The ${id} Lambda function reported an error (docs/OPERATIONS.md, "A Lambda function failed").`,
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** A message in a dead-letter queue is an event that never reached its target: alarm on the first. */
+  watchDeadLetterQueue(id: string, queue: sqs.IQueue, what: string): void {
+    this.alarm(`${id}NotEmpty`, {
+      alarmDescription: `${what} could not be delivered and waits in ${id} (docs/OPERATIONS.md, "Undelivered events").`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, props);
+    alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    return alarm;
   }
 
   /** Failed, timed-out and aborted executions alarm at once; executions go on the dashboard. */

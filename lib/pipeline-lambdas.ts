@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import type { PlanHourlyEnv } from '../lambdas/plan-hourly/schema';
 import { RUNS_PREFIX } from '../lambdas/shared/layout';
 import { IMPORTED_ARN, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
@@ -40,7 +41,10 @@ export function createPipelineLambdas(scope: Construct, props: PipelineLambdasPr
       LATE_DATA_MARGIN_HOURS: String(config.hourly.lateDataMarginHours),
       MAX_WINDOW_HOURS: String(config.hourly.maxWindowHours),
       LOCK_TTL_SECONDS: String(props.lockTtl.toSeconds()),
-    },
+      BACKFILL_AFTER_GAP_HOURS: String(config.hourly.backfillAfterGapHours),
+      MAX_BACKFILL_RANGE_DAYS: String(config.backfill.maxRangeDays),
+      METRICS_NAMESPACE,
+    } satisfies Record<keyof PlanHourlyEnv, string>,
     acknowledgements: TABLE_KMS_FINDINGS,
   });
   lake.table.grantReadData(planHourly);

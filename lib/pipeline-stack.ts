@@ -8,11 +8,12 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { BackfillWorkflow } from './backfill-workflow';
-import { acknowledgeBackfillWorkflow, acknowledgeEmrStateMachine } from './compliance';
+import { acknowledgeBackfillWorkflow, acknowledgeDeadLetterQueue, acknowledgeEmrStateMachine } from './compliance';
 import type { PipelineConfig } from './config';
 import { confineToPipelineClusters } from './emr-access';
 import { EmrRuntime } from './emr-runtime';
@@ -39,6 +40,20 @@ export interface DataLakeResources {
 export interface PipelineStackProps extends StackProps {
   readonly config: PipelineConfig;
   readonly lake: DataLakeResources;
+}
+
+/**
+ * Where EventBridge puts an event it could not deliver after its retries (the schedule's start of the
+ * hourly run, the janitor's status change); SQS-managed encryption, TLS only, kept the SQS maximum.
+ */
+function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  acknowledgeDeadLetterQueue(queue);
+  return queue;
 }
 
 /** The execution status changes after which the janitor cleans up (Catch does not run on the last two). */
@@ -110,49 +125,6 @@ export class PipelineStack extends Stack {
     confineToPipelineClusters(cancelSteps);
     confineToPipelineClusters(janitor);
 
-    this.hourly = new HourlyWorkflow(this, 'Hourly', {
-      config,
-      functions: this.functions,
-      table: lake.table,
-      topic: this.topic,
-      cluster: this.emr.blueprint,
-      stageContext: this.stageContext,
-    });
-
-    confineToPipelineClusters(this.hourly.stateMachine);
-    acknowledgeEmrStateMachine(
-      this.hourly.stateMachine,
-      Object.values(this.functions).map((fn) => this.getLogicalId(fn.node.defaultChild as CfnElement)),
-    );
-
-    new scheduler.Schedule(this, 'HourlySchedule', {
-      description: `Starts the hourly run at minute ${config.scheduleMinute} of every hour`,
-      schedule: scheduler.ScheduleExpression.cron({ minute: String(config.scheduleMinute), timeZone: undefined }),
-      target: new schedulerTargets.StepFunctionsStartExecution(this.hourly.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
-        retryAttempts: 3,
-      }),
-    });
-
-    this.janitorRule = new events.Rule(this, 'JanitorRule', {
-      description: 'Cleans up after pipeline executions that failed, timed out or were aborted',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { status: [...JANITOR_STATUSES], stateMachineArn: [this.hourly.stateMachine.stateMachineArn] },
-      },
-      targets: [new targets.LambdaFunction(janitor, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
-    });
-
-    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
-      dashboardName: `${this.stackName}-${this.region}`,
-      topic: this.topic,
-      hourly: this.hourly.stateMachine,
-      noSuccessHours: config.hourly.noSuccessAlarmHours,
-    });
-    // Publishing to a KMS-encrypted topic needs the key as well as sns:Publish.
-    this.topicKey.grant(this.hourly.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
-
     this.backfill = new BackfillWorkflow(this, 'Backfill', {
       config,
       blueprint: this.emr.blueprint,
@@ -164,7 +136,61 @@ export class PipelineStack extends Stack {
       cancelStepsFunction: cancelSteps,
       janitorFunction: janitor,
     });
+    this.hourly = new HourlyWorkflow(this, 'Hourly', {
+      config,
+      functions: this.functions,
+      table: lake.table,
+      topic: this.topic,
+      cluster: this.emr.blueprint,
+      stageContext: this.stageContext,
+      backfill: this.backfill.stateMachine,
+    });
+
+    confineToPipelineClusters(this.hourly.stateMachine);
+    acknowledgeEmrStateMachine(
+      this.hourly.stateMachine,
+      Object.values(this.functions).map((fn) => this.getLogicalId(fn.node.defaultChild as CfnElement)),
+    );
+
+    const scheduleDeadLetters = deadLetterQueue(this, 'ScheduleDeadLetters');
+    const janitorDeadLetters = deadLetterQueue(this, 'JanitorDeadLetters');
+    new scheduler.Schedule(this, 'HourlySchedule', {
+      description: `Starts the hourly run at minute ${config.scheduleMinute} of every hour`,
+      schedule: scheduler.ScheduleExpression.cron({ minute: String(config.scheduleMinute), timeZone: undefined }),
+      target: new schedulerTargets.StepFunctionsStartExecution(this.hourly.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+        retryAttempts: 3,
+        deadLetterQueue: scheduleDeadLetters,
+      }),
+    });
+
+    this.janitorRule = new events.Rule(this, 'JanitorRule', {
+      description: 'Cleans up after pipeline executions that failed, timed out or were aborted',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: [...JANITOR_STATUSES], stateMachineArn: [this.hourly.stateMachine.stateMachineArn] },
+      },
+      targets: [new targets.LambdaFunction(janitor, { retryAttempts: 4, maxEventAge: Duration.hours(2), deadLetterQueue: janitorDeadLetters })],
+    });
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      dashboardName: `${this.stackName}-${this.region}`,
+      topic: this.topic,
+      hourly: this.hourly.stateMachine,
+      noSuccessHours: config.hourly.noSuccessAlarmHours,
+      freshnessHours: config.hourly.freshnessAlarmHours,
+      skippedRunsHours: config.hourly.skippedRunsAlarmHours,
+    });
+    this.monitoring.watchDeadLetterQueue('ScheduleDeadLetters', scheduleDeadLetters, 'A start of the hourly run');
+    this.monitoring.watchDeadLetterQueue('JanitorDeadLetters', janitorDeadLetters, 'An execution status change for the janitor');
+    // Publishing to a KMS-encrypted topic needs the key as well as sns:Publish.
+    this.topicKey.grant(this.hourly.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
+
     this.watchStateMachine('Backfill', this.backfill.stateMachine);
+    for (const fn of this.node.findAll().filter((c): c is PipelineFunction => c instanceof PipelineFunction)) {
+      this.monitoring.watchFunction(fn.node.id, fn);
+    }
     acknowledgeBackfillWorkflow(
       this.backfill,
       this.backfill.stateMachine,

@@ -1,5 +1,6 @@
 import { manifestKey, stageResultKey } from '../shared/layout';
-import type { ObjectStore } from '../shared/ports';
+import type { ObjectStore, PipelineStateStore } from '../shared/ports';
+import { completeCatchUpBackfill } from '../finalize/watermark';
 import { StageResultSchema } from '../shared/stage-result';
 import { failedStageStepInCause } from '../shared/step-cause';
 import { type BackfillManifest, BackfillManifestSchema, type StageOutcome, stepLogUri } from '../fan-in/manifest';
@@ -28,6 +29,12 @@ export interface FinalizeBackfillDeps {
   readonly lakeBucket: string;
   readonly emrLogUri: string;
   readonly now: () => Date;
+  /**
+   * The pipeline table: when this execution is the catch-up backfill an hourly run started, its success
+   * moves the hourly watermark over the hours it covered (lambdas/finalize/watermark.ts). The handler and
+   * the local runtime always pass it.
+   */
+  readonly state?: PipelineStateStore;
 }
 
 /**
@@ -58,6 +65,9 @@ export async function finalizeBackfill(event: FinalizeBackfillEvent, deps: Final
     updatedAt: deps.now().toISOString(),
   };
   await deps.store.putText(deps.lakeBucket, manifestKey('backfill', runId), JSON.stringify(final, null, 2), 'application/json');
+  if (deps.state !== undefined && event.outcome === 'SUCCEEDED') {
+    await completeCatchUpBackfill(deps.state, event.executionArn, runId, final.status === 'SUCCEEDED', final.updatedAt);
+  }
   return {
     status: final.status === 'FAILED' ? 'FAILED' : 'SUCCEEDED',
     failedChunks: final.failedChunks,

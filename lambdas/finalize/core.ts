@@ -4,8 +4,10 @@ import { manifestKey, type Stage, STAGES, stageResultKey } from '../shared/layou
 import type { Logger, MetricDatum, MetricsSink, ObjectStore, PipelineStateStore } from '../shared/ports';
 import { type StageResult, StageResultSchema } from '../shared/stage-result';
 import { type FailedStageStep, failedStageStepInCause } from '../shared/step-cause';
+import { watermarkAgeMetric } from '../plan-hourly/freshness';
 import type { RunManifest, StageRecord } from './manifest';
 import { type FinalizeInput, FinalizeInputSchema } from './schema';
+import { advanceHourlyWatermark, recordCatchUpBackfill } from './watermark';
 
 export interface FinalizeSettings {
   readonly lakeBucket: string;
@@ -31,7 +33,9 @@ export interface FinalizeResult {
 
 /**
  * Records how a run ended, for both pipelines: reads each stage's result from S3, writes the manifest,
- * publishes metrics and, for a successful hourly run, moves the watermark forward (never back).
+ * moves the hourly watermark over the hours a successful run processed (rules in `watermark.ts`),
+ * records a catch-up backfill the run started, and publishes metrics, the watermark's age included.
+ * A skipped run (lock held) is recorded too, so consecutive skips are counted.
  *
  * A stage with a step in `steps` must have a SUCCEEDED result when the outcome is SUCCEEDED; otherwise
  * the step "succeeded" without doing its work and the run fails with `StageResultMissing`.
@@ -57,6 +61,7 @@ export async function finalizeRun(rawInput: unknown, deps: FinalizeDeps): Promis
   const existing = await readExistingManifest(deps.objects, settings.lakeBucket, key);
   const finishedAt = deps.now.toISOString();
   const durationSeconds = Math.max(0, (deps.now.getTime() - Date.parse(input.executionStartTime)) / 1000);
+  const catchUpBackfill = catchUpRecord(input);
   const manifest: RunManifest = {
     ...existing,
     pipeline: input.pipeline,
@@ -71,12 +76,36 @@ export async function finalizeRun(rawInput: unknown, deps: FinalizeDeps): Promis
     clusterId: input.clusterId,
     stages,
     error: input.error && { error: input.error.Error, cause: input.error.Cause ?? null },
+    ...(input.outcome === 'SKIPPED' && { heldBy: lockHolderOf(input) }),
+    ...(catchUpBackfill && { catchUpBackfill }),
   };
   await deps.objects.putText(settings.lakeBucket, key, `${JSON.stringify(manifest, null, 2)}\n`);
-  await deps.metrics.putMetrics(settings.metricsNamespace, runMetrics(input, results, durationSeconds));
-  const watermarkAdvanced = await advanceWatermark(input, deps.state, finishedAt);
-  deps.log.info('finalized run', { runId, status: input.outcome, manifestKey: key, watermarkAdvanced });
+  const watermarkAdvanced = await advanceHourlyWatermark(input, stages, deps.state, finishedAt);
+  if (catchUpBackfill) await recordCatchUpBackfill(deps.state, catchUpBackfill.executionArn, catchUpBackfill.watermarkTo);
+  const metrics = runMetrics(input, results, durationSeconds);
+  if (input.pipeline === 'hourly') metrics.push(...watermarkAgeMetric(await deps.state.getWatermark('hourly'), deps.now));
+  await deps.metrics.putMetrics(settings.metricsNamespace, metrics);
+  deps.log.info('finalized run', { runId, status: input.outcome, manifestKey: key, watermarkAdvanced, catchUpBackfill });
   return { manifestKey: key, status: input.outcome, watermarkAdvanced };
+}
+
+/** The backfill this run started for a long outage: its execution, input and where it moves the watermark. */
+function catchUpRecord(input: FinalizeInput) {
+  const planned = input.plan.catchUpBackfill;
+  if (input.catchUpExecution === undefined || planned == null) return undefined;
+  return {
+    executionArn: input.catchUpExecution.ExecutionArn,
+    input: planned.input,
+    gapHours: planned.gapHours,
+    watermarkFrom: input.plan.watermark ?? null,
+    watermarkTo: planned.watermarkTo,
+  };
+}
+
+function lockHolderOf(input: FinalizeInput): Record<string, string> | null {
+  const item = input.lockHolder?.Item;
+  if (item === undefined) return null;
+  return Object.fromEntries(['holder', 'runId', 'pipeline', 'acquiredAt'].map((k) => [k, item[k]?.S ?? '']));
 }
 
 async function readResult(
@@ -165,10 +194,13 @@ async function readExistingManifest(objects: ObjectStore, bucket: string, key: s
   }
 }
 
+/** The count each outcome adds to (lib/monitoring.ts alarms on RunSkipped). */
+export const RUN_OUTCOME_METRIC = { SUCCEEDED: 'RunSucceeded', FAILED: 'RunFailed', SKIPPED: 'RunSkipped' } as const;
+
 function runMetrics(input: FinalizeInput, results: Partial<Record<Stage, StageResult>>, durationSeconds: number): MetricDatum[] {
   const pipeline = { Pipeline: input.pipeline };
   const metrics: MetricDatum[] = [
-    { name: input.outcome === 'SUCCEEDED' ? 'RunSucceeded' : 'RunFailed', value: 1, unit: 'Count', dimensions: pipeline },
+    { name: RUN_OUTCOME_METRIC[input.outcome], value: 1, unit: 'Count', dimensions: pipeline },
     { name: 'RunDurationSeconds', value: durationSeconds, unit: 'Seconds', dimensions: pipeline },
   ];
   for (const stage of STAGES) {
@@ -182,14 +214,4 @@ function runMetrics(input: FinalizeInput, results: Partial<Record<Stage, StageRe
     );
   }
   return metrics;
-}
-
-async function advanceWatermark(input: FinalizeInput, state: PipelineStateStore, updatedAt: string): Promise<boolean> {
-  const windowEnd = input.plan.window?.end;
-  if (input.outcome !== 'SUCCEEDED' || input.pipeline !== 'hourly' || input.plan.advanceWatermark !== true) return false;
-  if (windowEnd === undefined) return false;
-  const current = await state.getWatermark(input.pipeline);
-  if (current !== undefined && Date.parse(current.windowEnd) >= Date.parse(windowEnd)) return false;
-  await state.putWatermark(input.pipeline, { windowEnd, runId: input.plan.runId, updatedAt });
-  return true;
 }

@@ -24,7 +24,7 @@ export interface StageRecord {
 export interface RunManifest {
   pipeline: Pipeline;
   runId: string;
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
   executionArn: string;
   startedAt: string;
   finishedAt: string;

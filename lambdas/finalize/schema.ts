@@ -9,7 +9,8 @@ import { RUN_ID_PATTERN } from '../shared/run-id';
  */
 export const FinalizeInputSchema = z.object({
   pipeline: z.enum(PIPELINES),
-  outcome: z.enum(['SUCCEEDED', 'FAILED']),
+  /** SKIPPED: the lock was held and the run did nothing; recorded so skipped runs are counted and alarmed. */
+  outcome: z.enum(['SUCCEEDED', 'FAILED', 'SKIPPED']),
   executionArn: z.string().min(1),
   executionStartTime: z.string().min(1),
   plan: z.looseObject({
@@ -17,12 +18,23 @@ export const FinalizeInputSchema = z.object({
     window: z.object({ start: z.string(), end: z.string() }).optional(),
     skip: z.partialRecord(z.enum(STAGES), z.boolean()).optional(),
     advanceWatermark: z.boolean().optional(),
+    /** The watermark the plan saw (`null`: none yet). */
+    watermark: z.string().nullable().optional(),
+    catchUpBackfill: z
+      .object({ input: z.record(z.string(), z.unknown()), watermarkTo: z.string(), gapHours: z.number() })
+      .nullable()
+      .optional(),
     input: z.unknown().optional(),
   }),
-  clusterId: z.string().nullable(),
-  steps: z.record(z.string(), z.unknown()),
+  /** Absent when the run never reached cluster creation (a skipped run, a catch-up backfill start). */
+  clusterId: z.string().nullable().default(null),
+  steps: z.record(z.string(), z.unknown()).default({}),
   /** The `{ Error, Cause }` a Catch recorded; absent for a successful run. */
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).nullable().default(null),
+  /** The `states:startExecution` output of the catch-up backfill this run started. */
+  catchUpExecution: z.object({ ExecutionArn: z.string().min(1), StartDate: z.unknown().optional() }).optional(),
+  /** A skipped run: the lock item read after the conditional put failed (`{}` when it was gone by then). */
+  lockHolder: z.looseObject({ Item: z.record(z.string(), z.object({ S: z.string().optional(), N: z.string().optional() })).optional() }).optional(),
 });
 
 export type FinalizeInput = z.infer<typeof FinalizeInputSchema>;

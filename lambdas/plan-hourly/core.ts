@@ -2,15 +2,22 @@ import { ERROR_NAMES, PipelineError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import type { Stage } from '../shared/layout';
 import { STAGES } from '../shared/layout';
-import type { PipelineStateStore } from '../shared/ports';
+import type { MetricsSink, PipelineStateStore } from '../shared/ports';
 import { makeRunId } from '../shared/run-id';
-import { addHours, floorToHour, formatIsoHour, hoursBetween } from '../shared/time';
+import { floorToHour, formatIsoHour } from '../shared/time';
+import { type CatchUpBackfill, planCatchUpBackfill } from './catch-up';
+import { watermarkAgeMetric } from './freshness';
 import { type HourlyInput, HourlyInputSchema } from './schema';
+import { hourlyWindow } from './window';
 
 export interface HourlyPlanSettings {
   readonly lateDataMarginHours: number;
   readonly maxWindowHours: number;
   readonly lockTtlSeconds: number;
+  /** A gap from the watermark longer than this starts a backfill (`hourly.backfillAfterGapHours`). */
+  readonly backfillAfterGapHours: number;
+  readonly maxBackfillRangeDays: number;
+  readonly metricsNamespace: string;
 }
 
 /** `$.plan` of the hourly state machine (see lib/workflow/state-paths.ts). */
@@ -20,11 +27,18 @@ export interface HourlyPlan {
   trigger: 'schedule' | 'manual';
   /** Stage CLI hourly window: start exclusive, end inclusive, whole UTC hours. */
   window: { start: string; end: string };
-  /** True when the window was shortened to `maxWindowHours`: older hours need a backfill. */
+  /** True when the window ends before the hour just ended: the next scheduled runs continue the catch-up. */
   capped: boolean;
   skip: Record<Stage, boolean>;
-  /** Only a window past the stored watermark moves it; a manual re-run of an old hour does not. */
+  /** The stored watermark when the run was planned (`null` before the first run). */
+  watermark: string | null;
+  /**
+   * Whether finalize may move the watermark to `window.end`: the window joins the processed range and
+   * every stage runs. Finalize re-checks the join against the watermark it finds.
+   */
   advanceWatermark: boolean;
+  /** Set when the gap is too long for hourly runs: the run starts this backfill and processes nothing itself. */
+  catchUpBackfill: CatchUpBackfill | null;
   /** Epoch seconds as strings, because the lock task passes them to DynamoDB as `N` values. */
   lock: { acquiredAt: string; nowEpoch: string; expiresAtEpoch: string };
   input: HourlyInput;
@@ -32,15 +46,16 @@ export interface HourlyPlan {
 
 export interface PlanHourlyDeps {
   readonly state: PipelineStateStore;
+  readonly metrics: MetricsSink;
   readonly settings: HourlyPlanSettings;
   readonly now: Date;
   readonly randomHex?: () => string;
 }
 
 /**
- * Window = (base − margin, end], base = the stored watermark (or end − 1 h without one, or for a manual
- * re-run), never later than end − 1 h; shortened to `maxWindowHours`. Re-reading the margin hours is
- * what picks up late data; it is safe because every stage write is idempotent.
+ * Plans one hourly execution (window rules in `window.ts`, the backfill hand-over in `catch-up.ts`) and
+ * publishes the watermark's age, so the freshness alarm sees every run, skipped ones included: every
+ * execution passes through here, and a run that finds the lock held ends without another Lambda.
  */
 export async function planHourly(rawInput: unknown, deps: PlanHourlyDeps): Promise<HourlyPlan> {
   const input = parseInput(HourlyInputSchema, rawInput, ERROR_NAMES.invalidHourlyInput, 'hourly input');
@@ -55,13 +70,11 @@ export async function planHourly(rawInput: unknown, deps: PlanHourlyDeps): Promi
         'only a completed hour can be processed',
     );
   }
-  const lastHour = addHours(end, -1);
-  const watermark = await deps.state.getWatermark('hourly');
-  const stored = watermark === undefined ? undefined : new Date(watermark.windowEnd);
-  const base = manual || stored === undefined || stored > lastHour ? lastHour : stored;
-  let start = addHours(base, -settings.lateDataMarginHours);
-  const capped = hoursBetween(start, end) > settings.maxWindowHours;
-  if (capped) start = addHours(end, -settings.maxWindowHours);
+  const stored = await deps.state.getWatermark('hourly');
+  const age = watermarkAgeMetric(stored, now);
+  if (age.length > 0) await deps.metrics.putMetrics(settings.metricsNamespace, age);
+  const window = hourlyWindow(manual ? 'manual' : 'schedule', end, stored, settings);
+  const catchUpBackfill = manual ? null : planCatchUpBackfill(end, stored, await deps.state.getLock(), now, settings);
 
   const skipped = new Set(input.skipStages ?? []);
   const nowEpoch = Math.floor(now.getTime() / 1000);
@@ -69,10 +82,12 @@ export async function planHourly(rawInput: unknown, deps: PlanHourlyDeps): Promi
     pipeline: 'hourly',
     runId: makeRunId('hourly', end, deps.randomHex),
     trigger: manual ? 'manual' : 'schedule',
-    window: { start: formatIsoHour(start), end: formatIsoHour(end) },
-    capped,
+    window: { start: formatIsoHour(window.start), end: formatIsoHour(window.end) },
+    capped: window.capped,
     skip: Object.fromEntries(STAGES.map((stage) => [stage, skipped.has(stage)])) as Record<Stage, boolean>,
-    advanceWatermark: stored === undefined || end > stored,
+    watermark: stored?.windowEnd ?? null,
+    advanceWatermark: window.advancesWatermark && skipped.size === 0 && catchUpBackfill === null,
+    catchUpBackfill,
     lock: {
       acquiredAt: now.toISOString(),
       nowEpoch: String(nowEpoch),

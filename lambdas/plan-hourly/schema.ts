@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { STAGES } from '../shared/layout';
 import { ISO_HOUR_PATTERN } from '../shared/time';
+import type { HourlyPlanSettings } from './core';
 
 const isoInstant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp such as 2025-01-01T03:15:00Z' });
 
@@ -32,6 +33,21 @@ export const PlanHourlyEnvSchema = z.object({
   LATE_DATA_MARGIN_HOURS: z.coerce.number().int().min(0).max(168),
   MAX_WINDOW_HOURS: z.coerce.number().int().min(1).max(24 * 31),
   LOCK_TTL_SECONDS: z.coerce.number().int().min(60),
+  BACKFILL_AFTER_GAP_HOURS: z.coerce.number().int().min(1),
+  MAX_BACKFILL_RANGE_DAYS: z.coerce.number().int().min(1),
+  METRICS_NAMESPACE: z.string().min(1),
 });
 
 export type PlanHourlyEnv = z.infer<typeof PlanHourlyEnvSchema>;
+
+/** The plan's settings from the function's environment (the handler and the local runtime share this). */
+export function planHourlySettings(env: PlanHourlyEnv): HourlyPlanSettings {
+  return {
+    lateDataMarginHours: env.LATE_DATA_MARGIN_HOURS,
+    maxWindowHours: env.MAX_WINDOW_HOURS,
+    lockTtlSeconds: env.LOCK_TTL_SECONDS,
+    backfillAfterGapHours: env.BACKFILL_AFTER_GAP_HOURS,
+    maxBackfillRangeDays: env.MAX_BACKFILL_RANGE_DAYS,
+    metricsNamespace: env.METRICS_NAMESPACE,
+  };
+}

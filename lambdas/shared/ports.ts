@@ -33,6 +33,11 @@ export interface WatermarkRecord {
   windowEnd: string;
   runId: string;
   updatedAt: string;
+  /**
+   * A backfill an hourly run started for an outage too long to catch up hourly: when that execution
+   * succeeds, the watermark moves to `windowEnd` (docs/ARCHITECTURE.md, "Lock and watermarks").
+   */
+  catchUp?: { executionArn: string; windowEnd: string };
 }
 
 /** The pipeline table: lock item `pk = "lock"`, watermark items `pk = "watermark#<pipeline>"`. */

@@ -6,13 +6,21 @@ import type { Pipeline } from '../../lambdas/shared/layout';
 import { lambdaTask } from './lambda-task';
 import { PATHS } from './state-paths';
 
-export type RunOutcome = 'SUCCEEDED' | 'FAILED';
+export type RunOutcome = 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+
+export interface FinalizeTaskOptions {
+  /** The run never created a cluster nor ran a step (`$.cluster`, `$.steps` are not set). @default false */
+  readonly clusterless?: boolean;
+  /** More payload fields (`.$` keys for paths). */
+  readonly extra?: Record<string, unknown>;
+}
 
 /**
  * Invokes the finalize Lambda (lambdas/finalize): writes `runs/<pipeline>/<runId>/manifest.json` from the
  * stage results, publishes metrics and, for a successful hourly run, advances the watermark. The payload
  * matches `FinalizeInputSchema` in lambdas/finalize/schema.ts. Needs `$.plan`, `$.steps` and `$.cluster`
- * (`{ ClusterId: null }` when no cluster was created); a FAILED outcome also passes `$.error`.
+ * (`{ ClusterId: null }` when no cluster was created) unless `clusterless`; a FAILED outcome also passes
+ * `$.error`. A SKIPPED outcome records a run that found the lock held.
  */
 export function finalizeTask(
   scope: Construct,
@@ -21,6 +29,7 @@ export function finalizeTask(
   pipeline: Pipeline,
   outcome: RunOutcome,
   resultPath: string,
+  options: FinalizeTaskOptions = {},
 ): tasks.LambdaInvoke {
   return lambdaTask(scope, id, fn, {
     payload: {
@@ -29,9 +38,10 @@ export function finalizeTask(
       executionArn: sfn.JsonPath.executionId,
       executionStartTime: sfn.JsonPath.executionStartTime,
       'plan.$': PATHS.plan,
-      'clusterId.$': `${PATHS.cluster}.ClusterId`,
-      'steps.$': PATHS.steps,
+      // Without a cluster, the payload leaves clusterId and steps out (FinalizeInputSchema: null and {}).
+      ...(options.clusterless ? {} : { 'clusterId.$': `${PATHS.cluster}.ClusterId`, 'steps.$': PATHS.steps }),
       ...(outcome === 'FAILED' ? { 'error.$': PATHS.error } : {}),
+      ...options.extra,
     },
     resultPath,
   });

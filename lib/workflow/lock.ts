@@ -61,13 +61,15 @@ export function releaseLockTask(scope: Construct, id: string, table: dynamodb.IT
  * *skipped*, naming the holder. Nothing is lost: the next run plans from the watermark.
  *
  * Returns the acquire task (the chain's start). The skipped branch: `Read lock holder` (GetItem) →
- * `Lock held?` → `Skipped` (Pass building `{ status: 'SKIPPED', runId, heldBy }`) → `Skip run` (Succeed).
+ * [`options.recordSkipped`, e.g. the hourly finalize counting the skip] → `Lock still held?` → `Skipped`
+ * (Pass building `{ status: 'SKIPPED', runId, heldBy }`) → `Skip run` (Succeed).
  */
 export function acquireLockOrSkip(
   scope: Construct,
   table: dynamodb.ITable,
   pipeline: Pipeline,
   next: sfn.IChainable,
+  options: { recordSkipped?: sfn.TaskStateBase } = {},
 ): tasks.DynamoPutItem {
   const acquire = acquireLockTask(scope, 'Acquire lock', table, pipeline);
   const readHolder = new tasks.DynamoGetItem(scope, 'Read lock holder', {
@@ -103,7 +105,8 @@ export function acquireLockOrSkip(
   const heldChoice = new sfn.Choice(scope, 'Lock still held?')
     .when(sfn.Condition.isPresent(`${PATHS.lockHolder}.Item`), skippedHeld.next(done))
     .otherwise(skippedGone.next(done));
-  acquire.addCatch(readHolder.next(heldChoice), { errors: [LOCK_HELD_ERROR], resultPath: PATHS.error });
+  const afterRead = options.recordSkipped ? options.recordSkipped.next(heldChoice) : heldChoice;
+  acquire.addCatch(readHolder.next(afterRead), { errors: [LOCK_HELD_ERROR], resultPath: PATHS.error });
   acquire.next(next);
   return acquire;
 }

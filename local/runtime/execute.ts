@@ -45,6 +45,8 @@ export interface StartExecutionRequest {
   /** The functions EventBridge rules send this machine's status change to, given the final status. */
   statusChangeTargets(status: ExecutionStatus): LocalFunction[];
   sink?: ExecutionEventSink;
+  /** Starts an execution of another state machine (a `states:startExecution` task). */
+  startChild?(stateMachineArn: string, input: unknown, name: string | undefined): RunningExecution;
 }
 
 export interface RunningExecution {
@@ -65,6 +67,12 @@ export function startExecution(request: StartExecutionRequest): RunningExecution
     executionSignal: controller.signal,
     loggerFor: (fn) => lambdaLogger(request.services.workspace, fn),
     notify: (subject, message) => request.sink?.notify?.(subject, message),
+    startExecution: request.startChild
+      ? (arn, input, name) => {
+          const child = (request.startChild as NonNullable<StartExecutionRequest['startChild']>)(arn, input, name);
+          return { executionArn: child.executionArn, startDate: new Date().toISOString() };
+        }
+      : undefined,
   });
   // Track each task's promise so the execution only reports its end once every task has stopped.
   const tracked = Object.fromEntries(

@@ -16,7 +16,7 @@ import { type PlanBackfillEvent, planBackfillRun } from '../../lambdas/plan-back
 import { planBackfillDeps, PlanBackfillEnvSchema } from '../../lambdas/plan-backfill/env';
 import { parseBackfillState } from '../../lambdas/plan-backfill/errors';
 import { planHourly } from '../../lambdas/plan-hourly/core';
-import { PlanHourlyEnvSchema } from '../../lambdas/plan-hourly/schema';
+import { PlanHourlyEnvSchema, planHourlySettings } from '../../lambdas/plan-hourly/schema';
 import { nonEmpty, readEnv } from '../../lambdas/shared/env';
 import type { Logger } from '../../lambdas/shared/ports';
 import { FileMetricsSink } from '../adapters/console-sinks';
@@ -55,17 +55,24 @@ export const LOCAL_LAMBDAS: Readonly<Record<string, LocalHandler>> = {
     const input = parseBackfillState(FanInEventSchema, event, 'fan-in input');
     return fanIn(input, { store: new DirectoryObjectStore(workspace), lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, now: () => new Date() });
   },
-  'backfill-finalize': async (event, env, { workspace }) => {
-    const e = readEnv(LakeAndLogsEnv, env);
+  'backfill-finalize': async (event, env, { workspace, db }) => {
+    const e = readEnv(LakeAndLogsEnv.extend(TableEnv.shape), env);
     const input = parseBackfillState(FinalizeBackfillEventSchema, event, 'backfill-finalize input');
-    return finalizeBackfill(input, { store: new DirectoryObjectStore(workspace), lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, now: () => new Date() });
+    return finalizeBackfill(input, {
+      store: new DirectoryObjectStore(workspace),
+      lakeBucket: e.LAKE_BUCKET,
+      emrLogUri: e.EMR_LOG_URI,
+      now: () => new Date(),
+      state: new LocalPipelineStateStore(db, e.TABLE_NAME),
+    });
   },
-  'plan-hourly': async (event, env, { db }) => {
+  'plan-hourly': async (event, env, { workspace, db }) => {
     const e = readEnv(PlanHourlyEnvSchema, env);
     return planHourly(event, {
       state: new LocalPipelineStateStore(db, e.TABLE_NAME),
+      metrics: new FileMetricsSink(join(workspace.root, 'logs', 'metrics.jsonl')),
       now: new Date(),
-      settings: { lateDataMarginHours: e.LATE_DATA_MARGIN_HOURS, maxWindowHours: e.MAX_WINDOW_HOURS, lockTtlSeconds: e.LOCK_TTL_SECONDS },
+      settings: planHourlySettings(e),
     });
   },
   finalize: async (event, env, { workspace, db }, log) => {

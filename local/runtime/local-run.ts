@@ -36,6 +36,8 @@ export interface LocalRunOptions {
 
 export interface LocalRunResult {
   outcome: ExecutionOutcome;
+  /** Executions this one started (a catch-up backfill), each run to its end before the run returns. */
+  children: ExecutionOutcome[];
   report: RunReport;
   manifestPath?: string;
   workspace: Workspace;
@@ -105,21 +107,36 @@ export async function runPipeline(pipeline: 'hourly' | 'backfill', input: unknow
   const startedMs = Date.now();
   write(`${pipeline} run: ${JSON.stringify(input)}`);
   write(`workspace ${workspace.root}; archive ${archiveDir}${api ? `; OpenAQ API stand-in ${api.baseUrl}` : options.apiBaseUrl ? `; API ${options.apiBaseUrl}` : ''}`);
-  const execution = startExecution({
-    definition: machine.definition,
-    stateMachineArn: machine.arn,
-    input,
-    services,
-    resolveFunction: (name) => app.resolveFunction(name),
-    statusChangeTargets: (status) => app.statusChangeTargets(machine.arn, status),
-    sink: report,
-  });
+  const children: RunningExecution[] = [];
+  const start = (target: NonNullable<ReturnType<typeof app.machines.get>>, targetInput: unknown, name?: string): RunningExecution =>
+    startExecution({
+      definition: target.definition,
+      stateMachineArn: target.arn,
+      input: targetInput,
+      name,
+      services,
+      resolveFunction: (fn) => app.resolveFunction(fn),
+      statusChangeTargets: (status) => app.statusChangeTargets(target.arn, status),
+      sink: report,
+      startChild: (arn, childInput, childName) => {
+        const child = [...app.machines.values()].find((m) => m.arn === arn);
+        if (!child) throw new Error(`StartExecution of ${arn}: not a state machine of this app`);
+        write(`started ${child.pipeline} execution ${childName ?? ''}: ${JSON.stringify(childInput)}`);
+        const running = start(child, childInput, childName);
+        children.push(running);
+        return running;
+      },
+    });
+  const execution = start(machine, input);
   options.onStarted?.({ execution, emr, workspace });
   try {
     const outcome = await execution.outcome;
     const manifestPath = latestManifest(workspace, app.lakeBucket, pipeline, startedMs);
     report.summarize(outcome, manifestPath);
-    return { outcome, report, manifestPath, workspace };
+    const childOutcomes: ExecutionOutcome[] = [];
+    for (const child of children) childOutcomes.push(await child.outcome);
+    for (const child of childOutcomes) write(`started execution ${child.executionArn} ended ${child.status}`);
+    return { outcome, children: childOutcomes, report, manifestPath, workspace };
   } finally {
     await api?.close();
   }

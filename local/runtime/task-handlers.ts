@@ -40,6 +40,8 @@ export interface TaskBindings {
   executionSignal: AbortSignal;
   loggerFor(functionName: string): Logger;
   notify(subject: string, message: string): void;
+  /** StartExecution of another state machine of the app (not waited for, as the REQUEST_RESPONSE integration). */
+  startExecution?(stateMachineArn: string, input: unknown, name: string | undefined): { executionArn: string; startDate: string };
   /** Seen by the progress display: a task began or ended. */
   onTask?(stateName: string, phase: 'start' | 'end', input: unknown): void;
 }
@@ -165,6 +167,14 @@ function serviceHandler(name: string, state: AslState, bindings: TaskBindings): 
       return async (input) => asJson(await db.deleteItem(params(input) as never));
     case 'dynamodb:updateItem':
       return async (input) => asJson(await db.updateItem(params(input) as never));
+    case 'states:startExecution':
+      return async (input) => {
+        const p = params(input);
+        if (!bindings.startExecution) throw new UnsupportedResource(`state '${name}': this run cannot start other executions`);
+        const raw = p.Input;
+        const started = bindings.startExecution(String(p.StateMachineArn), typeof raw === 'string' ? JSON.parse(raw) : raw, p.Name === undefined ? undefined : String(p.Name));
+        return { ExecutionArn: started.executionArn, StartDate: started.startDate };
+      };
     case 'sns:publish':
       return async (input) => {
         const p = params(input);

@@ -15,6 +15,22 @@ function errorOf(raw: unknown): string {
 }
 
 describe('parsePipelineConfig', () => {
+  test.each([
+    [{ freshnessAlarmHours: -1 }, 'aqi-pipeline.hourly.freshnessAlarmHours: must be at least 1; got -1'],
+    [{ skippedRunsAlarmHours: 0 }, 'aqi-pipeline.hourly.skippedRunsAlarmHours: must be at least 1; got 0'],
+    [{ backfillAfterGapHours: -24 }, 'aqi-pipeline.hourly.backfillAfterGapHours: must be at least 1; got -24'],
+    [
+      { backfillAfterGapHours: 60 },
+      'aqi-pipeline.hourly.backfillAfterGapHours: must be at least hourly.maxWindowHours (72) and 48 (a catch-up backfill leaves the last two days to the hourly runs), i.e. at least 72; got 60',
+    ],
+    [
+      { maxWindowHours: 3 },
+      'aqi-pipeline.hourly.maxWindowHours: must exceed hourly.lateDataMarginHours (3), or a catching-up run would re-read only the margin and never advance; got 3',
+    ],
+  ])('rejects hourly %j at synth, naming the key, the rule and the value', (hourly, message) => {
+    expect(errorOf({ ...minimal, hourly })).toContain(message);
+  });
+
   test('fills every default the issue specifies from a config that only lists locations', () => {
     const config = parsePipelineConfig(minimal, defaults);
     expect(config).toEqual({
@@ -30,7 +46,14 @@ describe('parsePipelineConfig', () => {
         stepRetries: 1,
       },
       stageTimeoutSeconds: { bronze: 3600, silver: 3600, gold: 1800 },
-      hourly: { lateDataMarginHours: 3, maxWindowHours: 72, noSuccessAlarmHours: 3 },
+      hourly: {
+        lateDataMarginHours: 3,
+        maxWindowHours: 72,
+        noSuccessAlarmHours: 3,
+        backfillAfterGapHours: 168,
+        freshnessAlarmHours: 3,
+        skippedRunsAlarmHours: 2,
+      },
       backfill: { maxRangeDays: 1096, defaultMaxConcurrency: 4, maxConcurrencyLimit: 16 },
       notificationEmail: '',
       openaqApiKeySecretName: 'aqi-pipeline/openaq-api-key',

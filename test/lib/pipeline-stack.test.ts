@@ -209,7 +209,6 @@ describe('PipelineStack', () => {
   });
 
   test('alarms on failed executions and on no successful hourly run for 3 hours notify the topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       EvaluationPeriods: 3,
       DatapointsToAlarm: 3,
@@ -224,6 +223,56 @@ describe('PipelineStack', () => {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut + aborted' })]),
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^Notifications') }],
     });
+  });
+
+  test('the freshness alarm fires when the minimum watermark age in an hour exceeds 3 hours, or when no run reports it', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AqiPipeline',
+      MetricName: 'WatermarkAgeHours',
+      Dimensions: [{ Name: 'Pipeline', Value: 'hourly' }],
+      Statistic: 'Minimum',
+      Period: 3600,
+      Threshold: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^Notifications') }],
+    });
+  });
+
+  test('the skipped-runs alarm fires after 2 consecutive hours with a run that found the lock held', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'RunSkipped',
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 1,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^Notifications') }],
+    });
+  });
+
+  test('every Lambda function has an alarm on its errors', () => {
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => !id.startsWith('CustomCDKBucketDeployment'));
+    const errorAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }));
+    const watched = errorAlarms.map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0]?.Value.Ref).sort();
+    expect(functions.length).toBeGreaterThanOrEqual(8);
+    expect(watched).toEqual([...functions].sort());
+  });
+
+  test('the schedule and the janitor rule send undeliverable events to encrypted dead-letter queues whose depth is alarmed', () => {
+    const queues = Object.keys(template.findResources('AWS::SQS::Queue', { Properties: { SqsManagedSseEnabled: true } }));
+    const schedule = queues.find((q) => q.startsWith('ScheduleDeadLetters')) as string;
+    const janitor = queues.find((q) => q.startsWith('JanitorDeadLetters')) as string;
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { Target: Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [schedule, 'Arn'] } } }) });
+    template.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [janitor, 'Arn'] } } })] });
+    for (const queue of [schedule, janitor]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+        Threshold: 1,
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('^Notifications') }],
+      });
+    }
   });
 
   test.each(['HourlyStateMachineRole', 'BackfillStateMachineRole'])('%s may use the topic key, so failure notices reach the encrypted topic', (role) => {

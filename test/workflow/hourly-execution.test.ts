@@ -56,6 +56,7 @@ describe('the synthesized hourly state machine', () => {
     });
     expect(outcome.entered).toEqual([
       'Plan hourly run',
+      'Gap needs a backfill?',
       'Acquire lock',
       'Start run record',
       'Create cluster',
@@ -210,7 +211,7 @@ describe('the synthesized hourly state machine', () => {
     const outcome = await execute(definition, scheduled, world.handlers(), context);
 
     // THEN
-    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', error: undefined, cause: undefined });
     expect(outcome.output).toEqual({
       status: 'SKIPPED',
       reason: 'another run holds the pipeline lock',

@@ -19,6 +19,16 @@ export const EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:Ho
 export const OTHER_EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:BackfillStateMachine:exec-9';
 export const CLUSTER_ID = 'j-HOURLY0001';
 export const NOW = new Date('2025-01-01T03:16:30Z');
+/** The hourly settings the world's plan runs with (cdk.json's defaults). */
+export const HOURLY_SETTINGS = {
+  lateDataMarginHours: 3,
+  maxWindowHours: 72,
+  lockTtlSeconds: 6 * 3600,
+  backfillAfterGapHours: 168,
+  maxBackfillRangeDays: 1096,
+  metricsNamespace: 'AqiPipeline',
+};
+export const BACKFILL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:BackfillStateMachine';
 export const RUN_ID = 'hourly-20250101T0300Z-1a2b3c4d';
 
 /** `values` for local/definition: the pinned logical ids of the data-lake stack get readable names. */
@@ -45,6 +55,10 @@ export class HourlyWorld {
   readonly lockTable = new LockTable();
   readonly watermarks = new Map<string, WatermarkRecord>();
   readonly notifications: { Subject?: string; Message?: unknown }[] = [];
+  /** `states:startExecution` calls: the backfills hourly runs started. */
+  readonly startedExecutions: { StateMachineArn: string; Name?: string; Input: unknown }[] = [];
+  /** The clock the Lambda cores see; tests move it to play consecutive scheduled runs. */
+  now: Date = NOW;
   readonly stepCalls: StepCall[] = [];
   readonly behaviour: Record<Stage, StepBehaviour> = { bronze: 'succeed', silver: 'succeed', gold: 'succeed' };
   /** Set to make createCluster start a cluster and then fail with this error. */
@@ -74,8 +88,13 @@ export class HourlyWorld {
     };
   }
 
-  manifest(): Record<string, unknown> | undefined {
-    return this.objects.json(LAKE_BUCKET, `runs/hourly/${RUN_ID}/manifest.json`) as Record<string, unknown> | undefined;
+  manifest(runId: string = RUN_ID): Record<string, unknown> | undefined {
+    return this.objects.json(LAKE_BUCKET, `runs/hourly/${runId}/manifest.json`) as Record<string, unknown> | undefined;
+  }
+
+  /** The values of one published metric, in order. */
+  metricValues(name: string): number[] {
+    return this.metrics.published.filter((p) => p.metric.name === name).map((p) => p.metric.value);
   }
 
   handlers(): Record<string, TaskHandler> {
@@ -86,8 +105,12 @@ export class HourlyWorld {
         metrics: this.metrics,
         log: silentLogger,
         settings: { lakeBucket: LAKE_BUCKET, emrLogUri: `s3://${LOGS_BUCKET}/emr/`, metricsNamespace: 'AqiPipeline' },
-        now: NOW,
+        now: this.now,
       })) as never;
+    const notify: TaskHandler = (input) => {
+      this.notifications.push(input as { Subject?: string; Message?: unknown });
+      return { MessageId: 'm-1' };
+    };
     const terminate: TaskHandler = async (input) => {
       await this.emr.terminateClusters([(input as { ClusterId: string }).ClusterId]);
       return {};
@@ -96,8 +119,9 @@ export class HourlyWorld {
       [HOURLY_STATES.plan]: async (input) =>
         (await planHourly(input, {
           state: this.state,
-          now: NOW,
-          settings: { lateDataMarginHours: 3, maxWindowHours: 72, lockTtlSeconds: 6 * 3600 },
+          metrics: this.metrics,
+          now: this.now,
+          settings: HOURLY_SETTINGS,
           randomHex: () => '1a2b3c4d',
         })) as never,
       'Acquire lock': this.lockTable.putItem,
@@ -112,10 +136,15 @@ export class HourlyWorld {
       'Cancel running steps': async (input) => (await cancelActiveSteps(input, this.emr, silentLogger)) as never,
       'Terminate clusters of this execution': async (input) =>
         (await cleanUpExecution(input, { clusters: this.emr, state: this.state, log: silentLogger })) as never,
-      'Notify failure': (input) => {
-        this.notifications.push(input as { Subject?: string; Message?: unknown });
-        return { MessageId: 'm-1' };
+      'Notify failure': notify,
+      [HOURLY_STATES.recordSkipped]: finalize,
+      [HOURLY_STATES.startCatchUp]: (input) => {
+        const request = input as { StateMachineArn: string; Name?: string; Input: unknown };
+        this.startedExecutions.push(request);
+        return { ExecutionArn: `${BACKFILL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${request.Name}`, StartDate: this.now.toISOString() };
       },
+      [HOURLY_STATES.recordCatchUp]: finalize,
+      [HOURLY_STATES.notifyCatchUp]: notify,
     };
     for (const stage of STAGES) handlers[HOURLY_STATES.stage(stage)] = (input) => this.runStep(stage, input);
     return handlers;

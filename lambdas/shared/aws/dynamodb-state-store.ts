@@ -37,7 +37,11 @@ export class PipelineTableStore implements PipelineStateStore {
   async getWatermark(pipeline: string): Promise<WatermarkRecord | undefined> {
     const item = await this.get(watermarkPk(pipeline));
     if (item === undefined) return undefined;
-    return { windowEnd: text(item, 'windowEnd'), runId: text(item, 'runId'), updatedAt: text(item, 'updatedAt') };
+    const record: WatermarkRecord = { windowEnd: text(item, 'windowEnd'), runId: text(item, 'runId'), updatedAt: text(item, 'updatedAt') };
+    if (item.catchUpExecutionArn?.S !== undefined) {
+      record.catchUp = { executionArn: text(item, 'catchUpExecutionArn'), windowEnd: text(item, 'catchUpWindowEnd') };
+    }
+    return record;
   }
 
   async putWatermark(pipeline: string, record: WatermarkRecord): Promise<void> {
@@ -48,6 +52,10 @@ export class PipelineTableStore implements PipelineStateStore {
         windowEnd: { S: record.windowEnd },
         runId: { S: record.runId },
         updatedAt: { S: record.updatedAt },
+        ...(record.catchUp && {
+          catchUpExecutionArn: { S: record.catchUp.executionArn },
+          catchUpWindowEnd: { S: record.catchUp.windowEnd },
+        }),
       },
     });
   }

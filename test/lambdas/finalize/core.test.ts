@@ -49,6 +49,7 @@ function input(overrides: Record<string, unknown> = {}) {
       runId: RUN_ID,
       window: { start: '2024-12-31T23:00:00Z', end: '2025-01-01T03:00:00Z' },
       skip: { bronze: false, silver: false, gold: false },
+      watermark: null,
       advanceWatermark: true,
       input: { scheduledTime: '2025-01-01T03:15:00Z' },
     },
@@ -213,6 +214,74 @@ describe('finalizeRun', () => {
     expect(state.watermarks.get('hourly')?.windowEnd).toBe('2025-01-01T05:00:00Z');
   });
 
+  test('moves the watermark only when the window joins the watermark it finds, so no hour is passed over', async () => {
+    const { objects, state, deps } = world();
+    putResults(objects, result('bronze'), result('silver'), result('gold'));
+    const plan = { ...input().plan, watermark: '2024-12-31T20:00:00Z' };
+    state.watermarks.set('hourly', { windowEnd: '2024-12-31T20:00:00Z', runId: 'older', updatedAt: 'x' });
+
+    const gap = await finalizeRun(input({ plan }), deps);
+    state.watermarks.set('hourly', { windowEnd: '2025-01-01T01:00:00Z', runId: 'moved-meanwhile', updatedAt: 'x' });
+    const joins = await finalizeRun(input({ plan }), deps);
+
+    expect(gap.watermarkAdvanced).toBe(false);
+    expect(joins.watermarkAdvanced).toBe(true);
+    expect(state.watermarks.get('hourly')?.windowEnd).toBe('2025-01-01T03:00:00Z');
+  });
+
+  test('does not move the watermark when a stage did not run, even if the plan allowed it', async () => {
+    const { objects, state, deps } = world();
+    putResults(objects, result('silver'), result('gold'));
+
+    const out = await finalizeRun(input({ steps: { silver: { StepId: 's-S' }, gold: { StepId: 's-G' } } }), deps);
+
+    expect(out.watermarkAdvanced).toBe(false);
+    expect(state.watermarks.size).toBe(0);
+  });
+
+  test('a skipped run is recorded with the lock holder and counted as RunSkipped, with the watermark age', async () => {
+    const { objects, state, metrics, deps } = world();
+    state.watermarks.set('hourly', { windowEnd: '2024-12-31T23:00:00Z', runId: 'older', updatedAt: 'x' });
+    const lockHolder = { Item: { holder: { S: 'arn:other' }, runId: { S: 'backfill-20250101T0000Z-deadbeef' }, pipeline: { S: 'backfill' }, acquiredAt: { S: 't' }, expiresAt: { N: '1' } } };
+
+    const out = await finalizeRun({ ...input({ outcome: 'SKIPPED', lockHolder }), clusterId: undefined, steps: undefined }, deps);
+
+    expect(out).toMatchObject({ status: 'SKIPPED', watermarkAdvanced: false });
+    expect(objects.json(LAKE, out.manifestKey)).toMatchObject({
+      status: 'SKIPPED',
+      clusterId: null,
+      heldBy: { holder: 'arn:other', runId: 'backfill-20250101T0000Z-deadbeef', pipeline: 'backfill', acquiredAt: 't' },
+    });
+    expect(metrics.published.map((p) => [p.metric.name, p.metric.value])).toEqual([
+      ['RunSkipped', 1],
+      ['RunDurationSeconds', 1500],
+      ['WatermarkAgeHours', 4 + 40 / 60 + 2 / 3600],
+    ]);
+  });
+
+  test('a run that started a catch-up backfill records it in its manifest and on the watermark item', async () => {
+    const { objects, state, deps } = world();
+    state.watermarks.set('hourly', { windowEnd: '2024-12-20T05:00:00Z', runId: 'older', updatedAt: 'x' });
+    const catchUpBackfill = { input: { startDate: '2024-12-19', endDate: '2024-12-31' }, watermarkTo: '2024-12-31T00:00:00Z', gapHours: 286 };
+    const executionArn = 'arn:aws:states:us-east-1:123456789012:execution:Backfill:catch-up-x';
+
+    const out = await finalizeRun(
+      { ...input({ plan: { ...input().plan, watermark: '2024-12-20T05:00:00Z', advanceWatermark: false, catchUpBackfill }, catchUpExecution: { ExecutionArn: executionArn } }), clusterId: undefined, steps: undefined },
+      deps,
+    );
+
+    expect(objects.json(LAKE, out.manifestKey)).toMatchObject({
+      status: 'SUCCEEDED',
+      catchUpBackfill: { executionArn, input: catchUpBackfill.input, gapHours: 286, watermarkFrom: '2024-12-20T05:00:00Z', watermarkTo: '2024-12-31T00:00:00Z' },
+    });
+    expect(state.watermarks.get('hourly')).toEqual({
+      windowEnd: '2024-12-20T05:00:00Z',
+      runId: 'older',
+      updatedAt: 'x',
+      catchUp: { executionArn, windowEnd: '2024-12-31T00:00:00Z' },
+    });
+  });
+
   test('keeps the fields of an existing manifest it does not own (a backfill fan-in\'s chunks)', async () => {
     const { objects, deps } = world();
     const runId = 'backfill-20250101T0000Z-deadbeef';
@@ -232,7 +301,7 @@ describe('finalizeRun', () => {
   test.each([
     [{ pipeline: 'daily' }, 'pipeline: Invalid option: expected one of "hourly"|"backfill" (got "daily")'],
     [{ plan: { runId: 'run-1' } }, 'plan.runId: must be a run id such as hourly-20250101T0300Z-1a2b3c4d (got "run-1")'],
-    [{ outcome: 'DONE' }, 'outcome: Invalid option: expected one of "SUCCEEDED"|"FAILED" (got "DONE")'],
+    [{ outcome: 'DONE' }, 'outcome: Invalid option: expected one of "SUCCEEDED"|"FAILED"|"SKIPPED" (got "DONE")'],
   ])('rejects %j with InvalidFinalizeInput naming the field and value', async (overrides, message) => {
     const { deps } = world();
     const failure = (await finalizeRun(input(overrides), deps).catch((e: unknown) => e)) as PipelineError;

@@ -1,0 +1,14 @@
+import type { MetricDatum, WatermarkRecord } from '../shared/ports';
+import { hoursBetween } from '../shared/time';
+
+/** The freshness metric: hours from the end of the processed range to now (lib/monitoring.ts alarms on it). */
+export const WATERMARK_AGE_METRIC = 'WatermarkAgeHours';
+
+/**
+ * Before the first run there is no watermark, so no datum: the alarm treats missing data as breaching
+ * (lib/monitoring.ts), which also catches a schedule that stopped starting runs.
+ */
+export function watermarkAgeMetric(stored: WatermarkRecord | undefined, now: Date): MetricDatum[] {
+  if (stored === undefined) return [];
+  return [{ name: WATERMARK_AGE_METRIC, value: Math.max(0, hoursBetween(new Date(stored.windowEnd), now)), unit: 'None', dimensions: { Pipeline: 'hourly' } }];
+}
