@@ -15,7 +15,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { generateArchive } from './datagen/generate-archive';
 import { startOpenAqApi } from './openaq-api/server';
 import { installPromiseWithResolvers } from './polyfills';
-import { synthesizeLocalApp } from './runtime/local-app';
+import { RunningAwsEndpoint, checkWorkspaceCatalog, ensureAwsFidelityJars, recordedAwsResources, startAwsEndpoint } from './runtime/aws-fidelity';
+import { REPO_ROOT, synthesizeLocalApp } from './runtime/local-app';
 import { DEFAULT_WORKSPACE, archiveLocations, ensurePythonEnv, recordedLakeBucket, runPipeline } from './runtime/local-run';
 import { queryWarehouse } from './runtime/query';
 import { workspaceAt } from './runtime/workspace';
@@ -67,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
     .description('Run the synthesized aqi-pipeline state machines on this machine with real Spark')
     .option('--workspace <dir>', 'where local S3, DynamoDB, EMR and logs live', DEFAULT_WORKSPACE)
     .option('--quiet-steps', 'do not stream spark-submit output (it is always in the step log files)')
+    .option('--aws-fidelity', 'run the steps with their EMR arguments (Glue catalog, s3://, the API-key secret) against a local AWS endpoint (moto); docs/LOCAL.md')
     .showHelpAfterError()
     .exitOverride();
   const usage = (message: string): never => program.error(message, { exitCode: 2, code: 'commander.invalidArgument' });
@@ -123,13 +125,22 @@ async function main(argv: string[]): Promise<number> {
     .action(async (sql: string, opts: { limit: number }) => {
       ensurePythonEnv();
       const workspace = workspaceAt(program.opts().workspace);
+      let aws: RunningAwsEndpoint | undefined;
       try {
-        const result = await queryWarehouse(workspace, recordedLakeBucket(workspace) ?? synthesizeLocalApp().lakeBucket, sql, opts.limit);
+        const lakeBucket = recordedLakeBucket(workspace) ?? synthesizeLocalApp().lakeBucket;
+        checkWorkspaceCatalog(workspace, lakeBucket, program.opts().awsFidelity ?? false);
+        if (program.opts().awsFidelity) {
+          const jars = ensureAwsFidelityJars();
+          aws = await startAwsEndpoint({ workspace, resources: recordedAwsResources(workspace), python: join(REPO_ROOT, '.venv', 'bin', 'python'), jars });
+        }
+        const result = await queryWarehouse(workspace, lakeBucket, sql, opts.limit, aws);
         printTable(result.columns, result.rows);
         console.log(`${result.rows.length} row(s)${result.rows.length === opts.limit ? ` (limited to ${opts.limit})` : ''}`);
       } catch (error) {
         console.error(`query failed: ${(error as Error).message}`);
         exitCode = 1;
+      } finally {
+        await aws?.close();
       }
     });
 
@@ -164,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-async function run(pipeline: 'hourly' | 'backfill', input: unknown, global: { workspace: string; quietSteps?: boolean }, archiveDir: string, apiBaseUrl?: string): Promise<number> {
+async function run(pipeline: 'hourly' | 'backfill', input: unknown, global: { workspace: string; quietSteps?: boolean; awsFidelity?: boolean }, archiveDir: string, apiBaseUrl?: string): Promise<number> {
   if (!existsSync(archiveDir)) {
     console.error(`no archive at ${archiveDir}: run 'npm run local -- generate' first, or pass --archive-uri <dir>`);
     return 1;
@@ -185,6 +196,7 @@ async function run(pipeline: 'hourly' | 'backfill', input: unknown, global: { wo
       archiveDir,
       apiBaseUrl,
       streamStepOutput: !global.quietSteps,
+      awsFidelity: global.awsFidelity,
       onStarted: ({ execution }) => (stop = execution.abort),
     });
     const skipped = (result.outcome.output as { status?: string } | undefined)?.status === 'SKIPPED';

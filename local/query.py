@@ -10,7 +10,7 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 
-from aqi_jobs.session import build_session
+from aqi_jobs.session import CATALOG_KINDS, build_session
 
 MARKER = "@@ROW@@ "
 
@@ -26,10 +26,11 @@ def _plain(value: object) -> object:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="query.py")
     parser.add_argument("--warehouse", required=True)
+    parser.add_argument("--catalog", choices=CATALOG_KINDS, default="hadoop")
     parser.add_argument("--sql", required=True)
     parser.add_argument("--limit", type=int, default=200)
     args = parser.parse_args(argv)
-    spark = build_session("aqi-local-query", "hadoop", args.warehouse)
+    spark = build_session("aqi-local-query", args.catalog, args.warehouse)
     try:
         frame = spark.sql(args.sql)
         print(MARKER + json.dumps({"columns": frame.columns}), flush=True)

@@ -4,7 +4,7 @@
  * streamed live with a `[STAGE chunk]` prefix and kept in the cluster's `LogUri` layout.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync, WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync, WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { updateJson, readJson } from './json-file';
 import { GroupProcess, isAlive, killTree, spawnGroup } from './process-tree';
@@ -80,6 +80,11 @@ export interface LocalEmrOptions {
   env?: NodeJS.ProcessEnv;
   /** The venv's python, for PySpark's driver and workers. */
   python: string;
+  /**
+   * Reads an `s3://` object (`--aws-fidelity`, where results live in the endpoint's S3): a step's result is
+   * copied next to its logs before observers hear that it ended, so they read it like a local result.
+   */
+  readS3Text?: (uri: string) => Promise<string | undefined>;
 }
 
 export class LocalEmr {
@@ -223,6 +228,19 @@ export class LocalEmr {
     }
   }
 
+  private async copyS3Result(record: LocalStepRecord, activity: StepActivity): Promise<void> {
+    if (!activity.resultFile || !parseS3Uri(activity.resultFile) || !this.options.readS3Text) return;
+    const uri = activity.resultFile;
+    activity.resultFile = join(record.logDir, 'result.json');
+    try {
+      const text = await this.options.readS3Text(uri);
+      if (text !== undefined) writeFileSync(activity.resultFile, text);
+    } catch (error) {
+      // The report then shows no row count; the step's own state is what the execution acts on.
+      writeFileSync(activity.resultFile, JSON.stringify({ error: `could not read ${uri}: ${(error as Error).message}` }));
+    }
+  }
+
   private async finish(
     record: LocalStepRecord,
     activity: StepActivity,
@@ -234,6 +252,7 @@ export class LocalEmr {
     record.endedAt = new Date().toISOString();
     if (failure) record.failure = failure;
     await this.updateStep(activity.clusterId, record);
+    await this.copyS3Result(record, activity);
     const seconds = record.startedAt ? (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000 : 0;
     this.options.observer?.stepEnded?.(activity, state, seconds, failure ?? undefined);
     const description = {

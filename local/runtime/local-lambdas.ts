@@ -1,7 +1,8 @@
 /**
  * The real Lambda cores, called in-process with local adapters of their ports. Each entry is the local
  * twin of a `lambdas/<name>/handler.ts`: it builds the same dependencies from the function's environment
- * (as synthesized in the template), but over the workspace instead of SDK clients.
+ * (as synthesized in the template), but over the workspace instead of SDK clients — except S3 under
+ * `--aws-fidelity`, where `objects` is the real S3 adapter pointed at the local endpoint.
  */
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -18,7 +19,7 @@ import { parseBackfillState } from '../../lambdas/plan-backfill/errors';
 import { planHourly } from '../../lambdas/plan-hourly/core';
 import { PlanHourlyEnvSchema, planHourlySettings } from '../../lambdas/plan-hourly/schema';
 import { nonEmpty, readEnv } from '../../lambdas/shared/env';
-import type { Logger } from '../../lambdas/shared/ports';
+import type { Logger, ObjectStore } from '../../lambdas/shared/ports';
 import { FileMetricsSink } from '../adapters/console-sinks';
 import { FileLogger } from '../adapters/file-logger';
 import { LocalDynamoDb } from '../adapters/dynamodb-table';
@@ -32,6 +33,12 @@ export interface LocalServices {
   workspace: Workspace;
   emr: LocalEmr;
   db: LocalDynamoDb;
+  /** What the Lambdas' `ObjectStore` is. @default - the workspace's `s3/` directories */
+  objects?: ObjectStore;
+}
+
+function objectsOf(services: LocalServices): ObjectStore {
+  return services.objects ?? new DirectoryObjectStore(services.workspace);
 }
 
 type LocalHandler = (event: unknown, env: Record<string, string>, services: LocalServices, log: Logger) => Promise<unknown>;
@@ -42,24 +49,25 @@ const TableEnv = z.object({ TABLE_NAME: nonEmpty });
 
 /** Keyed by the function's folder under `lambdas/`. */
 export const LOCAL_LAMBDAS: Readonly<Record<string, LocalHandler>> = {
-  'plan-backfill': async (event, env, { workspace }) =>
-    planBackfillRun(event as PlanBackfillEvent, planBackfillDeps(readEnv(PlanBackfillEnvSchema, env), new DirectoryObjectStore(workspace))),
-  'backfill-record-chunk': async (event, env, { workspace }) => {
+  'plan-backfill': async (event, env, services) =>
+    planBackfillRun(event as PlanBackfillEvent, planBackfillDeps(readEnv(PlanBackfillEnvSchema, env), objectsOf(services))),
+  'backfill-record-chunk': async (event, env, services) => {
     const e = readEnv(LakeEnv, env);
     const input = parseBackfillState(RecordChunkEventSchema, event, 'record-chunk input');
-    const record = await recordChunkStep(input, new DirectoryObjectStore(workspace), e.LAKE_BUCKET, new Date());
+    const record = await recordChunkStep(input, objectsOf(services), e.LAKE_BUCKET, new Date());
     return { chunkId: record.chunkId, failed: record.error !== null };
   },
-  'fan-in': async (event, env, { workspace }) => {
+  'fan-in': async (event, env, services) => {
     const e = readEnv(LakeAndLogsEnv, env);
     const input = parseBackfillState(FanInEventSchema, event, 'fan-in input');
-    return fanIn(input, { store: new DirectoryObjectStore(workspace), lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, now: () => new Date() });
+    return fanIn(input, { store: objectsOf(services), lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, now: () => new Date() });
   },
-  'backfill-finalize': async (event, env, { workspace, db }) => {
+  'backfill-finalize': async (event, env, services) => {
+    const { db } = services;
     const e = readEnv(LakeAndLogsEnv.extend(TableEnv.shape), env);
     const input = parseBackfillState(FinalizeBackfillEventSchema, event, 'backfill-finalize input');
     return finalizeBackfill(input, {
-      store: new DirectoryObjectStore(workspace),
+      store: objectsOf(services),
       lakeBucket: e.LAKE_BUCKET,
       emrLogUri: e.EMR_LOG_URI,
       now: () => new Date(),
@@ -75,10 +83,11 @@ export const LOCAL_LAMBDAS: Readonly<Record<string, LocalHandler>> = {
       settings: planHourlySettings(e),
     });
   },
-  finalize: async (event, env, { workspace, db }, log) => {
+  finalize: async (event, env, services, log) => {
+    const { workspace, db } = services;
     const e = readEnv(FinalizeEnvSchema, env);
     return finalizeRun(event, {
-      objects: new DirectoryObjectStore(workspace),
+      objects: objectsOf(services),
       state: new LocalPipelineStateStore(db, e.TABLE_NAME),
       metrics: new FileMetricsSink(join(workspace.root, 'logs', 'metrics.jsonl')),
       log,

@@ -10,7 +10,8 @@ import { LocalDynamoDb } from '../adapters/dynamodb-table';
 import { ARCHIVE_LOCATIONS_FILE } from '../datagen/archive-layout';
 import { RunningOpenAqApi, startOpenAqApi } from '../openaq-api/server';
 import { ExecutionOutcome, RunningExecution, startExecution } from './execute';
-import { LocalApp, REPO_ROOT, synthesizeLocalApp } from './local-app';
+import { LocalApp, LocalStateMachine, REPO_ROOT, synthesizeLocalApp } from './local-app';
+import { RunningAwsEndpoint, checkWorkspaceCatalog, deployedAwsResources, recordAwsResources, ensureAwsFidelityJars, startAwsEndpoint } from './aws-fidelity';
 import { LocalEmr } from './local-emr';
 import { RunReport } from './run-report';
 import { Workspace, workspaceAt } from './workspace';
@@ -32,6 +33,11 @@ export interface LocalRunOptions {
   onStarted?: (run: { execution: RunningExecution; emr: LocalEmr; workspace: Workspace }) => void;
   /** A synthesized app to reuse (synthesis takes ~10 s). @default - synthesized for this run */
   app?: LocalApp;
+  /**
+   * Run the steps with their EMR arguments against a local AWS endpoint (moto), and the Lambdas with
+   * their real S3 adapter (local/runtime/aws-fidelity.ts). @default false
+   */
+  awsFidelity?: boolean;
 }
 
 export interface LocalRunResult {
@@ -82,9 +88,37 @@ export async function runPipeline(pipeline: 'hourly' | 'backfill', input: unknow
   if (options.app) recordApp(workspace, app);
   const machine = app.machines.get(pipeline);
   if (!machine) throw new Error(`the app defines no ${pipeline} state machine (it has: ${[...app.machines.keys()].join(', ') || 'none'})`);
+  checkWorkspaceCatalog(workspace, app.lakeBucket, options.awsFidelity ?? false);
 
+  let aws: RunningAwsEndpoint | undefined;
+  if (options.awsFidelity) {
+    const jars = ensureAwsFidelityJars();
+    const resources = deployedAwsResources(app);
+    recordAwsResources(workspace, resources);
+    aws = await startAwsEndpoint({ workspace, resources, archiveDir, python: join(VENV, 'bin', 'python'), jars, apiKey: process.env.OPENAQ_API_KEY });
+  }
   let api: RunningOpenAqApi | undefined;
-  if (pipeline === 'hourly' && !options.apiBaseUrl) api = await startOpenAqApi({ archiveDir });
+  try {
+    if (pipeline === 'hourly' && !options.apiBaseUrl) api = await startOpenAqApi({ archiveDir, apiKey: aws?.apiKey });
+    return await execute(pipeline, input, { ...options, write, workspace, archiveDir, app, machine, api, aws });
+  } finally {
+    await api?.close();
+    await aws?.close();
+  }
+}
+
+interface RunContext extends LocalRunOptions {
+  write: (line: string) => void;
+  workspace: Workspace;
+  archiveDir: string;
+  app: LocalApp;
+  machine: LocalStateMachine;
+  api?: RunningOpenAqApi;
+  aws?: RunningAwsEndpoint;
+}
+
+async function execute(pipeline: 'hourly' | 'backfill', input: unknown, options: RunContext): Promise<LocalRunResult> {
+  const { write, workspace, archiveDir, app, machine, api, aws } = options;
   const report = new RunReport({ write, streamStepOutput: options.streamStepOutput });
   const emr = new LocalEmr({
     step: {
@@ -96,17 +130,21 @@ export async function runPipeline(pipeline: 'hourly' | 'backfill', input: unknow
       archiveDir,
       apiBaseUrl: options.apiBaseUrl ?? api?.baseUrl,
       log4jConfig: join(REPO_ROOT, 'local', 'log4j2.properties'),
+      aws: aws?.step,
     },
     region: 'us-east-1',
     account: '000000000000',
     observer: report,
     python: join(VENV, 'bin', 'python'),
-    env: { OPENAQ_API_KEY: process.env.OPENAQ_API_KEY ?? 'local-stand-in' },
+    // Under --aws-fidelity the stage reads the key from the secret (--api-key-secret), so none is given here.
+    env: aws ? aws.stepEnv : { OPENAQ_API_KEY: process.env.OPENAQ_API_KEY ?? 'local-stand-in' },
+    readS3Text: aws?.readText,
   });
-  const services = { workspace, emr, db: new LocalDynamoDb(workspace) };
+  const services = { workspace, emr, db: new LocalDynamoDb(workspace), objects: aws?.objects };
   const startedMs = Date.now();
   write(`${pipeline} run: ${JSON.stringify(input)}`);
   write(`workspace ${workspace.root}; archive ${archiveDir}${api ? `; OpenAQ API stand-in ${api.baseUrl}` : options.apiBaseUrl ? `; API ${options.apiBaseUrl}` : ''}`);
+  if (aws) write(`AWS fidelity: steps keep --catalog glue, s3:// and --api-key-secret; S3, Glue and Secrets Manager are moto at ${aws.url}`);
   const children: RunningExecution[] = [];
   const start = (target: NonNullable<ReturnType<typeof app.machines.get>>, targetInput: unknown, name?: string): RunningExecution =>
     startExecution({
@@ -129,17 +167,22 @@ export async function runPipeline(pipeline: 'hourly' | 'backfill', input: unknow
     });
   const execution = start(machine, input);
   options.onStarted?.({ execution, emr, workspace });
-  try {
-    const outcome = await execution.outcome;
-    const manifestPath = latestManifest(workspace, app.lakeBucket, pipeline, startedMs);
-    report.summarize(outcome, manifestPath);
-    const childOutcomes: ExecutionOutcome[] = [];
+  const outcome = await execution.outcome;
+  const childOutcomes: ExecutionOutcome[] = [];
+  const settleChildren = async () => {
     for (const child of children) childOutcomes.push(await child.outcome);
-    for (const child of childOutcomes) write(`started execution ${child.executionArn} ended ${child.status}`);
-    return { outcome, children: childOutcomes, report, manifestPath, workspace };
-  } finally {
-    await api?.close();
+  };
+  if (aws) {
+    // The manifest is in the endpoint's S3 until the endpoint writes its buckets back, and the executions
+    // this one started use the endpoint too: they finish first.
+    await settleChildren();
+    await aws.close();
   }
+  const manifestPath = latestManifest(workspace, app.lakeBucket, pipeline, startedMs);
+  report.summarize(outcome, manifestPath);
+  if (!aws) await settleChildren();
+  for (const child of childOutcomes) write(`started execution ${child.executionArn} ended ${child.status}`);
+  return { outcome, children: childOutcomes, report, manifestPath, workspace };
 }
 
 /** The manifest this run wrote: the newest under `runs/<pipeline>/` written since it started. */

@@ -1,6 +1,7 @@
 /** `query`: one Spark SQL statement against the local warehouse, through a real spark-submit. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { AwsStepSettings } from './aws-fidelity';
 import { REPO_ROOT } from './local-app';
 import { Workspace } from './workspace';
 
@@ -11,22 +12,31 @@ export interface QueryResult {
   rows: unknown[][];
 }
 
-export function queryWarehouse(workspace: Workspace, lakeBucket: string, sql: string, limit = 200): Promise<QueryResult> {
+/** `--aws-fidelity`: read the tables through the Glue catalog and S3FileIO of the local endpoint. */
+export interface AwsQuerySettings {
+  step: AwsStepSettings;
+  stepEnv: Record<string, string>;
+}
+
+export function queryWarehouse(workspace: Workspace, lakeBucket: string, sql: string, limit = 200, aws?: AwsQuerySettings): Promise<QueryResult> {
   const venv = join(REPO_ROOT, '.venv');
+  const awsOptions = aws ? [...Object.entries(aws.step.conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]), '--driver-class-path', aws.step.jars.join(':')] : [];
+  const warehouse = aws ? ['--warehouse', `s3://${lakeBucket}/warehouse/`, '--catalog', 'glue'] : ['--warehouse', workspace.s3Path(lakeBucket, 'warehouse/') + '/'];
   const args = [
+    ...awsOptions,
     '--master', 'local[2]',
     '--driver-memory', '1g',
     '--jars', join(venv, 'iceberg-spark-runtime.jar'),
     '--conf', `spark.driver.extraJavaOptions=-Dlog4j2.configurationFile=file:${join(REPO_ROOT, 'local', 'log4j2.properties')}`,
     join(REPO_ROOT, 'local', 'query.py'),
-    '--warehouse', workspace.s3Path(lakeBucket, 'warehouse/') + '/',
+    ...warehouse,
     '--sql', sql,
     '--limit', String(limit),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(join(venv, 'bin', 'spark-submit'), args, {
       cwd: workspace.root,
-      env: { ...process.env, PYSPARK_PYTHON: join(venv, 'bin', 'python'), PYSPARK_DRIVER_PYTHON: join(venv, 'bin', 'python') },
+      env: { ...process.env, ...aws?.stepEnv, PYSPARK_PYTHON: join(venv, 'bin', 'python'), PYSPARK_DRIVER_PYTHON: join(venv, 'bin', 'python') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -15,8 +15,13 @@
  * 5. `--api-base-url` → the local API stand-in (or the URL given to `hourly --api-base-url`).
  * 6. `--api-key-secret NAME` is dropped; the key is passed as env `OPENAQ_API_KEY`, as the Stage CLI
  *    contract specifies for local runs.
+ *
+ * With `aws` set (`--aws-fidelity`, local/runtime/aws-fidelity.ts) 3, 4 and 6 do not apply: every `s3://`
+ * URI, `--catalog glue` and `--api-key-secret` reach the stage as EMR sends them, and the step gets the
+ * endpoint's confs and jars (`--driver-class-path`) on top of 1, 2 and 5.
  */
 import { EMR_NODE } from '../../lib/workflow/emr-node';
+import type { AwsStepSettings } from './aws-fidelity';
 import { Workspace, parseS3Uri } from './workspace';
 
 export const OPENAQ_ARCHIVE_BUCKET = 'openaq-data-archive';
@@ -34,6 +39,8 @@ export interface LocalStepSettings {
   apiBaseUrl?: string;
   /** log4j2 configuration that keeps Spark's INFO chatter out of the streamed output. */
   log4jConfig?: string;
+  /** `--aws-fidelity`: keep the step's AWS arguments and point its clients at this endpoint. */
+  aws?: AwsStepSettings;
 }
 
 export interface StepPlacement {
@@ -47,7 +54,7 @@ export interface LocalStepCommand {
   /** The stage and chunk the step runs, for the `[BRONZE 2024-01]` prefix. */
   stage: string;
   chunkId?: string;
-  /** Where the stage writes its result JSON (the translated `--result-uri`). */
+  /** Where the stage writes its result JSON (the translated `--result-uri`; with `aws`, the `s3://` URI). */
   resultFile?: string;
 }
 
@@ -65,7 +72,7 @@ export function localStepCommand(hadoopArgs: readonly string[], settings: LocalS
   if (program !== 'spark-submit' && program !== EMR_NODE.stepWrapper) {
     throw new StepNotRunnableLocally(`step runs '${program}' through command-runner.jar; the local runtime runs spark-submit (or ${EMR_NODE.stepWrapper}) steps only`);
   }
-  const localPath = (value: string) => translateUri(value, settings);
+  const localPath = (value: string) => (settings.aws ? value : translateUri(value, settings));
   const submitOptions: string[] = ['--master', settings.master, '--driver-memory', settings.driverMemory];
   const jars = [settings.icebergJar];
   let i = 0;
@@ -91,6 +98,12 @@ export function localStepCommand(hadoopArgs: readonly string[], settings: LocalS
   }
   // A local master on a laptop: a handful of shuffle partitions (Spark's 200 suits a cluster) and no UI.
   submitOptions.push('--conf', 'spark.sql.shuffle.partitions=4', '--conf', 'spark.ui.enabled=false');
+  if (settings.aws) {
+    for (const [key, value] of Object.entries(settings.aws.conf)) submitOptions.push('--conf', `${key}=${value}`);
+    // On spark-submit's own classpath, not `--jars`: it fetches the s3:// application and `--py-files`
+    // through S3A before it loads any `--jars` (EMR's spark-submit has EMRFS there for the same reason).
+    submitOptions.push('--driver-class-path', settings.aws.jars.join(':'));
+  }
   const javaOptions = [
     settings.log4jConfig ? `-Dlog4j2.configurationFile=file:${settings.log4jConfig}` : undefined,
     placement.jvmErrorFile ? `-XX:ErrorFile=${placement.jvmErrorFile}` : undefined,
@@ -113,7 +126,9 @@ function translateStageArgs(args: readonly string[], settings: LocalStepSettings
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const next = args[i + 1];
-    if (arg === '--catalog' && next === 'glue') {
+    if (settings.aws && arg !== '--api-base-url') {
+      out.push(arg);
+    } else if (arg === '--catalog' && next === 'glue') {
       out.push(arg, 'hadoop');
       i++;
     } else if (arg === '--api-base-url' && next !== undefined && settings.apiBaseUrl) {

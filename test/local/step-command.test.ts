@@ -1,3 +1,4 @@
+import { awsStepSettings } from '../../local/runtime/aws-fidelity';
 import { StepNotRunnableLocally, localStepCommand } from '../../local/runtime/step-command';
 import { workspaceAt } from '../../local/runtime/workspace';
 
@@ -66,5 +67,49 @@ describe('translating an EMR step into a local spark-submit', () => {
 
   test('an S3 key that climbs out of its bucket is refused', () => {
     expect(() => localStepCommand(['spark-submit', 's3://lake/../../etc/passwd'], settings)).toThrow("S3 key '../../etc/passwd' would resolve outside its bucket directory");
+  });
+});
+
+describe('translating an EMR step for the AWS-fidelity mode', () => {
+  const aws = awsStepSettings('http://127.0.0.1:5123', 'us-east-1', ['/jars/iceberg-aws-bundle.jar', '/jars/hadoop-aws.jar']);
+
+  test('the stage gets the arguments EMR gives it: --catalog glue, every s3:// URI and the API-key secret', () => {
+    const local = localStepCommand(hourlyBronze, { ...settings, aws });
+
+    const app = local.args.indexOf('s3://artifacts/spark-jobs/entry.py');
+    expect(local.args.slice(app)).toEqual([
+      's3://artifacts/spark-jobs/entry.py',
+      'bronze', '--run-id', 'hourly-20240310T0600Z-1a2b3c4d', '--mode', 'hourly',
+      '--start', '2024-03-10T02:00:00Z', '--end', '2024-03-10T06:00:00Z',
+      '--warehouse', 's3://lake/warehouse/', '--catalog', 'glue',
+      '--result-uri', 's3://lake/runs/hourly/hourly-20240310T0600Z-1a2b3c4d/results/bronze.json',
+      '--source', 'api', '--api-base-url', 'http://127.0.0.1:4000', '--api-key-secret', 'aqi-pipeline/openaq-api-key',
+      '--locations-uri', 's3://artifacts/config/locations.json',
+    ]);
+    expect(local.args).toContain('s3://artifacts/spark-jobs/0123abcd.zip');
+    expect(local.resultFile).toBe('s3://lake/runs/hourly/hourly-20240310T0600Z-1a2b3c4d/results/bronze.json');
+  });
+
+  test('only endpoint settings are added: Iceberg catalog properties, S3A for s3://, and the jars on the driver classpath', () => {
+    const local = localStepCommand(hourlyBronze, { ...settings, aws });
+
+    const confs = local.args.flatMap((arg, i) => (local.args[i - 1] === '--conf' ? [arg] : []));
+    expect(confs).toEqual(expect.arrayContaining([
+      'spark.sql.catalog.aqi.glue.endpoint=http://127.0.0.1:5123',
+      'spark.sql.catalog.aqi.s3.endpoint=http://127.0.0.1:5123',
+      'spark.sql.catalog.aqi.s3.path-style-access=true',
+      'spark.sql.catalog.aqi.client.region=us-east-1',
+      'spark.hadoop.fs.s3.impl=org.apache.hadoop.fs.s3a.S3AFileSystem',
+      'spark.hadoop.fs.s3a.endpoint=http://127.0.0.1:5123',
+    ]));
+    expect(confs.filter((c) => !c.startsWith('spark.sql.catalog.aqi.') && !c.startsWith('spark.hadoop.fs.s3'))).toEqual(['spark.sql.shuffle.partitions=4', 'spark.ui.enabled=false']);
+    expect(local.args[local.args.indexOf('--driver-class-path') + 1]).toBe('/jars/iceberg-aws-bundle.jar:/jars/hadoop-aws.jar');
+    expect(local.args[local.args.indexOf('--jars') + 1]).toBe('/repo/.venv/iceberg-spark-runtime.jar');
+  });
+
+  test('the OpenAQ archive stays s3://openaq-data-archive, served by the endpoint\'s stand-in bucket', () => {
+    const args = ['spark-submit', 's3://artifacts/spark-jobs/entry.py', 'bronze', '--chunk-id', '2024-03', '--archive-uri', 's3://openaq-data-archive'];
+
+    expect(localStepCommand(args, { ...settings, aws }).args.slice(-5)).toEqual(['bronze', '--chunk-id', '2024-03', '--archive-uri', 's3://openaq-data-archive']);
   });
 });
