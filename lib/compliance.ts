@@ -1,4 +1,5 @@
 import { Stack, Token, Validations } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -6,21 +7,28 @@ import type { IConstruct } from 'constructs';
  * a reviewer sees every exception at once; test/nag proves nothing else is reported.
  */
 function acknowledge(scope: IConstruct, findings: Record<string, string>): void {
-  for (const [id, reason] of Object.entries(findings)) Validations.of(scope).acknowledge({ id: forStackEnvironment(scope, id), reason });
+  for (const [id, reason] of Object.entries(findings)) {
+    for (const located of forStackEnvironment(scope, id)) Validations.of(scope).acknowledge({ id: located, reason });
+  }
 }
 
 /**
- * Findings name ARNs as cdk-nag prints them: `<AWS::Region>` and `<AWS::AccountId>` for an
+ * Findings name ARNs as cdk-nag prints them: `<AWS::Region>`, `<AWS::AccountId>` (and `<AWS::Partition>`) for an
  * environment-agnostic stack (the tests), the concrete values once `cdk synth` knows them (the CLI
  * resolves the region from the AWS configuration). Acknowledgements are written agnostically and
  * follow the stack here, so both match.
  */
-function forStackEnvironment(scope: IConstruct, id: string): string {
+function forStackEnvironment(scope: IConstruct, id: string): string[] {
   const { region, account } = Stack.of(scope);
   let resolved = id;
   if (!Token.isUnresolved(region)) resolved = resolved.replaceAll('<AWS::Region>', region);
   if (!Token.isUnresolved(account)) resolved = resolved.replaceAll('<AWS::AccountId>', account);
-  return resolved;
+  // Feature flag @aws-cdk/core:enablePartitionLiterals (cdk.json): with a known region, ARNs CDK builds
+  // with its own helpers carry the partition literally, while ARNs built with Aws.PARTITION keep the
+  // pseudo parameter; a finding may come in either form.
+  const partition = Token.isUnresolved(region) ? undefined : RegionInfo.get(region).partition;
+  if (partition === undefined || !resolved.includes('<AWS::Partition>')) return [resolved];
+  return [resolved, resolved.replaceAll('<AWS::Partition>', partition)];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { CLUSTER_ACTIONS } from '../../lib/emr-access';
 import { HOURLY_STATES } from '../../lib/hourly-workflow';
 import { EMR_NODE } from '../../lib/workflow/emr-node';
 import { type AslDefinition, stateMachineDefinition } from '../../local/definition';
@@ -151,14 +152,7 @@ describe('IAM', () => {
         expect.arrayContaining([
           expect.objectContaining({
             Effect: 'Deny',
-            Action: [
-              'elasticmapreduce:DescribeCluster',
-              'elasticmapreduce:TerminateJobFlows',
-              'elasticmapreduce:AddJobFlowSteps',
-              'elasticmapreduce:DescribeStep',
-              'elasticmapreduce:CancelSteps',
-              'elasticmapreduce:ListSteps',
-            ],
+            Action: [...CLUSTER_ACTIONS].sort(),
             Condition: { Null: { 'elasticmapreduce:ResourceTag/aqi-pipeline:pipeline': 'true' } },
           }),
           expect.objectContaining({
@@ -171,6 +165,17 @@ describe('IAM', () => {
       );
     },
   );
+
+  test('the denied cluster actions are exactly the resource-level EMR actions pipeline principals use', () => {
+    expect([...CLUSTER_ACTIONS].sort()).toEqual([
+      'elasticmapreduce:AddJobFlowSteps',
+      'elasticmapreduce:CancelSteps',
+      'elasticmapreduce:DescribeCluster',
+      'elasticmapreduce:DescribeStep',
+      'elasticmapreduce:ListSteps',
+      'elasticmapreduce:TerminateJobFlows',
+    ]);
+  });
 
   test('the pipeline tag the denies test is the one createCluster writes', () => {
     expect(createCluster.Tags).toEqual(expect.arrayContaining([{ Key: 'aqi-pipeline:pipeline', Value: 'hourly' }]));
