@@ -1,10 +1,24 @@
 #!/usr/bin/env node
-// The operator CLI (`npx aqi-pipeline --help`). Its code is TypeScript under bin/cli/, loaded through tsx
-// (a runtime dependency) so the CLI and the Lambdas share the same validation code with no build step.
+// The operator CLI (`npx aqi-pipeline --help`). Its TypeScript under bin/cli/ is bundled by esbuild into
+// bin/dist/ (`npm run build:cli`, run by `npm ci` and `npm install` through `prepare`), so a start
+// compiles no TypeScript and parses only what the command uses. A checkout without the bundle builds
+// it on first use.
 'use strict';
-require('tsx/cjs');
-require('./cli/main.ts')
-  .main(process.argv)
+const fs = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+const entry = path.join(__dirname, 'dist', 'cli.mjs');
+if (!fs.existsSync(entry)) {
+  try {
+    require('../scripts/build-cli.js').buildCli();
+  } catch (error) {
+    process.stderr.write(`aqi-pipeline: the CLI is not built (${entry} is missing) and could not be built: ${error.message}\nRun \`npm ci\` in the repository, then retry.\n`);
+    process.exit(1);
+  }
+}
+import(pathToFileURL(entry).href)
+  .then((cli) => cli.main(process.argv))
   .then((code) => {
     process.exitCode = code;
   });

@@ -2,6 +2,7 @@ import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { parsePipelineConfig, type PipelineConfig } from './config';
 import { DataLakeStack, EMR_LOG_PREFIX } from './data-lake-stack';
 import { PipelineStack } from './pipeline-stack';
+import { readVersion } from './versions';
 
 export interface AppInputs {
   /** The `aqi-pipeline` context object from cdk.json (or `-c`). */
@@ -54,13 +55,4 @@ export function buildApp(app: App, inputs: AppInputs): AqiPipelineApp {
   Tags.of(dataLake).add('component', 'data-lake');
   Tags.of(pipeline).add('component', 'orchestration');
   return { config, dataLake, pipeline };
-}
-
-/** `KEY=value` lines; `#` starts a comment. */
-export function readVersion(versionsEnv: string, key: string): string {
-  for (const line of versionsEnv.split('\n')) {
-    const match = /^\s*([A-Z0-9_]+)\s*=\s*(\S+)\s*$/.exec(line);
-    if (match?.[1] === key && match[2] !== undefined) return match[2];
-  }
-  throw new Error(`spark-jobs/versions.env has no ${key}=... line`);
 }

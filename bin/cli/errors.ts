@@ -11,6 +11,9 @@ export class CliError extends Error {
   }
 }
 
+export const NO_REGION =
+  'No AWS region is set. Pass --region <region>, set AWS_REGION, or give the profile a region (aws configure set region <region> --profile <name>).';
+
 const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ExpiredTokenException', 'UnrecognizedClientException', 'InvalidSignatureException']);
 
 /** Turns what the AWS SDK throws into one line that says what to do. */
@@ -21,8 +24,9 @@ export function explainAwsError(error: unknown): CliError | undefined {
       `No usable AWS credentials (${error.message.split('\n')[0]}). Configure them with \`aws configure\`, \`aws sso login\` or AWS_PROFILE, then retry.`,
     );
   }
-  if (/Region is missing/i.test(error.message)) {
-    return new CliError('No AWS region is set. Pass --region <region> or set AWS_REGION (the region the pipeline is deployed in).');
+  if (/Region is missing/i.test(error.message)) return new CliError(NO_REGION);
+  if (error.name === 'ProfileNotFound' || /Profile .* (could not be found|not found)/i.test(error.message)) {
+    return new CliError(`${error.message.split('\n')[0]}. List the profiles with \`aws configure list-profiles\`.`);
   }
   if (error.name === 'AccessDeniedException' || error.name === 'AccessDenied') {
     return new CliError(`AWS denied the request: ${error.message}`);

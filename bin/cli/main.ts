@@ -1,20 +1,39 @@
+import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { type AwsClients, type AwsOptions, awsClients, consoleUrl } from './aws';
+import { version } from '../../package.json';
+import type { AwsClients, AwsOptions } from './aws';
 import { CliError, explainAwsError } from './errors';
-import { type ExecutionReader, SfnExecutionReader } from './execution';
-import { stepName, stepStderr } from './logs-command';
-import { describePlan, readInputOption, validateOrExit } from './plan-command';
-import { backfillSettings, readPipelineConfig } from './settings';
-import { findBackfillStateMachine, inputFromOptions, startBackfill, type StartOptions } from './start-command';
-import { describeStatus, lakeBucketOf, readManifest } from './status-command';
+import type { ExecutionReader, ExecutionView } from './execution';
+import type { StartOptions } from './start-command';
+import { EXIT_CODES, exitCodeOf, isRunning, progressLine, statusDocument } from './run-status';
+
+/**
+ * Each command's modules load when the command runs: the SDK clients, zod and the planner are most of
+ * the bundle, and `--help` or `--version` need none of them (the bundle splits at these imports).
+ */
+const load = {
+  aws: () => import('./aws'),
+  execution: () => import('./execution'),
+  logs: () => import('./logs-command'),
+  plan: () => import('./plan-command'),
+  runs: () => import('./runs-command'),
+  settings: () => import('./settings'),
+  start: () => import('./start-command'),
+  status: () => import('./status-command'),
+  timeline: async () => ({ ...(await import('./timeline')), ...(await import('./timeline-svg')) }),
+  consoleUrls: () => import('../../lib/console-urls'),
+};
 
 /** Where the CLI writes and what it talks to; tests swap them. */
 export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly now: () => Date;
-  readonly aws: (options: AwsOptions) => AwsClients;
-  readonly executions: (clients: AwsClients) => ExecutionReader;
+  readonly aws: (options: AwsOptions) => AwsClients | Promise<AwsClients>;
+  readonly executions: (clients: AwsClients) => ExecutionReader | Promise<ExecutionReader>;
+  /** Waits between `status --watch` polls. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly writeFile?: (path: string, text: string) => void;
   /** `cdk.json` holding the deployment's configuration. @default the repository's */
   readonly cdkJsonPath?: string;
 }
@@ -23,29 +42,49 @@ const defaultIo: CliIo = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
   now: () => new Date(),
-  aws: awsClients,
-  executions: (clients) => new SfnExecutionReader(clients.sfn),
+  aws: async (options) => (await load.aws()).awsClients(options),
+  executions: async (clients) => new (await load.execution()).SfnExecutionReader(clients.sfn),
 };
 
-const awsOptions = (command: Command): AwsOptions => command.optsWithGlobals<AwsOptions>();
+interface GlobalOptions extends AwsOptions {
+  readonly json?: boolean;
+}
+
+const globals = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>();
 
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[^:]+:[^:]+$/;
 
 function executionArnArgument(value: string): string {
   if (!EXECUTION_ARN.test(value)) {
     throw new CliError(
-      `<execution> = ${JSON.stringify(value)}: not an execution ARN; allowed: arn:aws:states:<region>:<account>:execution:<state machine>:<name>, as \`backfill start\` prints it`,
+      `<execution> = ${JSON.stringify(value)}: not an execution ARN; allowed: arn:aws:states:<region>:<account>:execution:<state machine>:<name>, as \`backfill start\` and \`runs list\` print it`,
       2,
     );
   }
   return value;
 }
 
-export function createProgram(io: CliIo): Command {
+function positiveInteger(name: string, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new CliError(`${name} = ${JSON.stringify(value)}: allowed: a whole number from 1 to ${max}`, 2);
+    return n;
+  };
+}
+
+/** The program; `setExitCode` receives what a command's outcome means for the shell (see EXIT_CODES). */
+export function createProgram(io: CliIo, setExitCode: (code: number) => void = () => {}): Command {
+  const print = (command: Command, text: () => string, json: () => unknown) =>
+    io.out(globals(command).json ? JSON.stringify(json(), null, 2) : text());
+
   const program = new Command('aqi-pipeline')
-    .description('Operate the aqi-pipeline backfill: plan it, start it, follow it, read its step logs.')
-    .option('--region <region>', 'AWS region of the deployment (default: AWS_REGION)')
+    .description('Operate the aqi-pipeline: plan and start backfills, list runs, follow one, draw its timeline, read its step logs.')
+    .version(version, '--version', 'print the CLI version')
+    .option('--region <region>', 'AWS region of the deployment (default: AWS_REGION, else the profile\'s region in ~/.aws/config)')
+    .option('--profile <name>', 'named profile from ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)')
+    .option('--json', 'print the result as JSON, for scripts')
     .addOption(new Option('--endpoint-url <url>', 'AWS-compatible endpoint, for tests').hideHelp())
+    .addHelpText('after', '\nExit codes: 0 succeeded; 1 failed, timed out or aborted, or an error; 2 bad usage; 3 still running (status without --watch).')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
@@ -56,10 +95,11 @@ export function createProgram(io: CliIo): Command {
     .command('plan')
     .description('Print the plan of a backfill input (chunks, cluster size, step count) without calling AWS; exit 2 if the input is invalid')
     .requiredOption('--input <json|@file>', 'the execution input, as JSON or @path/to/file.json')
-    .action((options: { input: string }) => {
+    .action(async (options: { input: string }, command: Command) => {
+      const [{ backfillSettings, readPipelineConfig }, { describePlan, planDocument, readInputOption, validateOrExit }] = await Promise.all([load.settings(), load.plan()]);
       const settings = backfillSettings(readPipelineConfig(io.cdkJsonPath));
       const request = validateOrExit(readInputOption(options.input), settings, io.now());
-      io.out(describePlan(request, settings));
+      print(command, () => describePlan(request, settings), () => planDocument(request, settings));
     });
 
   backfill
@@ -75,25 +115,75 @@ export function createProgram(io: CliIo): Command {
     .option('--reprocess-failed-of <runId>', 'rerun only the failed chunks of that earlier run')
     .option('--state-machine <arn>', 'the backfill state machine (default: AQI_BACKFILL_STATE_MACHINE_ARN, else found by name)')
     .action(async (options: StartOptions & { stateMachine?: string }, command: Command) => {
+      const [{ backfillSettings, readPipelineConfig }, { validateOrExit }, { findBackfillStateMachine, inputFromOptions, startBackfill }, { executionConsoleUrl }] =
+        await Promise.all([load.settings(), load.plan(), load.start(), load.consoleUrls()]);
       const input = inputFromOptions(options);
       validateOrExit(input, backfillSettings(readPipelineConfig(io.cdkJsonPath)), io.now());
-      const clients = io.aws(awsOptions(command));
+      const clients = await io.aws(globals(command));
       const machine = await findBackfillStateMachine(clients.sfn, options.stateMachine);
       const arn = await startBackfill(clients.sfn, machine, input, io.now());
-      io.out(`Started ${arn}\nInput   ${JSON.stringify(input)}\nConsole ${consoleUrl(clients.region, arn)}\nFollow  npx aqi-pipeline status ${arn}`);
+      const console = executionConsoleUrl(await clients.region(), arn);
+      print(
+        command,
+        () => `Started ${arn}\nInput   ${JSON.stringify(input)}\nConsole ${console}\nFollow  npx aqi-pipeline status ${arn} --watch`,
+        () => ({ executionArn: arn, input, consoleUrl: console }),
+      );
     });
 
   program
     .command('status')
-    .description('Stage and chunk progress of a backfill execution, from its history and its manifest')
+    .description('Where an execution of either pipeline is: state, steps, chunks, elapsed; the exit code says how it ended (0, 1) or that it runs (3)')
     .argument('<execution>', 'execution ARN')
-    .action(async (arn: string, _options: unknown, command: Command) => {
+    .option('--watch', 'follow the run until it ends, one progress line per change; exit 0 or 1 by its outcome')
+    .option('--interval <seconds>', 'seconds between polls with --watch', positiveInteger('--interval', 3600), 15)
+    .option('--timeline <file.svg>', 'also draw the run as a Gantt chart (states, EMR steps, Bronze chunks; failed parts marked)')
+    .action(async (arn: string, options: { watch?: boolean; interval: number; timeline?: string }, command: Command) => {
       const executionArn = executionArnArgument(arn);
-      const clients = io.aws(awsOptions(command));
-      const view = await io.executions(clients).read(executionArn);
+      const { describeStatus, lakeBucketOf, readManifest } = await load.status();
+      const clients = await io.aws(globals(command));
+      const reader = await io.executions(clients);
+      let view = await reader.read(executionArn);
+      if (options.watch) view = await follow(view, () => reader.read(executionArn), options.interval, command);
+      if (options.timeline) view = await reader.read(executionArn, { chunkExecutions: true });
       const bucket = lakeBucketOf(view);
-      const manifest = bucket && view.plan ? await readManifest(clients.s3, bucket, view.plan.runId) : undefined;
-      io.out(describeStatus(view, manifest));
+      const manifest = bucket && view.runId ? await readManifest(clients.s3, bucket, view.runId) : undefined;
+      if (options.timeline) {
+        const { executionTimeline, timelineSvg } = await load.timeline();
+        (io.writeFile ?? writeFileSync)(options.timeline, timelineSvg(executionTimeline(view, manifest, io.now())));
+      }
+      print(command, () => describeStatus(view, manifest), () => statusDocument(view, manifest, io.now()));
+      if (options.timeline && !globals(command).json) io.out(`Timeline    ${options.timeline}`);
+      setExitCode(exitCodeOf(view.status));
+    });
+
+  /** Polls until the execution ends, printing a progress line whenever it changes (not with --json). */
+  async function follow(first: ExecutionView, read: () => Promise<ExecutionView>, intervalSeconds: number, command: Command): Promise<ExecutionView> {
+    const sleep = io.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    let view = first;
+    let last = '';
+    for (;;) {
+      const line = progressLine(view, io.now());
+      // Elapsed time changes every poll; print when anything else changed.
+      const key = line.replace(/ · [^·]* elapsed$/, '');
+      if (!globals(command).json && key !== last) io.err(`${io.now().toISOString().slice(11, 19)}  ${line}`);
+      last = key;
+      if (!isRunning(view.status)) return view;
+      await sleep(intervalSeconds * 1000);
+      view = await read();
+    }
+  }
+
+  program
+    .command('runs')
+    .description('Recent runs of the deployment')
+    .command('list')
+    .description('Recent executions of both pipelines, newest first: status, window, start and duration')
+    .option('--max-items <n>', 'how many runs to show', positiveInteger('--max-items', 1000), 20)
+    .action(async (options: { maxItems: number }, command: Command) => {
+      const { describeRuns, findPipelineStateMachines, listRuns } = await load.runs();
+      const clients = await io.aws(globals(command));
+      const runs = await listRuns(clients.sfn, await findPipelineStateMachines(clients.sfn), options.maxItems, io.now());
+      print(command, () => describeRuns(runs), () => runs);
     });
 
   program
@@ -107,10 +197,13 @@ export function createProgram(io: CliIo): Command {
       if (!options.stage && !options.chunk) throw new CliError('Say which step: --stage silver|gold, or --chunk <chunkId> for a Bronze chunk (`status` lists failed chunks).', 2);
       const stage = options.stage ?? 'bronze';
       if (stage === 'bronze' && !options.chunk) throw new CliError('Bronze runs one step per chunk: add --chunk <chunkId>.', 2);
-      const clients = io.aws(awsOptions(command));
-      const view = await io.executions(clients).read(executionArn);
+      const { stepName, stepStderr } = await load.logs();
+      const clients = await io.aws(globals(command));
+      const view = await (await io.executions(clients)).read(executionArn);
       if (!view.clusterId) throw new CliError(`Execution ${executionArn} has no cluster (yet): status ${view.status}, now in ${view.currentState ?? 'no state'}`);
-      io.out(await stepStderr(clients.emr, clients.s3, view.clusterId, stepName(stage, stage === 'bronze' ? options.chunk : undefined)));
+      const name = stepName(stage, stage === 'bronze' ? options.chunk : undefined);
+      const stderr = await stepStderr(clients.emr, clients.s3, view.clusterId, name);
+      print(command, () => stderr, () => ({ executionArn, clusterId: view.clusterId, step: name, stderr }));
     });
 
   return program;
@@ -118,12 +211,15 @@ export function createProgram(io: CliIo): Command {
 
 /** Runs the CLI; resolves to the exit status. Known problems print one line, never a stack trace. */
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
-  const program = createProgram(io);
+  let exitCode: number = EXIT_CODES.succeeded;
+  const program = createProgram(io, (code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(argv);
-    return 0;
+    return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_CODES.usage;
     const known = error instanceof CliError ? error : explainAwsError(error);
     if (known) {
       io.err(known.message);

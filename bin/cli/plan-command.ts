@@ -60,3 +60,13 @@ function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+/** `backfill plan --json`: the same plan, named. */
+export function planDocument(request: BackfillRequest, settings: BackfillSettings): Record<string, unknown> {
+  const base = { input: request, window: { start: request.startDate, end: request.endDate }, stages: request.stages, locations: request.locations };
+  if (request.reprocessFailedOf) return { ...base, chunks: null, reprocessFailedOf: request.reprocessFailedOf };
+  const chunks = splitIntoChunks(request.startDate, request.endDate, request.chunk);
+  const size = sizeCluster({ chunks, locationCount: request.locations.length, maxConcurrency: request.maxConcurrency, coreInstanceCount: settings.coreInstanceCount });
+  const bronzeSteps = request.stages.includes('bronze') ? chunks.length : 0;
+  return { ...base, chunks: chunks.map((c) => c.id), emrSteps: bronzeSteps + request.stages.filter((s) => s !== 'bronze').length, cluster: size };
+}

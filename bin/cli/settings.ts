@@ -1,10 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackfillSettings } from '../../lambdas/plan-backfill/settings';
-import { readVersion } from '../../lib/app';
+import { readVersion } from '../../lib/versions';
 import { CONFIG_CONTEXT_KEY, parsePipelineConfig, type PipelineConfig } from '../../lib/config';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The repository the CLI runs from: the nearest folder up from this file holding cdk.json. The same
+ * whether the CLI runs from its TypeScript (bin/cli/) or from its bundle (bin/dist/).
+ */
+export const REPO_ROOT = repositoryRoot(__dirname);
+
+function repositoryRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'cdk.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..', '..');
+  }
+}
 
 /**
  * The deployment's configuration, read from `cdk.json` the way the CDK app reads it, so `backfill plan`

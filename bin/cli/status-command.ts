@@ -18,9 +18,8 @@ export async function readManifest(s3: S3Client, lakeBucket: string, runId: stri
 export function describeStatus(view: ExecutionView, manifest: BackfillManifest | undefined): string {
   const when = view.startDate ? ` (started ${view.startDate.toISOString()}${view.stopDate ? `, stopped ${view.stopDate.toISOString()}` : ''})` : '';
   const lines = [`Execution   ${view.executionArn}`, `Status      ${view.status}${when}`];
-  if (view.plan) {
-    lines.push(`Run id      ${view.plan.runId}`, `Window      ${view.plan.window.start} .. ${view.plan.window.end} (${view.plan.chunkCount} chunks)`);
-  }
+  if (view.runId) lines.push(`Run id      ${view.runId}`);
+  if (view.window) lines.push(`Window      ${view.window.start} .. ${view.window.end}${view.plan ? ` (${view.plan.chunkCount} chunks)` : ''}`);
   if (view.status === 'RUNNING' && view.currentState) lines.push(`Now in      ${view.currentState}`);
   if (view.chunks) {
     lines.push(`Chunks      ${view.chunks.succeeded + view.chunks.failed} of ${view.chunks.total} done, ${view.chunks.running} running, ${view.chunks.pending} waiting`);

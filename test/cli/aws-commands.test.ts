@@ -72,7 +72,7 @@ describe('aqi-pipeline backfill start', () => {
     delete process.env.AWS_REGION;
     try {
       const run = await runCli(['backfill', 'start', '--from', '2024-01-01', '--to', '2024-01-31']);
-      expect(run).toEqual({ code: 1, out: '', err: 'No AWS region is set. Pass --region <region> or set AWS_REGION (the region the pipeline is deployed in).' });
+      expect(run).toEqual({ code: 1, out: '', err: 'No AWS region is set. Pass --region <region>, set AWS_REGION, or give the profile a region (aws configure set region <region> --profile <name>).' });
     } finally {
       process.env.AWS_REGION = region;
     }
@@ -101,11 +101,15 @@ describe('aqi-pipeline status', () => {
       executionArn: EXECUTION,
       status: 'RUNNING',
       startDate: new Date('2025-10-20T12:34:56Z'),
+      pipeline: 'backfill',
+      runId,
+      window: { start: '2024-01-01', end: '2024-02-29' },
       plan: { runId, window: { start: '2024-01-01', end: '2024-02-29' }, chunkCount: 2, planUri: `s3://lake/runs/backfill/${runId}/plan.json` } as ExecutionView['plan'],
       currentState: 'Silver range',
       chunks: { total: 2, succeeded: 2, running: 0, pending: 0, failed: 0 },
     };
     const run = await runCli(aws(['status', EXECUTION]), { executions: fixedExecutions(view) });
+    expect(run.code).toBe(3);
     expect(run.out).toBe(
       [
         `Execution   ${EXECUTION}`,
@@ -171,7 +175,7 @@ describe('aqi-pipeline logs', () => {
     expect(run).toEqual({
       code: 2,
       out: '',
-      err: '<execution> = "backfill-20251020T1234Z-1a2b3c4d": not an execution ARN; allowed: arn:aws:states:<region>:<account>:execution:<state machine>:<name>, as `backfill start` prints it',
+      err: '<execution> = "backfill-20251020T1234Z-1a2b3c4d": not an execution ARN; allowed: arn:aws:states:<region>:<account>:execution:<state machine>:<name>, as `backfill start` and `runs list` print it',
     });
   });
 

@@ -41,18 +41,26 @@ describe('reading a backfill execution from Step Functions', () => {
     ]);
     const view = await new SfnExecutionReader(client).read(ARN);
     expect(tokens).toEqual([undefined, '1']);
-    expect(view).toEqual({
+    expect(view).toMatchObject({
       executionArn: ARN,
       status: 'RUNNING',
       startDate: new Date('2025-10-20T12:34:56Z'),
-      stopDate: undefined,
-      error: undefined,
-      cause: undefined,
+      pipeline: 'backfill',
+      runId: plan.runId,
+      window: plan.window,
       plan,
       clusterId: 'j-ABC',
       currentState: 'Bronze chunks',
       chunks: { total: 3, succeeded: 1, running: 2, pending: 0, failed: 0 },
     });
+    expect(view.events?.map((e) => e.id)).toEqual([1, 2, 3, 4]);
+  });
+
+  test("an hourly execution: the pipeline, run id and window come from the hourly plan state's output", async () => {
+    const hourlyPlan = { runId: 'hourly-20251020T1200Z-1a2b3c4d', window: { start: '2025-10-20T08:00:00Z', end: '2025-10-20T12:00:00Z' } };
+    const { client } = sfnWith([[event(1, { type: 'TaskStateExited', stateExitedEventDetails: { name: 'Plan hourly run', output: JSON.stringify({ plan: hourlyPlan }) } })]]);
+    const view = await new SfnExecutionReader(client).read(ARN);
+    expect(view).toMatchObject({ pipeline: 'hourly', runId: hourlyPlan.runId, window: hourlyPlan.window, plan: undefined });
   });
 
   test('before the plan has run there is no plan, cluster or chunk count', async () => {

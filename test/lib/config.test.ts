@@ -1,5 +1,5 @@
 import { ConfigError, parsePipelineConfig } from '../../lib/config';
-import { readVersion } from '../../lib/app';
+import { readVersion } from '../../lib/versions';
 
 const defaults = { releaseLabel: 'emr-7.9.0' };
 const minimal = { locations: [{ id: 2178, name: 'Del Norte', timezone: 'America/Denver' }] };
