@@ -111,6 +111,8 @@ export class CloudAssembly {
       return this.resolve(stack, resource.Properties?.SourceObjectKeys);
     }
     if (resource.Type === 'AWS::S3::Bucket' && attribute === 'DomainName') return `${name}.s3.amazonaws.com`;
+    // The EMR cluster's own security groups (createCluster's Instances); no network exists locally.
+    if (resource.Type === 'AWS::EC2::SecurityGroup' && attribute === 'GroupId') return `sg-${name}`;
     if (attribute === 'Name') return name;
     throw new UnresolvableTemplate(`${stack}/${logicalId} (${resource.Type}): attribute '${attribute}' has no local value`);
   }
