@@ -23,8 +23,11 @@ if ! command -v java >/dev/null 2>&1; then
   exit 1
 fi
 
+# Checksums through Python's hashlib rather than GNU sha256sum/sha1sum, which macOS does not ship.
+file_digest() { "$python_bin" -c 'import hashlib, sys; print(hashlib.new(sys.argv[1], open(sys.argv[2], "rb").read()).hexdigest())' "$1" "$2"; }
+
 stamp="$venv/.requirements.sha256"
-want="$(sha256sum "$lock" | cut -d' ' -f1)"
+want="$(file_digest sha256 "$lock")"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "python-env: creating $venv from $(basename "$lock") (first run downloads pyspark, ~320 MB)..." >&2
   "$python_bin" -m venv "$venv"
@@ -43,7 +46,7 @@ if [[ ! -f "$jar" ]]; then
   tmp="$(mktemp "$cache/.download.XXXXXX")"
   trap 'rm -f "$tmp"' EXIT
   curl --fail --silent --show-error --location --retry 3 -o "$tmp" "$url"
-  got="$(sha1sum "$tmp" | cut -d' ' -f1)"
+  got="$(file_digest sha1 "$tmp")"
   if [[ "$got" != "$ICEBERG_JAR_SHA1" ]]; then
     echo "python-env: $ICEBERG_JAR checksum mismatch (got $got, want $ICEBERG_JAR_SHA1); not installed." >&2
     exit 1

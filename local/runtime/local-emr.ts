@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync, WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { updateJson, readJson } from './json-file';
-import { GroupProcess, isAlive, killTree, spawnGroup } from './process-tree';
+import { GroupProcess, isAlive, killTree, processTreeProblem, spawnGroup } from './process-tree';
 import { LocalStepSettings, localStepCommand } from './step-command';
 import { parseS3Uri } from './workspace';
 
@@ -93,6 +93,8 @@ export class LocalEmr {
   private readonly slots = new Map<string, { free: number; waiting: (() => void)[] }>();
 
   constructor(private readonly options: LocalEmrOptions) {
+    const unsupported = processTreeProblem();
+    if (unsupported) throw new Error(unsupported);
     this.registryFile = join(options.step.workspace.emrDir, 'clusters.json');
   }
 

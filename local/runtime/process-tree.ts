@@ -4,7 +4,7 @@
  * and every descendant found in /proc (in case one moved to another group).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export interface ExitStatus {
@@ -21,6 +21,21 @@ export interface SpawnGroupOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
   onLine: (stream: 'stdout' | 'stderr', line: string) => void;
+}
+
+/**
+ * Why this machine cannot run local EMR steps, or `undefined` when it can. Stopping a step (a cancel, a
+ * timeout, a terminated cluster) must find spark-submit's JVM and Python descendants, which this module
+ * reads from Linux's /proc; elsewhere a cancelled step could leave Spark running, so the local runtime
+ * refuses to start rather than leak processes (docs/LOCAL.md, "Requirements").
+ */
+export function processTreeProblem(platform: NodeJS.Platform = process.platform, hasProcfs: () => boolean = () => existsSync('/proc/self/stat')): string | undefined {
+  if (platform === 'linux' && hasProcfs()) return undefined;
+  const where = platform === 'linux' ? 'this Linux has no /proc mounted' : `this is ${platform}`;
+  return (
+    `The local runtime runs EMR steps on Linux only: it stops Spark's process trees through /proc, and ${where}. ` +
+    'Run it in a Linux container or VM (e.g. a devcontainer with Node 20+, Python 3.11 and Java 17); the CDK app, the tests of lib/ and lambdas/, and the aqi-pipeline CLI work anywhere.'
+  );
 }
 
 export function spawnGroup(command: string, args: readonly string[], options: SpawnGroupOptions): GroupProcess {

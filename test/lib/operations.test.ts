@@ -38,8 +38,9 @@ describe('dashboard', () => {
     });
   });
 
-  test('shows both pipelines, the hourly stage durations, every Lambda and execution times', () => {
-    for (const title of ['Hourly executions', 'Backfill executions', 'Hourly stage durations (s)', 'Lambda errors and throttles', 'Backfill execution time (minutes)']) {
+  test('shows both pipelines, the hourly stage durations, every Lambda, execution times and data freshness', () => {
+    const titles = ['Hourly executions', 'Backfill executions', 'Hourly stage durations (s)', 'Lambda errors and throttles', 'Backfill execution time (minutes)', 'Hourly watermark age (h)'];
+    for (const title of titles) {
       expect(dashboardBody).toContain(title);
     }
     for (const fn of ['PlanHourly', 'Finalize', 'CancelSteps', 'Janitor', 'PlanBackfill', 'RecordChunk', 'FanIn', 'FinalizeBackfill']) {
