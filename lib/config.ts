@@ -55,6 +55,8 @@ function configSchema(defaultReleaseLabel: string) {
     locations: z.array(LocationSchema).min(1, 'must list at least one location'),
     /** Minute past the hour the hourly run starts (data for the hour just ended). @default 15 */
     scheduleMinute: int(0, 59).default(15),
+    /** false pauses the hourly schedule (the schedule stays, DISABLED; nothing else changes). @default true */
+    scheduleEnabled: z.boolean({ message: 'must be true or false' }).default(true),
     emr: z
       .strictObject({
         releaseLabel: z

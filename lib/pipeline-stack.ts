@@ -156,6 +156,7 @@ export class PipelineStack extends Stack {
     const janitorDeadLetters = deadLetterQueue(this, 'JanitorDeadLetters');
     new scheduler.Schedule(this, 'HourlySchedule', {
       description: `Starts the hourly run at minute ${config.scheduleMinute} of every hour`,
+      enabled: config.scheduleEnabled,
       schedule: scheduler.ScheduleExpression.cron({ minute: String(config.scheduleMinute), timeZone: undefined }),
       target: new schedulerTargets.StepFunctionsStartExecution(this.hourly.stateMachine, {
         input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),

@@ -36,6 +36,7 @@ describe('parsePipelineConfig', () => {
     expect(config).toEqual({
       locations: minimal.locations,
       scheduleMinute: 15,
+      scheduleEnabled: true,
       emr: {
         releaseLabel: 'emr-7.9.0',
         primaryInstanceType: 'm7g.xlarge',
@@ -73,6 +74,7 @@ describe('parsePipelineConfig', () => {
 
   test.each([
     [{ ...minimal, scheduleMinute: 60 }, 'aqi-pipeline.scheduleMinute: must be at most 59; got 60'],
+    [{ ...minimal, scheduleEnabled: 'no' }, 'aqi-pipeline.scheduleEnabled: must be true or false; got "no"'],
     [{ ...minimal, emr: { coreInstanceCount: 0 } }, 'aqi-pipeline.emr.coreInstanceCount: must be at least 1; got 0'],
     [
       { ...minimal, emr: { releaseLabel: 'emr-6.15.0' } },

@@ -237,3 +237,11 @@ describe('storage', () => {
     });
   });
 });
+
+describe('operations', () => {
+  test('the hourly schedule is enabled by default and paused by scheduleEnabled: false', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'ENABLED' });
+    const paused = synthesize({ ...defaultRawConfig(), scheduleEnabled: false }).pipelineTemplate;
+    paused.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED' });
+  });
+});
