@@ -1,5 +1,7 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { parsePipelineConfig, type PipelineConfig } from './config';
+import { COST_ALLOCATION_TAG } from '../lambdas/shared/tags';
+import { tagCostAllocation } from './cost-allocation-tags';
 import { DataLakeStack, EMR_LOG_PREFIX } from './data-lake-stack';
 import { PipelineStack } from './pipeline-stack';
 import { readVersion } from './versions';
@@ -26,7 +28,7 @@ export const STACK_NAMES = { dataLake: 'AqiDataLake', pipeline: 'AqiPipeline' } 
  * Tags on every resource of both stacks, for cost allocation and for finding what belongs to the
  * pipeline (the EMR clusters the state machines create carry their own run tags, lib/workflow/emr-cluster.ts).
  */
-export const APP_TAGS = { project: 'aqi-pipeline', 'managed-by': 'aws-cdk' } as const;
+export const APP_TAGS = { [COST_ALLOCATION_TAG.key]: COST_ALLOCATION_TAG.value, 'managed-by': 'aws-cdk' } as const;
 
 /** Builds both stacks from already-read inputs; bin/app.ts reads them, tests pass their own. */
 export function buildApp(app: App, inputs: AppInputs): AqiPipelineApp {
@@ -54,5 +56,6 @@ export function buildApp(app: App, inputs: AppInputs): AqiPipelineApp {
   for (const [key, value] of Object.entries(APP_TAGS)) Tags.of(app).add(key, value);
   Tags.of(dataLake).add('component', 'data-lake');
   Tags.of(pipeline).add('component', 'orchestration');
+  tagCostAllocation(dataLake, 'shared');
   return { config, dataLake, pipeline };
 }

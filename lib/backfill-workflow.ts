@@ -10,6 +10,7 @@ import type { PlanBackfillEnv } from '../lambdas/plan-backfill/env';
 import { LOCATIONS_KEY, pipelineRunsPrefix, s3Uri } from '../lambdas/shared/layout';
 import type { PipelineConfig } from './config';
 import { TABLE_KMS_FINDINGS } from './compliance';
+import { grantClusterUsageRead, priceTableEnvironment } from './cost-recording';
 import { OPENAQ_ARCHIVE_BUCKET } from './emr-runtime';
 import { PipelineFunction } from './pipeline-functions';
 import { bronzeChunksMap } from './workflow/backfill-chunks';
@@ -83,8 +84,8 @@ export class BackfillWorkflow extends Construct {
     });
     const finalize = new PipelineFunction(this, 'FinalizeBackfill', {
       name: 'backfill-finalize',
-      description: 'Completes the backfill manifest with Silver, Gold and the final status; ends a catch-up',
-      environment: { ...lake, EMR_LOG_URI: emrLogUri, TABLE_NAME: props.table.tableName },
+      description: 'Completes the backfill manifest with Silver, Gold, the cost and the final status; ends a catch-up',
+      environment: { ...lake, EMR_LOG_URI: emrLogUri, TABLE_NAME: props.table.tableName, ...priceTableEnvironment(config) },
       acknowledgements: TABLE_KMS_FINDINGS,
     });
     props.table.grantReadWriteData(finalize);
@@ -95,6 +96,7 @@ export class BackfillWorkflow extends Construct {
     props.lakeBucket.grantWrite(recordChunk, backfillRuns);
     props.lakeBucket.grantReadWrite(fanIn, backfillRuns);
     props.lakeBucket.grantReadWrite(finalize, backfillRuns);
+    grantClusterUsageRead(finalize);
 
     const chunks = bronzeChunksMap(this, 'Bronze chunks', {
       context: props.stageArgs,

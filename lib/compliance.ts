@@ -1,6 +1,7 @@
 import { Stack, Token, Validations } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { IConstruct } from 'constructs';
+import { CLUSTER_USAGE_FINDINGS } from './cost-recording';
 
 /**
  * cdk-nag acknowledgements, each with the concrete reason the finding is accepted. Kept in one file so
@@ -105,6 +106,7 @@ export function acknowledgeBackfillWorkflow(backfill: IConstruct, stateMachine: 
     ...s3GrantFindings('runs/backfill/ of the lake bucket (chunk results, manifests) and, for the planner, config/locations.json'),
     [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.lakeBucket}/runs/backfill/*]`]:
       'Backfill Lambdas read and write run records under runs/backfill/<runId>/, created per run',
+    ...CLUSTER_USAGE_FINDINGS,
   });
   acknowledgeEmrStateMachine(stateMachine, functionLogicalIds);
   const execution = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${stateMachineRef}"}]}]}`;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { valueAt } from '../lambdas/shared/input';
+import { MARKETS, type PriceTable, priceTableFor, type RunPriceTable } from '../lambdas/shared/pricing';
+import { PRICE_TABLES, priceTableFile } from './pricing';
 
 /** The `cdk.json` context key holding the whole configuration. */
 export const CONFIG_CONTEXT_KEY = 'aqi-pipeline';
@@ -24,6 +26,11 @@ const int = (min: number, max: number) =>
 const instanceType = z
   .string()
   .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as m7g.xlarge');
+
+/** How an hourly cluster is shaped: by the plan from the window, or always one way. */
+export const HOURLY_SIZING_MODES = ['auto', 'primary-only', 'primary-and-core'] as const;
+
+const market = z.enum(MARKETS, { message: `must be one of ${MARKETS.join(', ')}` });
 
 const LocationSchema = z.strictObject({
   id: z.number().int().positive('must be a positive OpenAQ location id'),
@@ -99,6 +106,19 @@ function configSchema(defaultReleaseLabel: string) {
         freshnessAlarmHours: int(1, 168).default(3),
         /** The skipped-runs alarm fires after this many consecutive hours with a skipped run. @default 2 */
         skippedRunsAlarmHours: int(1, 24).default(2),
+        /** How the plan shapes each hourly cluster (lambdas/plan-hourly/sizing.ts, docs/COSTS.md). */
+        sizing: z
+          .strictObject({
+            /** `auto`: primary-only while the window is small, else core nodes by location-hours. @default auto */
+            mode: z.enum(HOURLY_SIZING_MODES, { message: `must be one of ${HOURLY_SIZING_MODES.join(', ')}` }).default('auto'),
+            /** Largest window (locations × hours) a single-node cluster takes. @default 20000 */
+            primaryOnlyMaxLocationHours: int(1, 10_000_000).default(20_000),
+            /** Location-hours each core node adds room for above that. @default 20000 */
+            locationHoursPerCoreInstance: int(1, 10_000_000).default(20_000),
+            /** Most core nodes `auto` asks for. @default 4 */
+            maxCoreInstances: int(1, 100).default(4),
+          })
+          .prefault({}),
       })
       .prefault({}),
     backfill: z
@@ -106,6 +126,31 @@ function configSchema(defaultReleaseLabel: string) {
         maxRangeDays: int(1, 3660).default(1096),
         defaultMaxConcurrency: int(1, 256).default(4),
         maxConcurrencyLimit: int(1, 256).default(16),
+        /** Where the backfill cluster's capacity comes from (instance fleets). */
+        capacity: z
+          .strictObject({
+            /** Core and task capacity: `SPOT` buys it from the Spot market, with managed scaling. @default ON_DEMAND */
+            coreMarket: market.default('ON_DEMAND'),
+            /** Must stay ON_DEMAND when coreMarket is SPOT. @default ON_DEMAND */
+            primaryMarket: market.default('ON_DEMAND'),
+            /** Types the Spot core fleet may take (same vCPU count: each is one fleet unit). */
+            spotInstanceTypes: z
+              .array(instanceType)
+              .min(1, 'must list at least one instance type')
+              .max(30, 'must list at most 30 instance types (the instance-fleet limit)')
+              .refine((types) => new Set(types).size === types.length, 'must not repeat an instance type')
+              .default(['m7g.xlarge', 'm6g.xlarge', 'r7g.xlarge']),
+            /** Minutes EMR waits for Spot capacity before switching to On-Demand. @default 10 */
+            spotTimeoutMinutes: int(5, 1440).default(10),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    /** Which dated price table (lib/pricing/<region>.json) prices runs in the manifests and docs/COSTS.md. */
+    pricing: z
+      .strictObject({
+        /** @default us-east-1 */
+        region: z.string().default('us-east-1'),
       })
       .prefault({}),
     notificationEmail: z.union([z.literal(''), z.email('must be an e-mail address, or "" for none')]).default(''),
@@ -125,6 +170,8 @@ export type LocationConfig = PipelineConfig['locations'][number];
 export interface ConfigDefaults {
   /** `EMR_RELEASE_LABEL` from spark-jobs/versions.env, read by bin/. */
   readonly releaseLabel: string;
+  /** @default PRICE_TABLES (lib/pricing/) */
+  readonly priceTables?: Readonly<Record<string, PriceTable>>;
 }
 
 /**
@@ -147,6 +194,7 @@ export function parsePipelineConfig(raw: unknown, defaults: ConfigDefaults): Pip
   const config = parsed.data;
   const problems = crossKeyProblems(config).map(([key, problem]) => `  ${CONFIG_CONTEXT_KEY}.${key}: ${problem}`);
   if (problems.length > 0) throw new ConfigError(`invalid configuration in cdk.json context:\n${problems.join('\n')}`);
+  runPriceTable(config, defaults.priceTables);
   return config;
 }
 
@@ -173,7 +221,55 @@ function crossKeyProblems(config: PipelineConfig): [string, string][] {
       `must be at least hourly.maxWindowHours (${hourly.maxWindowHours}) and ${MIN_BACKFILL_AFTER_GAP_HOURS} (a catch-up backfill leaves the last two days to the hourly runs), i.e. at least ${minGap}; got ${hourly.backfillAfterGapHours}`,
     ]);
   }
+  const { capacity } = backfill;
+  if (capacity.coreMarket === 'SPOT' && capacity.primaryMarket !== 'ON_DEMAND') {
+    problems.push([
+      'backfill.capacity.primaryMarket',
+      'must be "ON_DEMAND" when backfill.capacity.coreMarket is "SPOT" (a reclaimed Spot primary ends the whole cluster, and every chunk with it); ' +
+        `got ${JSON.stringify(capacity.primaryMarket)}`,
+    ]);
+  }
   return problems;
+}
+
+/**
+ * Every instance type the configuration can launch, by the key that names it. The hourly and backfill
+ * clusters take the primary and core types; a Spot backfill also any of its Spot types.
+ */
+export function configuredInstanceTypes(config: PipelineConfig): { key: string; type: string }[] {
+  const types = [
+    { key: 'emr.primaryInstanceType', type: config.emr.primaryInstanceType },
+    { key: 'emr.coreInstanceType', type: config.emr.coreInstanceType },
+  ];
+  if (config.backfill.capacity.coreMarket === 'SPOT') {
+    config.backfill.capacity.spotInstanceTypes.forEach((type, i) => types.push({ key: `backfill.capacity.spotInstanceTypes.${i}`, type }));
+  }
+  return types;
+}
+
+/**
+ * The prices of the configured instance types from the region's dated table: what finalize prices runs
+ * with. A type without a price fails synth, so no run can end with a cost nobody can compute.
+ */
+export function runPriceTable(config: PipelineConfig, tables: Readonly<Record<string, PriceTable>> = PRICE_TABLES): RunPriceTable {
+  const table = tables[config.pricing.region];
+  if (table === undefined) {
+    throw new ConfigError(
+      `invalid configuration in cdk.json context:\n  ${CONFIG_CONTEXT_KEY}.pricing.region: no price table for ${JSON.stringify(config.pricing.region)}; ` +
+        `tables exist for ${Object.keys(tables).sort().join(', ')} (${priceTableFile('<region>')}). Choose one, or add the region's table with its date and sources.`,
+    );
+  }
+  const unpriced = configuredInstanceTypes(config).filter(({ type }) => table.instances[type] === undefined);
+  if (unpriced.length > 0) {
+    const problems = unpriced.map(
+      ({ key, type }) =>
+        `  ${CONFIG_CONTEXT_KEY}.${key}: ${JSON.stringify(type)} is not an instance type the price table ${priceTableFile(table.region)} ` +
+        `(prices as of ${table.pricesAsOf}) knows; allowed: ${Object.keys(table.instances).sort().join(', ')}. ` +
+        'Choose one of them, or add its EC2 and EMR prices with their source to the table.',
+    );
+    throw new ConfigError(`invalid configuration in cdk.json context:\n${problems.join('\n')}`);
+  }
+  return priceTableFor(table, configuredInstanceTypes(config).map(({ type }) => type));
 }
 
 function describe(value: unknown): string {

@@ -15,6 +15,7 @@ export const CLUSTER_ACTIONS = [
   'elasticmapreduce:DescribeStep',
   'elasticmapreduce:CancelSteps',
   'elasticmapreduce:ListSteps',
+  'elasticmapreduce:ListInstances',
 ] as const;
 
 /** The tag every pipeline cluster carries from its RunJobFlow on (`createClusterTask`). */

@@ -49,7 +49,9 @@ export interface HourlyWorkflowProps {
 export const HOURLY_STATES = {
   plan: 'Plan hourly run',
   startRecord: 'Start run record',
+  chooseShape: 'Primary only?',
   createCluster: 'Create cluster',
+  createSingleNodeCluster: 'Create single-node cluster',
   stage: (stage: Stage) => `${capitalise(stage)} step`,
   runStage: (stage: Stage) => `Run ${stage}?`,
   terminate: 'Terminate cluster',
@@ -101,8 +103,20 @@ export class HourlyWorkflow extends Construct {
       timeout: Duration.seconds(60),
     });
 
-    const create = createClusterTask(this, HOURLY_STATES.createCluster, props.cluster, { pipeline: 'hourly' });
-    create.addCatch(teardown.beforeClusterEntry, onFailure);
+    // The plan shapes the cluster per run (lambdas/plan-hourly/sizing.ts): one node for a small window,
+    // core nodes only for a wide one. A fleet cannot be left out by a path, hence two tasks.
+    const createWithCore = createClusterTask(this, HOURLY_STATES.createCluster, props.cluster, {
+      pipeline: 'hourly',
+      coreInstanceCount: sfn.JsonPath.numberAt('$.plan.cluster.coreInstanceCount'),
+    });
+    const createSingleNode = createClusterTask(this, HOURLY_STATES.createSingleNodeCluster, props.cluster, {
+      pipeline: 'hourly',
+      coreInstanceCount: 0,
+    });
+    for (const create of [createWithCore, createSingleNode]) create.addCatch(teardown.beforeClusterEntry, onFailure);
+    const create = new sfn.Choice(this, HOURLY_STATES.chooseShape)
+      .when(sfn.Condition.booleanEquals('$.plan.cluster.primaryOnly', true), createSingleNode)
+      .otherwise(createWithCore);
 
     const source: ApiSource = {
       kind: 'api',
@@ -127,7 +141,8 @@ export class HourlyWorkflow extends Construct {
         .when(sfn.Condition.booleanEquals(skipPath(stage), true), next)
         .otherwise(step);
     }
-    create.next(next);
+    createWithCore.next(next);
+    createSingleNode.next(next);
 
     const finalize = finalizeTask(this, HOURLY_STATES.finalize, functions.finalize, 'hourly', 'SUCCEEDED', '$.manifest');
     finalize.addCatch(teardown.afterClusterEntry, onFailure);

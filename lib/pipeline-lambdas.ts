@@ -5,6 +5,7 @@ import type { PlanHourlyEnv } from '../lambdas/plan-hourly/schema';
 import { RUNS_PREFIX } from '../lambdas/shared/layout';
 import { IMPORTED_ARN, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
+import { CLUSTER_USAGE_FINDINGS, grantClusterUsageRead, priceTableEnvironment } from './cost-recording';
 import { METRICS_NAMESPACE } from './monitoring';
 import { PipelineFunction } from './pipeline-functions';
 import type { DataLakeResources } from './pipeline-stack';
@@ -44,6 +45,12 @@ export function createPipelineLambdas(scope: Construct, props: PipelineLambdasPr
       BACKFILL_AFTER_GAP_HOURS: String(config.hourly.backfillAfterGapHours),
       MAX_BACKFILL_RANGE_DAYS: String(config.backfill.maxRangeDays),
       METRICS_NAMESPACE,
+      LOCATION_COUNT: String(config.locations.length),
+      SIZING_MODE: config.hourly.sizing.mode,
+      PRIMARY_ONLY_MAX_LOCATION_HOURS: String(config.hourly.sizing.primaryOnlyMaxLocationHours),
+      LOCATION_HOURS_PER_CORE_INSTANCE: String(config.hourly.sizing.locationHoursPerCoreInstance),
+      MAX_CORE_INSTANCES: String(config.hourly.sizing.maxCoreInstances),
+      CORE_INSTANCE_COUNT: String(config.emr.coreInstanceCount),
     } satisfies Record<keyof PlanHourlyEnv, string>,
     acknowledgements: TABLE_KMS_FINDINGS,
   });
@@ -58,15 +65,18 @@ export function createPipelineLambdas(scope: Construct, props: PipelineLambdasPr
       LAKE_BUCKET: lake.lakeBucket.bucketName,
       EMR_LOG_URI: props.emrLogUri,
       METRICS_NAMESPACE,
+      ...priceTableEnvironment(config),
     },
     acknowledgements: {
       ...TABLE_KMS_FINDINGS,
+      ...CLUSTER_USAGE_FINDINGS,
       ...s3GrantFindings('runs/* of the lake bucket (stage results in, manifests out)'),
       [`AwsSolutions-IAM5[Resource::${IMPORTED_ARN.lakeBucket}/${RUNS_PREFIX}*]`]:
         'Manifests and stage results live under runs/<pipeline>/<runId>/, created per run',
     },
   });
   lake.lakeBucket.grantReadWrite(finalize, `${RUNS_PREFIX}*`);
+  grantClusterUsageRead(finalize);
   lake.table.grantReadWriteData(finalize);
 
   const cancelSteps = new PipelineFunction(scope, 'CancelSteps', {

@@ -16,6 +16,7 @@ import { BackfillWorkflow } from './backfill-workflow';
 import { acknowledgeBackfillWorkflow, acknowledgeDeadLetterQueue, acknowledgeEmrStateMachine } from './compliance';
 import type { PipelineConfig } from './config';
 import { confineToPipelineClusters } from './emr-access';
+import { tagCostAllocation } from './cost-allocation-tags';
 import { EmrRuntime } from './emr-runtime';
 import { HourlyWorkflow, hourlyExecutionTimeout } from './hourly-workflow';
 import { PipelineMonitoring } from './monitoring';
@@ -192,6 +193,11 @@ export class PipelineStack extends Stack {
     for (const fn of this.node.findAll().filter((c): c is PipelineFunction => c instanceof PipelineFunction)) {
       this.monitoring.watchFunction(fn.node.id, fn);
     }
+
+    tagCostAllocation(this, 'shared');
+    const { planHourly, finalize } = this.functions;
+    for (const hourlyOnly of [this.hourly, planHourly, planHourly.logGroup, finalize, finalize.logGroup]) tagCostAllocation(hourlyOnly, 'hourly');
+    tagCostAllocation(this.backfill, 'backfill');
     acknowledgeBackfillWorkflow(
       this.backfill,
       this.backfill.stateMachine,

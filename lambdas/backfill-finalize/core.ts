@@ -1,11 +1,15 @@
 import { manifestKey, stageResultKey } from '../shared/layout';
-import type { ObjectStore, PipelineStateStore } from '../shared/ports';
+import type { ClusterUsageSource, Logger, ObjectStore, PipelineStateStore } from '../shared/ports';
+import type { RunPriceTable } from '../shared/pricing';
+import { readRunCost } from '../shared/run-cost';
 import { completeCatchUpBackfill } from '../finalize/watermark';
 import { StageResultSchema } from '../shared/stage-result';
 import { failedStageStepInCause } from '../shared/step-cause';
 import { type BackfillManifest, BackfillManifestSchema, type StageOutcome, stepLogUri } from '../fan-in/manifest';
 import { type BackfillPlan, planKey } from '../plan-backfill/plan';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { nonEmpty } from '../shared/env';
+import { PriceTableEnvSchema } from '../shared/pricing';
 import { stepIdOf } from '../finalize/core';
 import { FinalizeInputSchema } from '../finalize/schema';
 
@@ -14,6 +18,8 @@ import { FinalizeInputSchema } from '../finalize/schema';
  * `FinalizeInputSchema`), so the shared teardown can record a failed backfill with this function.
  */
 export const FinalizeBackfillEventSchema = FinalizeInputSchema;
+
+export const BackfillFinalizeEnvSchema = z.object({ LAKE_BUCKET: nonEmpty, EMR_LOG_URI: nonEmpty, TABLE_NAME: nonEmpty, PRICE_TABLE: PriceTableEnvSchema });
 export type FinalizeBackfillEvent = z.output<typeof FinalizeBackfillEventSchema>;
 
 export interface FinalizeBackfillResult {
@@ -35,6 +41,10 @@ export interface FinalizeBackfillDeps {
    * the local runtime always pass it.
    */
   readonly state?: PipelineStateStore;
+  /** EMR's record of the cluster's instances and the dated prices: the run's `cost`. */
+  readonly usage: ClusterUsageSource;
+  readonly prices: RunPriceTable;
+  readonly log: Logger;
 }
 
 /**
@@ -56,13 +66,15 @@ export async function finalizeBackfill(event: FinalizeBackfillEvent, deps: Final
   };
   const stageFailed = Object.entries(stages).filter(([, o]) => o?.status === 'FAILED').map(([s]) => s);
   const failed = event.outcome === 'FAILED' || manifest.failedChunks.length > 0 || stageFailed.length > 0;
+  const now = deps.now();
   const final: BackfillManifest = {
     ...manifest,
     clusterId,
     stages,
+    cost: await readRunCost(clusterId || null, deps.usage, deps.prices, now, deps.log),
     status: failed ? 'FAILED' : 'SUCCEEDED',
     error: event.error ? { error: event.error.Error, cause: event.error.Cause ?? '' } : null,
-    updatedAt: deps.now().toISOString(),
+    updatedAt: now.toISOString(),
   };
   await deps.store.putText(deps.lakeBucket, manifestKey('backfill', runId), JSON.stringify(final, null, 2), 'application/json');
   if (deps.state !== undefined && event.outcome === 'SUCCEEDED') {

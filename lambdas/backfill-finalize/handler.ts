@@ -1,21 +1,32 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EMRClient } from '@aws-sdk/client-emr';
 import { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
 import { DynamoPipelineStateStore } from '../shared/aws/dynamodb-state-store';
+import { EmrClusterUsage } from '../shared/aws/emr-usage';
 import { S3ObjectStore } from '../shared/aws/s3-object-store';
-import { nonEmpty, readEnv } from '../shared/env';
+import { readEnv } from '../shared/env';
 import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { parseBackfillState } from '../plan-backfill/errors';
-import { FinalizeBackfillEventSchema, finalizeBackfill } from './core';
+import { BackfillFinalizeEnvSchema, FinalizeBackfillEventSchema, finalizeBackfill } from './core';
 
-const env = readEnv(z.object({ LAKE_BUCKET: nonEmpty, EMR_LOG_URI: nonEmpty, TABLE_NAME: nonEmpty }));
+const env = readEnv(BackfillFinalizeEnvSchema);
 const tools = functionTools('backfill-finalize');
 const store = new S3ObjectStore(tools.tracer.captureAWSv3Client(new S3Client({})));
 const state = new DynamoPipelineStateStore(env.TABLE_NAME, tools.tracer.captureAWSv3Client(new DynamoDBClient({})));
+const usage = new EmrClusterUsage(tools.tracer.captureAWSv3Client(new EMRClient({})));
 
 export const handler = instrumentedHandler(tools, async (event) => {
   const input = parseBackfillState(FinalizeBackfillEventSchema, event, 'backfill-finalize input');
-  const result = await finalizeBackfill(input, { store, lakeBucket: env.LAKE_BUCKET, emrLogUri: env.EMR_LOG_URI, now: () => new Date(), state });
+  const result = await finalizeBackfill(input, {
+    store,
+    lakeBucket: env.LAKE_BUCKET,
+    emrLogUri: env.EMR_LOG_URI,
+    now: () => new Date(),
+    state,
+    usage,
+    prices: env.PRICE_TABLE,
+    log: tools.logger,
+  });
   tools.logger.info('finalized backfill', { status: result.status, failedChunks: result.failedChunks });
   return result;
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { StagePhaseSchema } from '../shared/stage-result';
+import { ManifestCostSchema } from '../shared/run-cost';
 
 export const ChunkOutcomeSchema = z.object({
   chunkId: z.string(),
@@ -51,6 +52,8 @@ export const BackfillManifestSchema = z.object({
   stages: z.object({ silver: StageOutcomeSchema.nullable(), gold: StageOutcomeSchema.nullable() }),
   /** The error that stopped the run on the teardown path; null otherwise. */
   error: z.object({ error: z.string(), cause: z.string() }).nullable(),
+  /** Written by backfill-finalize once the cluster is gone (lambdas/shared/run-cost.ts); absent before. */
+  cost: ManifestCostSchema.optional(),
   updatedAt: z.string(),
 });
 

@@ -1,7 +1,9 @@
 import { ERROR_NAMES, PipelineError } from '../shared/errors';
 import { parseInput } from '../shared/input';
 import { manifestKey, type Stage, STAGES, stageResultKey } from '../shared/layout';
-import type { Logger, MetricDatum, MetricsSink, ObjectStore, PipelineStateStore } from '../shared/ports';
+import type { ClusterUsageSource, Logger, MetricDatum, MetricsSink, ObjectStore, PipelineStateStore } from '../shared/ports';
+import type { RunPriceTable } from '../shared/pricing';
+import { type ManifestCost, readRunCost } from '../shared/run-cost';
 import { type StageResult, StageResultSchema } from '../shared/stage-result';
 import { type FailedStageStep, failedStageStepInCause } from '../shared/step-cause';
 import { watermarkAgeMetric } from '../plan-hourly/freshness';
@@ -14,12 +16,16 @@ export interface FinalizeSettings {
   /** The clusters' `LogUri`, ending in `/`. */
   readonly emrLogUri: string;
   readonly metricsNamespace: string;
+  /** The configured instance types' prices, dated (lib/pricing/, passed as `PRICE_TABLE`). */
+  readonly prices: RunPriceTable;
 }
 
 export interface FinalizeDeps {
   readonly objects: ObjectStore;
   readonly state: PipelineStateStore;
   readonly metrics: MetricsSink;
+  /** EMR's record of the cluster's instances, for the run's cost. */
+  readonly usage: ClusterUsageSource;
   readonly log: Logger;
   readonly settings: FinalizeSettings;
   readonly now: Date;
@@ -32,7 +38,8 @@ export interface FinalizeResult {
 }
 
 /**
- * Records how a run ended, for both pipelines: reads each stage's result from S3, writes the manifest,
+ * Records how a run ended, for both pipelines: reads each stage's result from S3 and the cluster's
+ * instance-seconds from EMR (priced into `cost`), writes the manifest,
  * moves the hourly watermark over the hours a successful run processed (rules in `watermark.ts`),
  * records a catch-up backfill the run started, and publishes metrics, the watermark's age included.
  * A skipped run (lock held) is recorded too, so consecutive skips are counted.
@@ -62,6 +69,7 @@ export async function finalizeRun(rawInput: unknown, deps: FinalizeDeps): Promis
   const finishedAt = deps.now.toISOString();
   const durationSeconds = Math.max(0, (deps.now.getTime() - Date.parse(input.executionStartTime)) / 1000);
   const catchUpBackfill = catchUpRecord(input);
+  const cost = await readRunCost(input.clusterId, deps.usage, settings.prices, deps.now, deps.log);
   const manifest: RunManifest = {
     ...existing,
     pipeline: input.pipeline,
@@ -75,6 +83,7 @@ export async function finalizeRun(rawInput: unknown, deps: FinalizeDeps): Promis
     window: input.plan.window ?? null,
     clusterId: input.clusterId,
     stages,
+    cost,
     error: input.error && { error: input.error.Error, cause: input.error.Cause ?? null },
     ...(input.outcome === 'SKIPPED' && { heldBy: lockHolderOf(input) }),
     ...(catchUpBackfill && { catchUpBackfill }),
@@ -82,7 +91,7 @@ export async function finalizeRun(rawInput: unknown, deps: FinalizeDeps): Promis
   await deps.objects.putText(settings.lakeBucket, key, `${JSON.stringify(manifest, null, 2)}\n`);
   const watermarkAdvanced = await advanceHourlyWatermark(input, stages, deps.state, finishedAt);
   if (catchUpBackfill) await recordCatchUpBackfill(deps.state, catchUpBackfill.executionArn, catchUpBackfill.watermarkTo);
-  const metrics = runMetrics(input, results, durationSeconds);
+  const metrics = runMetrics(input, results, durationSeconds, cost);
   if (input.pipeline === 'hourly') metrics.push(...watermarkAgeMetric(await deps.state.getWatermark('hourly'), deps.now));
   await deps.metrics.putMetrics(settings.metricsNamespace, metrics);
   deps.log.info('finalized run', { runId, status: input.outcome, manifestKey: key, watermarkAdvanced, catchUpBackfill });
@@ -197,12 +206,20 @@ async function readExistingManifest(objects: ObjectStore, bucket: string, key: s
 /** The count each outcome adds to (lib/monitoring.ts alarms on RunSkipped). */
 export const RUN_OUTCOME_METRIC = { SUCCEEDED: 'RunSucceeded', FAILED: 'RunFailed', SKIPPED: 'RunSkipped' } as const;
 
-function runMetrics(input: FinalizeInput, results: Partial<Record<Stage, StageResult>>, durationSeconds: number): MetricDatum[] {
+function runMetrics(
+  input: FinalizeInput,
+  results: Partial<Record<Stage, StageResult>>,
+  durationSeconds: number,
+  cost: ManifestCost,
+): MetricDatum[] {
   const pipeline = { Pipeline: input.pipeline };
   const metrics: MetricDatum[] = [
     { name: RUN_OUTCOME_METRIC[input.outcome], value: 1, unit: 'Count', dimensions: pipeline },
     { name: 'RunDurationSeconds', value: durationSeconds, unit: 'Seconds', dimensions: pipeline },
   ];
+  if (cost !== null && 'estimatedUsd' in cost && cost.estimatedUsd !== null) {
+    metrics.push({ name: 'RunEstimatedCostUsd', value: cost.estimatedUsd.total, unit: 'None', dimensions: pipeline });
+  }
   for (const stage of STAGES) {
     const result = results[stage];
     if (result === undefined) continue;

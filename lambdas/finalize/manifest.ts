@@ -1,5 +1,6 @@
 import type { Pipeline, Stage } from '../shared/layout';
 import type { StagePhase } from '../shared/stage-result';
+import type { ManifestCost } from '../shared/run-cost';
 
 export type StageStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'MISSING' | 'NOT_RUN';
 
@@ -33,6 +34,8 @@ export interface RunManifest {
   window: { start: string; end: string } | null;
   clusterId: string | null;
   stages: Partial<Record<Stage, StageRecord>>;
+  /** The cluster's instance-seconds and their estimated price (lambdas/shared/run-cost.ts). */
+  cost: ManifestCost;
   error: { error: string; cause: string | null } | null;
   [extra: string]: unknown;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PIPELINES, STAGES } from '../shared/layout';
 import { RUN_ID_PATTERN } from '../shared/run-id';
+import { PriceTableEnvSchema } from '../shared/pricing';
 
 /**
  * What `finalizeTask` (lib/workflow/finalize.ts) sends. `plan` is the plan Lambda's output; only the
@@ -44,4 +45,5 @@ export const FinalizeEnvSchema = z.object({
   TABLE_NAME: z.string().min(1, 'must name the pipeline DynamoDB table'),
   EMR_LOG_URI: z.string().regex(/^s3:\/\/[^/]+\/.*\/$|^s3:\/\/[^/]+\/$/, 'must be an s3:// URI ending in /'),
   METRICS_NAMESPACE: z.string().min(1),
+  PRICE_TABLE: PriceTableEnvSchema,
 });

@@ -4,11 +4,12 @@ import type { Stage } from '../shared/layout';
 import { STAGES } from '../shared/layout';
 import type { MetricsSink, PipelineStateStore } from '../shared/ports';
 import { makeRunId } from '../shared/run-id';
-import { floorToHour, formatIsoHour } from '../shared/time';
+import { floorToHour, formatIsoHour, hoursBetween } from '../shared/time';
 import { type CatchUpBackfill, planCatchUpBackfill } from './catch-up';
 import { watermarkAgeMetric } from './freshness';
 import { type HourlyInput, HourlyInputSchema } from './schema';
 import { hourlyWindow } from './window';
+import { type HourlyClusterShape, type HourlySizingSettings, sizeHourlyCluster } from './sizing';
 
 export interface HourlyPlanSettings {
   readonly lateDataMarginHours: number;
@@ -18,6 +19,9 @@ export interface HourlyPlanSettings {
   readonly backfillAfterGapHours: number;
   readonly maxBackfillRangeDays: number;
   readonly metricsNamespace: string;
+  /** The configured locations: with the window's hours, what the cluster is sized for. */
+  readonly locationCount: number;
+  readonly sizing: HourlySizingSettings;
 }
 
 /** `$.plan` of the hourly state machine (see lib/workflow/state-paths.ts). */
@@ -30,6 +34,8 @@ export interface HourlyPlan {
   /** True when the window ends before the hour just ended: the next scheduled runs continue the catch-up. */
   capped: boolean;
   skip: Record<Stage, boolean>;
+  /** The cluster's shape for this window (sizing.ts). */
+  cluster: HourlyClusterShape;
   /** The stored watermark when the run was planned (`null` before the first run). */
   watermark: string | null;
   /**
@@ -86,6 +92,7 @@ export async function planHourly(rawInput: unknown, deps: PlanHourlyDeps): Promi
     capped: window.capped,
     skip: Object.fromEntries(STAGES.map((stage) => [stage, skipped.has(stage)])) as Record<Stage, boolean>,
     watermark: stored?.windowEnd ?? null,
+    cluster: sizeHourlyCluster(settings.locationCount, hoursBetween(window.start, window.end), settings.sizing),
     advanceWatermark: window.advancesWatermark && skipped.size === 0 && catchUpBackfill === null,
     catchUpBackfill,
     lock: {

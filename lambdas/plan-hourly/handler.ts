@@ -14,7 +14,7 @@ const settings = planHourlySettings(env);
 
 export const handler = instrumentedHandler(tools, async (event) => {
   const plan = await planHourly(event, { state, metrics, now: new Date(), settings });
-  tools.logger.info('planned hourly run', { runId: plan.runId, window: plan.window, capped: plan.capped, skip: plan.skip, watermark: plan.watermark });
+  tools.logger.info('planned hourly run', { runId: plan.runId, window: plan.window, capped: plan.capped, skip: plan.skip, watermark: plan.watermark, cluster: plan.cluster });
   if (plan.capped) tools.logger.info('catching up: the next scheduled runs continue from the new watermark', { window: plan.window });
   if (plan.catchUpBackfill) tools.logger.warn('outage longer than the hourly catch-up limit: starting a backfill', { catchUpBackfill: plan.catchUpBackfill });
   return plan;

@@ -36,6 +36,12 @@ export const PlanHourlyEnvSchema = z.object({
   BACKFILL_AFTER_GAP_HOURS: z.coerce.number().int().min(1),
   MAX_BACKFILL_RANGE_DAYS: z.coerce.number().int().min(1),
   METRICS_NAMESPACE: z.string().min(1),
+  LOCATION_COUNT: z.coerce.number().int().min(1),
+  SIZING_MODE: z.enum(['auto', 'primary-only', 'primary-and-core']),
+  PRIMARY_ONLY_MAX_LOCATION_HOURS: z.coerce.number().int().min(1),
+  LOCATION_HOURS_PER_CORE_INSTANCE: z.coerce.number().int().min(1),
+  MAX_CORE_INSTANCES: z.coerce.number().int().min(1),
+  CORE_INSTANCE_COUNT: z.coerce.number().int().min(1),
 });
 
 export type PlanHourlyEnv = z.infer<typeof PlanHourlyEnvSchema>;
@@ -49,5 +55,13 @@ export function planHourlySettings(env: PlanHourlyEnv): HourlyPlanSettings {
     backfillAfterGapHours: env.BACKFILL_AFTER_GAP_HOURS,
     maxBackfillRangeDays: env.MAX_BACKFILL_RANGE_DAYS,
     metricsNamespace: env.METRICS_NAMESPACE,
+    locationCount: env.LOCATION_COUNT,
+    sizing: {
+      mode: env.SIZING_MODE,
+      primaryOnlyMaxLocationHours: env.PRIMARY_ONLY_MAX_LOCATION_HOURS,
+      locationHoursPerCoreInstance: env.LOCATION_HOURS_PER_CORE_INSTANCE,
+      maxCoreInstances: env.MAX_CORE_INSTANCES,
+      configuredCoreInstances: env.CORE_INSTANCE_COUNT,
+    },
   };
 }

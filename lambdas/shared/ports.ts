@@ -81,3 +81,8 @@ export interface StepControl {
   /** Asks EMR to cancel the steps (running ones are interrupted); asynchronous, as EMR's CancelSteps. */
   cancelSteps(clusterId: string, stepIds: string[]): Promise<void>;
 }
+
+export interface ClusterUsageSource {
+  /** Every instance the cluster had (terminated ones included, all pages read) and EMR's normalized hours. */
+  clusterUsage(clusterId: string): Promise<import('./run-cost').ClusterUsage>;
+}

@@ -10,6 +10,12 @@ export const CLUSTER_TAG_KEYS = {
 } as const;
 
 /**
+ * The project's cost-allocation tag: on every resource the stacks create (lib/app.ts `APP_TAGS`) and on
+ * every cluster, beside `CLUSTER_TAG_KEYS.pipeline` and `.runId` (docs/COSTS.md, "Cost Explorer").
+ */
+export const COST_ALLOCATION_TAG = { key: 'project', value: 'aqi-pipeline' } as const;
+
+/**
  * AmazonEMRServicePolicy_v2 only lets EMR act on resources carrying this tag (clusters, and the VPC,
  * subnets and security groups it launches into).
  */

@@ -89,6 +89,7 @@ export function backfillDefinition(scope: Construct, props: BackfillDefinitionPr
       minimumUnits: sfn.JsonPath.numberAt(`${PATHS.plan}.cluster.minCapacityUnits`),
       maximumUnits: sfn.JsonPath.numberAt(`${PATHS.plan}.cluster.maxCapacityUnits`),
     },
+    capacity: config.backfill.capacity,
   });
   create.addCatch(teardown.beforeClusterEntry, { errors: ['States.ALL'], resultPath: PATHS.error });
 

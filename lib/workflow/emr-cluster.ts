@@ -4,7 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { Pipeline } from '../../lambdas/shared/layout';
-import { CLUSTER_TAG_KEYS, EMR_MANAGED_POLICY_TAG } from '../../lambdas/shared/tags';
+import { CLUSTER_TAG_KEYS, COST_ALLOCATION_TAG, EMR_MANAGED_POLICY_TAG } from '../../lambdas/shared/tags';
 import { EMR_NODE } from './emr-node';
 import { emrApiRetry } from './retries';
 import { PATHS } from './state-paths';
@@ -85,8 +85,26 @@ export interface CreateClusterOptions {
    * @default - no managed scaling: the fleet stays at `coreInstanceCount`
    */
   readonly managedScaling?: { readonly minimumUnits: number; readonly maximumUnits: number };
-  /** @default - the blueprint's core count */
+  /**
+   * Core nodes: a number, `JsonPath.numberAt(...)` so the plan sizes it, or 0 for a single-node cluster (no
+   * core fleet: the primary runs the steps' containers itself).
+   * @default - the blueprint's core count
+   */
   readonly coreInstanceCount?: number;
+  /**
+   * Where the capacity comes from. Spot core capacity takes any of `spotInstanceTypes` (one fleet unit
+   * each) and falls back to On-Demand after `spotTimeoutMinutes`; the primary stays On-Demand.
+   * @default - everything On-Demand
+   */
+  readonly capacity?: ClusterCapacity;
+}
+
+/** `backfill.capacity` of the config. */
+export interface ClusterCapacity {
+  readonly coreMarket: 'ON_DEMAND' | 'SPOT';
+  readonly primaryMarket: 'ON_DEMAND' | 'SPOT';
+  readonly spotInstanceTypes: readonly string[];
+  readonly spotTimeoutMinutes: number;
 }
 
 /**
@@ -103,12 +121,7 @@ export function createClusterTask(
   blueprint: EmrClusterBlueprint,
   options: CreateClusterOptions,
 ): tasks.EmrCreateCluster {
-  const fleet = (type: tasks.EmrCreateCluster.InstanceRoleType, instanceType: string, count: number) => ({
-    instanceFleetType: type,
-    name: type.toLowerCase(),
-    targetOnDemandCapacity: count,
-    instanceTypeConfigs: [{ instanceType }],
-  });
+  const spotCore = options.capacity?.coreMarket === 'SPOT';
   const task = new tasks.EmrCreateCluster(scope, id, {
     name: JsonPath.format('aqi-{}', JsonPath.stringAt(PATHS.runId)),
     releaseLabel: blueprint.releaseLabel,
@@ -134,6 +147,9 @@ export function createClusterTask(
         unitType: tasks.EmrCreateCluster.ComputeLimitsUnitType.INSTANCE_FLEET_UNITS,
         minimumCapacityUnits: options.managedScaling.minimumUnits,
         maximumCapacityUnits: options.managedScaling.maximumUnits,
+        // Managed scaling limits cover core and task nodes only; with Spot core capacity none of it
+        // may be On-Demand (a Spot fleet still falls back to On-Demand at launch after its timeout).
+        ...(spotCore ? { maximumOnDemandCapacityUnits: 0 } : {}),
       },
     },
     instances: {
@@ -141,16 +157,10 @@ export function createClusterTask(
       emrManagedMasterSecurityGroup: blueprint.securityGroups?.primary,
       emrManagedSlaveSecurityGroup: blueprint.securityGroups?.core,
       serviceAccessSecurityGroup: blueprint.securityGroups?.serviceAccess,
-      instanceFleets: [
-        fleet(tasks.EmrCreateCluster.InstanceRoleType.MASTER, blueprint.primaryInstanceType, 1),
-        fleet(
-          tasks.EmrCreateCluster.InstanceRoleType.CORE,
-          blueprint.coreInstanceType,
-          options.coreInstanceCount ?? blueprint.coreInstanceCount,
-        ),
-      ],
+      instanceFleets: clusterFleets(blueprint, options),
     },
     tags: {
+      [COST_ALLOCATION_TAG.key]: COST_ALLOCATION_TAG.value,
       [CLUSTER_TAG_KEYS.executionArn]: JsonPath.executionId,
       [CLUSTER_TAG_KEYS.runId]: JsonPath.stringAt(PATHS.runId),
       [CLUSTER_TAG_KEYS.pipeline]: options.pipeline,
@@ -163,6 +173,43 @@ export function createClusterTask(
   });
   task.addRetry(emrApiRetry());
   return task;
+}
+
+/**
+ * The primary fleet (one On-Demand node of the primary type, unless configured otherwise) and, unless the
+ * cluster is single-node, the core fleet: On-Demand of the core type, or Spot over `spotInstanceTypes`.
+ */
+function clusterFleets(blueprint: EmrClusterBlueprint, options: CreateClusterOptions): tasks.EmrCreateCluster.InstanceFleetConfigProperty[] {
+  const { MASTER, CORE } = tasks.EmrCreateCluster.InstanceRoleType;
+  const primarySpot = options.capacity?.primaryMarket === 'SPOT';
+  const primary: tasks.EmrCreateCluster.InstanceFleetConfigProperty = {
+    instanceFleetType: MASTER,
+    name: 'master',
+    ...(primarySpot ? { targetSpotCapacity: 1 } : { targetOnDemandCapacity: 1 }),
+    instanceTypeConfigs: [{ instanceType: blueprint.primaryInstanceType }],
+  };
+  const count = options.coreInstanceCount ?? blueprint.coreInstanceCount;
+  if (count === 0) return [primary];
+  const capacity = options.capacity;
+  if (capacity?.coreMarket !== 'SPOT') {
+    return [primary, { instanceFleetType: CORE, name: 'core', targetOnDemandCapacity: count, instanceTypeConfigs: [{ instanceType: blueprint.coreInstanceType }] }];
+  }
+  return [
+    primary,
+    {
+      instanceFleetType: CORE,
+      name: 'core',
+      targetSpotCapacity: count,
+      instanceTypeConfigs: capacity.spotInstanceTypes.map((instanceType) => ({ instanceType, weightedCapacity: 1 })),
+      launchSpecifications: {
+        spotSpecification: {
+          allocationStrategy: tasks.EmrCreateCluster.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+          timeoutAction: tasks.EmrCreateCluster.SpotTimeoutAction.SWITCH_TO_ON_DEMAND,
+          timeout: Duration.minutes(capacity.spotTimeoutMinutes),
+        },
+      },
+    },
+  ];
 }
 
 /** Terminates the run's cluster and waits until it is gone. Retries EMR API throttling only. */

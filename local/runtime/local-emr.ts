@@ -37,9 +37,19 @@ export interface LocalClusterRecord {
   tags: Record<string, string>;
   logUri?: string;
   stepConcurrencyLevel: number;
+  /** The instance fleets the createCluster request asked for: what the AWS cluster would have run. */
+  fleets?: LocalFleetRecord[];
   createdAt: string;
   terminatedAt?: string;
   steps: LocalStepRecord[];
+}
+
+/** One `Instances.InstanceFleets` entry of a createCluster request, as RunJobFlow takes it. */
+export interface LocalFleetRecord {
+  fleetType: string;
+  onDemand: number;
+  spot: number;
+  instanceTypes: string[];
 }
 
 type Registry = Record<string, LocalClusterRecord>;
@@ -123,6 +133,7 @@ export class LocalEmr {
         tags,
         logUri: typeof params.LogUri === 'string' ? params.LogUri : undefined,
         stepConcurrencyLevel: Number.isInteger(level) && level > 0 ? level : 1,
+        fleets: requestedFleets(params),
         createdAt: new Date().toISOString(),
         steps: [],
       };
@@ -397,4 +408,14 @@ const EMR_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 function emrId(): string {
   return [...randomBytes(13)].map((b) => EMR_ID_ALPHABET[b % EMR_ID_ALPHABET.length]).join('');
+}
+
+function requestedFleets(params: Record<string, unknown>): LocalFleetRecord[] {
+  const instances = params.Instances as { InstanceFleets?: Record<string, unknown>[] } | undefined;
+  return (instances?.InstanceFleets ?? []).map((fleet) => ({
+    fleetType: String(fleet.InstanceFleetType),
+    onDemand: Number(fleet.TargetOnDemandCapacity ?? 0),
+    spot: Number(fleet.TargetSpotCapacity ?? 0),
+    instanceTypes: ((fleet.InstanceTypeConfigs as { InstanceType: string }[] | undefined) ?? []).map((c) => c.InstanceType),
+  }));
 }

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FinalizeBackfillEventSchema, finalizeBackfill } from '../../lambdas/backfill-finalize/core';
+import { BackfillFinalizeEnvSchema, FinalizeBackfillEventSchema, finalizeBackfill } from '../../lambdas/backfill-finalize/core';
 import { RecordChunkEventSchema, recordChunkStep } from '../../lambdas/backfill-record-chunk/core';
 import { cancelActiveSteps } from '../../lambdas/cancel-steps/core';
 import { FanInEventSchema, fanIn } from '../../lambdas/fan-in/core';
@@ -23,6 +23,7 @@ import type { Logger, ObjectStore } from '../../lambdas/shared/ports';
 import { FileMetricsSink } from '../adapters/console-sinks';
 import { FileLogger } from '../adapters/file-logger';
 import { LocalDynamoDb } from '../adapters/dynamodb-table';
+import { LocalClusterUsage } from '../adapters/cluster-usage';
 import { LocalEmrControl } from '../adapters/emr-control';
 import { DirectoryObjectStore } from '../adapters/object-store';
 import { LocalPipelineStateStore } from '../adapters/pipeline-state-store';
@@ -62,9 +63,9 @@ export const LOCAL_LAMBDAS: Readonly<Record<string, LocalHandler>> = {
     const input = parseBackfillState(FanInEventSchema, event, 'fan-in input');
     return fanIn(input, { store: objectsOf(services), lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, now: () => new Date() });
   },
-  'backfill-finalize': async (event, env, services) => {
-    const { db } = services;
-    const e = readEnv(LakeAndLogsEnv.extend(TableEnv.shape), env);
+  'backfill-finalize': async (event, env, services, log) => {
+    const { db, emr } = services;
+    const e = readEnv(BackfillFinalizeEnvSchema, env);
     const input = parseBackfillState(FinalizeBackfillEventSchema, event, 'backfill-finalize input');
     return finalizeBackfill(input, {
       store: objectsOf(services),
@@ -72,6 +73,9 @@ export const LOCAL_LAMBDAS: Readonly<Record<string, LocalHandler>> = {
       emrLogUri: e.EMR_LOG_URI,
       now: () => new Date(),
       state: new LocalPipelineStateStore(db, e.TABLE_NAME),
+      usage: new LocalClusterUsage(emr),
+      prices: e.PRICE_TABLE,
+      log,
     });
   },
   'plan-hourly': async (event, env, { workspace, db }) => {
@@ -84,14 +88,15 @@ export const LOCAL_LAMBDAS: Readonly<Record<string, LocalHandler>> = {
     });
   },
   finalize: async (event, env, services, log) => {
-    const { workspace, db } = services;
+    const { workspace, db, emr } = services;
     const e = readEnv(FinalizeEnvSchema, env);
     return finalizeRun(event, {
       objects: objectsOf(services),
       state: new LocalPipelineStateStore(db, e.TABLE_NAME),
       metrics: new FileMetricsSink(join(workspace.root, 'logs', 'metrics.jsonl')),
+      usage: new LocalClusterUsage(emr),
       log,
-      settings: { lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, metricsNamespace: e.METRICS_NAMESPACE },
+      settings: { lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, metricsNamespace: e.METRICS_NAMESPACE, prices: e.PRICE_TABLE },
       now: new Date(),
     });
   },

@@ -1,5 +1,6 @@
 import { ConfigError, parsePipelineConfig } from '../../lib/config';
 import { readVersion } from '../../lib/versions';
+import { PRICE_TABLES } from '../../lib/pricing';
 
 const defaults = { releaseLabel: 'emr-7.9.0' };
 const minimal = { locations: [{ id: 2178, name: 'Del Norte', timezone: 'America/Denver' }] };
@@ -54,8 +55,15 @@ describe('parsePipelineConfig', () => {
         backfillAfterGapHours: 168,
         freshnessAlarmHours: 3,
         skippedRunsAlarmHours: 2,
+        sizing: { mode: 'auto', primaryOnlyMaxLocationHours: 20_000, locationHoursPerCoreInstance: 20_000, maxCoreInstances: 4 },
       },
-      backfill: { maxRangeDays: 1096, defaultMaxConcurrency: 4, maxConcurrencyLimit: 16 },
+      backfill: {
+        maxRangeDays: 1096,
+        defaultMaxConcurrency: 4,
+        maxConcurrencyLimit: 16,
+        capacity: { coreMarket: 'ON_DEMAND', primaryMarket: 'ON_DEMAND', spotInstanceTypes: ['m7g.xlarge', 'm6g.xlarge', 'r7g.xlarge'], spotTimeoutMinutes: 10 },
+      },
+      pricing: { region: 'us-east-1' },
       notificationEmail: '',
       openaqApiKeySecretName: 'aqi-pipeline/openaq-api-key',
       openaqApiBaseUrl: 'https://api.openaq.org',
@@ -109,6 +117,65 @@ describe('parsePipelineConfig', () => {
     expect(errorOf({ ...minimal, backfill: { defaultMaxConcurrency: 8, maxConcurrencyLimit: 4 } })).toContain(
       'aqi-pipeline.backfill.defaultMaxConcurrency: must not exceed backfill.maxConcurrencyLimit (4); got 8',
     );
+  });
+});
+
+describe('parsePipelineConfig: instance types, prices and markets', () => {
+  const PRICED = 'm5.2xlarge, m5.xlarge, m6g.2xlarge, m6g.xlarge, m7g.2xlarge, m7g.4xlarge, m7g.xlarge, r7g.xlarge';
+
+  test('an instance type the price table does not know fails synth naming the key, the table and the types it prices', () => {
+    expect(errorOf({ ...minimal, emr: { coreInstanceType: 'm7g.huge' } })).toBe(
+      'invalid configuration in cdk.json context:\n' +
+        '  aqi-pipeline.emr.coreInstanceType: "m7g.huge" is not an instance type the price table lib/pricing/us-east-1.json ' +
+        `(prices as of 2026-11-30) knows; allowed: ${PRICED}. Choose one of them, or add its EC2 and EMR prices with their source to the table.`,
+    );
+  });
+
+  test('a price table without a configured type fails synth for each key that names it', () => {
+    const table = { ...PRICE_TABLES['us-east-1']!, instances: { 'm6g.xlarge': { ec2OnDemand: 0.154, ec2Spot: 0.0616, emr: 0.0385 } } };
+    let message = '';
+    try {
+      parsePipelineConfig(minimal, { ...defaults, priceTables: { 'us-east-1': table } });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('aqi-pipeline.emr.primaryInstanceType: "m7g.xlarge" is not an instance type the price table lib/pricing/us-east-1.json');
+    expect(message).toContain('aqi-pipeline.emr.coreInstanceType: "m7g.xlarge" is not an instance type the price table lib/pricing/us-east-1.json');
+    expect(message).toContain('allowed: m6g.xlarge.');
+  });
+
+  test('a Spot backfill checks its Spot types against the table too', () => {
+    expect(errorOf({ ...minimal, backfill: { capacity: { coreMarket: 'SPOT', spotInstanceTypes: ['m7g.xlarge', 'c7g.xlarge'] } } })).toContain(
+      'aqi-pipeline.backfill.capacity.spotInstanceTypes.1: "c7g.xlarge" is not an instance type the price table',
+    );
+  });
+
+  test('a region without a price table names the regions that have one', () => {
+    expect(errorOf({ ...minimal, pricing: { region: 'eu-west-1' } })).toBe(
+      'invalid configuration in cdk.json context:\n  aqi-pipeline.pricing.region: no price table for "eu-west-1"; tables exist for us-east-1 ' +
+        '(lib/pricing/<region>.json). Choose one, or add the region\'s table with its date and sources.',
+    );
+  });
+
+  test('Spot core capacity without an On-Demand primary fails synth', () => {
+    expect(errorOf({ ...minimal, backfill: { capacity: { coreMarket: 'SPOT', primaryMarket: 'SPOT' } } })).toBe(
+      'invalid configuration in cdk.json context:\n  aqi-pipeline.backfill.capacity.primaryMarket: must be "ON_DEMAND" when ' +
+        'backfill.capacity.coreMarket is "SPOT" (a reclaimed Spot primary ends the whole cluster, and every chunk with it); got "SPOT"',
+    );
+  });
+
+  test.each([
+    [{ backfill: { capacity: { coreMarket: 'spot' } } }, 'aqi-pipeline.backfill.capacity.coreMarket: must be one of ON_DEMAND, SPOT; got "spot"'],
+    [{ backfill: { capacity: { spotInstanceTypes: [] } } }, 'aqi-pipeline.backfill.capacity.spotInstanceTypes: must list at least one instance type; got []'],
+    [{ hourly: { sizing: { mode: 'small' } } }, 'aqi-pipeline.hourly.sizing.mode: must be one of auto, primary-only, primary-and-core; got "small"'],
+    [{ hourly: { sizing: { maxCoreInstances: 0 } } }, 'aqi-pipeline.hourly.sizing.maxCoreInstances: must be at least 1; got 0'],
+  ])('rejects %j naming the key, the value and what is allowed', (extra, message) => {
+    expect(errorOf({ ...minimal, ...extra })).toContain(message);
+  });
+
+  test('an accepted Spot backfill keeps an On-Demand primary by default', () => {
+    const config = parsePipelineConfig({ ...minimal, backfill: { capacity: { coreMarket: 'SPOT' } } }, defaults);
+    expect(config.backfill.capacity).toEqual({ coreMarket: 'SPOT', primaryMarket: 'ON_DEMAND', spotInstanceTypes: ['m7g.xlarge', 'm6g.xlarge', 'r7g.xlarge'], spotTimeoutMinutes: 10 });
   });
 });
 

@@ -145,7 +145,7 @@ describe('IAM', () => {
     },
   );
 
-  test.each(['HourlyStateMachineRole', 'BackfillStateMachineRole', 'CancelStepsServiceRole', 'JanitorServiceRole'])(
+  test.each(['HourlyStateMachineRole', 'BackfillStateMachineRole', 'CancelStepsServiceRole', 'JanitorServiceRole', 'FinalizeServiceRole', 'BackfillFinalizeBackfillServiceRole'])(
     '%s may act only on clusters tagged aqi-pipeline:pipeline and create only clusters carrying that tag',
     (rolePrefix) => {
       expect(statementsOf(rolePrefix)).toEqual(

@@ -50,6 +50,7 @@ describe('the hourly state machine (synthesized)', () => {
       expect.stringMatching(/^NetworkVpcemrSubnet2/),
     ]);
     expect(params.Tags).toEqual([
+      { Key: 'project', Value: 'aqi-pipeline' },
       { Key: 'aqi-pipeline:execution-arn', 'Value.$': '$$.Execution.Id' },
       { Key: 'aqi-pipeline:run-id', 'Value.$': '$.plan.runId' },
       { Key: 'aqi-pipeline:pipeline', Value: 'hourly' },

@@ -1,7 +1,8 @@
 import { finalizeBackfill } from '../../lambdas/backfill-finalize/core';
 import { fanIn } from '../../lambdas/fan-in/core';
 import { planBackfillRun } from '../../lambdas/plan-backfill/core';
-import { MemoryObjectStore } from './support/memory-ports';
+import { silentLogger } from '../support/silent-logger';
+import { MemoryClusterUsage, MemoryObjectStore, TEST_PRICES } from './support/memory-ports';
 import { backfillDefinitionOf, synthBackfill } from './backfill-harness';
 
 /** Step Functions quotas for a Standard execution (Step Functions developer guide, "Quotas"). */
@@ -108,7 +109,15 @@ describe('the backfill definition stays inside the Step Functions limits at the 
     const store = new MemoryObjectStore();
     store.objects.set('aqi-artifacts/config/locations.json', JSON.stringify([{ id: 2178, name: 'Del Norte', timezone: 'America/Denver' }]));
     const input = { startDate: '2022-01-01', endDate: '2024-12-31', chunk: 'day', maxConcurrency: 16 };
-    const deps = { store, lakeBucket: 'aqi-lake', emrLogUri: 's3://aqi-logs/emr/', now: () => new Date('2025-01-02T00:00:00Z') };
+    const deps = {
+      store,
+      lakeBucket: 'aqi-lake',
+      emrLogUri: 's3://aqi-logs/emr/',
+      now: () => new Date('2025-01-02T00:00:00Z'),
+      usage: new MemoryClusterUsage(),
+      prices: TEST_PRICES,
+      log: silentLogger,
+    };
     const plan = await planBackfillRun(
       { input, executionArn: 'arn:aws:states:us-east-1:111122223333:execution:Backfill:max', executionStartTime: '2025-01-01T00:00:00.000Z' },
       { ...deps, artifactsBucket: 'aqi-artifacts', limits: { maxRangeDays: 1096, defaultMaxConcurrency: 4, maxConcurrencyLimit: 16 }, coreInstanceCount: 2,

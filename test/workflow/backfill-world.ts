@@ -9,7 +9,7 @@ import type { LocationConfig } from '../../lambdas/plan-backfill/settings';
 import { silentLogger } from '../support/silent-logger';
 import type { ClusterSummary, LockRecord } from '../../lambdas/shared/ports';
 import type { StageResult } from '../../lambdas/shared/stage-result';
-import { MemoryEmr, MemoryObjectStore } from './support/memory-ports';
+import { MemoryClusterUsage, MemoryEmr, MemoryObjectStore, TEST_PRICES } from './support/memory-ports';
 
 export const EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Backfill:run-1';
 export const OTHER_EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Hourly:hourly-1';
@@ -121,7 +121,17 @@ export class BackfillWorld {
     };
   }
 
-  private readonly deps = { store: this.store, lakeBucket: LAKE, emrLogUri: 's3://aqi-logs/emr/', now: () => new Date('2025-10-20T15:00:00Z') };
+  /** EMR's instance records, which finalize prices; empty unless a test puts a cluster's usage here. */
+  readonly usage = new MemoryClusterUsage();
+  private readonly deps = {
+    store: this.store,
+    lakeBucket: LAKE,
+    emrLogUri: 's3://aqi-logs/emr/',
+    now: () => new Date('2025-10-20T15:00:00Z'),
+    usage: this.usage,
+    prices: TEST_PRICES,
+    log: silentLogger,
+  };
 
   handlers(): Record<string, (input: Json) => Promise<Json>> {
     const noop = (state: string, result: Json = {}) => async (input: Json) => {

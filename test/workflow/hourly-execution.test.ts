@@ -59,7 +59,8 @@ describe('the synthesized hourly state machine', () => {
       'Gap needs a backfill?',
       'Acquire lock',
       'Start run record',
-      'Create cluster',
+      'Primary only?',
+      'Create single-node cluster',
       'Run bronze?',
       'Bronze step',
       'Run silver?',
@@ -128,17 +129,54 @@ describe('the synthesized hourly state machine', () => {
     });
   });
 
-  test('the cluster is tagged with the execution ARN and the run id, so the janitor can find it', async () => {
+  test('the cluster is tagged with the execution ARN and the run id (the janitor finds it by them) and the project (for Cost Explorer)', async () => {
     const world = worldWithWatermark();
 
     await execute(definition, scheduled, world.handlers(), context);
 
     expect(world.emr.cluster(CLUSTER_ID).tags).toEqual({
+      'project': 'aqi-pipeline',
       'aqi-pipeline:execution-arn': EXECUTION_ARN,
       'aqi-pipeline:run-id': RUN_ID,
       'aqi-pipeline:pipeline': 'hourly',
       'for-use-with-amazon-emr-managed-policies': 'true',
     });
+  });
+
+  test('a small window (100 locations × 4 h) runs on a single node: the request has the primary fleet only', async () => {
+    const world = worldWithWatermark();
+
+    await execute(definition, scheduled, world.handlers(), context);
+
+    expect(world.createRequests.map((r) => r.Instances.InstanceFleets)).toEqual([
+      [{ InstanceFleetType: 'MASTER', Name: 'master', TargetOnDemandCapacity: 1, InstanceTypeConfigs: [{ InstanceType: 'm7g.xlarge' }] }],
+    ]);
+  });
+
+  test('a wide catch-up window (1,000 locations × 72 h) gets the core nodes the plan sized, and its cost lands in the manifest', async () => {
+    const world = new HourlyWorld();
+    world.locationCount = 1000;
+    world.watermarks.set('hourly', { windowEnd: '2024-12-29T00:00:00Z', runId: 'hourly-20241229T0000Z-00000000', updatedAt: '2024-12-29T00:25:00Z' });
+    world.usage.usage.set(CLUSTER_ID, {
+      instances: [
+        { instanceType: 'm7g.xlarge', market: 'ON_DEMAND', createdAt: new Date('2025-01-01T03:15:30Z'), endedAt: new Date('2025-01-01T03:45:30Z') },
+        ...[1, 2, 3].map(() => ({ instanceType: 'm7g.xlarge', market: 'ON_DEMAND' as const, createdAt: new Date('2025-01-01T03:15:30Z'), endedAt: new Date('2025-01-01T03:45:30Z') })),
+      ],
+      normalizedInstanceHours: 32,
+    });
+
+    const outcome = await execute(definition, scheduled, world.handlers(), context);
+
+    expect(outcome.entered).toContain('Create cluster');
+    expect(world.createRequests.map((r) => r.Instances.InstanceFleets.map((f) => [f.InstanceFleetType, f.TargetOnDemandCapacity]))).toEqual([
+      [
+        ['MASTER', 1],
+        ['CORE', 3],
+      ],
+    ]);
+    const manifest = world.objects.json(LAKE_BUCKET, `runs/hourly/${RUN_ID}/manifest.json`) as { cost: { instanceSeconds: number; estimatedUsd: unknown } };
+    expect(manifest.cost.instanceSeconds).toBe(4 * 1800);
+    expect(manifest.cost.estimatedUsd).toEqual({ ec2: 0.32, emr: 0.08, total: 0.4 });
   });
 
   test.each<Stage>(['bronze', 'silver', 'gold'])(

@@ -6,10 +6,12 @@ import { type Stage, STAGES } from '../../lambdas/shared/layout';
 import { silentLogger } from '../support/silent-logger';
 import type { LockRecord, PipelineStateStore, WatermarkRecord } from '../../lambdas/shared/ports';
 import type { StageResult } from '../../lambdas/shared/stage-result';
+import type { HourlySizingSettings } from '../../lambdas/plan-hourly/sizing';
+import { parsePipelineConfig } from '../../lib/config';
 import { HOURLY_STATES } from '../../lib/hourly-workflow';
 import { taskError, type TaskHandler } from './support/interpreter';
 import { LockTable } from './support/lock-table';
-import { MemoryEmr, MemoryMetrics, MemoryObjectStore } from './support/memory-ports';
+import { MemoryClusterUsage, MemoryEmr, MemoryMetrics, MemoryObjectStore, TEST_PRICES } from './support/memory-ports';
 
 /** Names the synthesized definition is resolved with (see `definitionValues`). */
 export const LAKE_BUCKET = 'aqi-lake';
@@ -20,6 +22,12 @@ export const OTHER_EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execut
 export const CLUSTER_ID = 'j-HOURLY0001';
 export const NOW = new Date('2025-01-01T03:16:30Z');
 /** The hourly settings the world's plan runs with (cdk.json's defaults). */
+/** The config's hourly sizing defaults (lib/config.ts), with the default two core nodes. */
+export const HOURLY_SIZING: HourlySizingSettings = {
+  ...parsePipelineConfig({ locations: [{ id: 1, name: 'x', timezone: 'UTC' }] }, { releaseLabel: 'emr-7.9.0' }).hourly.sizing,
+  configuredCoreInstances: 2,
+};
+
 export const HOURLY_SETTINGS = {
   lateDataMarginHours: 3,
   maxWindowHours: 72,
@@ -27,12 +35,19 @@ export const HOURLY_SETTINGS = {
   backfillAfterGapHours: 168,
   maxBackfillRangeDays: 1096,
   metricsNamespace: 'AqiPipeline',
+  locationCount: 100,
+  sizing: HOURLY_SIZING,
 };
 export const BACKFILL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:BackfillStateMachine';
 export const RUN_ID = 'hourly-20250101T0300Z-1a2b3c4d';
 
 /** `values` for local/definition: the pinned logical ids of the data-lake stack get readable names. */
 export const definitionValues = { LakeBucket: LAKE_BUCKET, ArtifactsBucket: ARTIFACTS_BUCKET, LogsBucket: LOGS_BUCKET, PipelineTable: 'aqi-pipeline' };
+
+export interface CreateClusterRequest {
+  Instances: { InstanceFleets: { InstanceFleetType: string; TargetOnDemandCapacity?: number; TargetSpotCapacity?: number; InstanceTypeConfigs: { InstanceType: string }[] }[] };
+  Tags: { Key: string; Value: string }[];
+}
 
 /** How a fake EMR step behaves: as a real Spark stage would, seen from Step Functions. */
 export type StepBehaviour = 'succeed' | 'fail' | 'hang';
@@ -61,6 +76,12 @@ export class HourlyWorld {
   now: Date = NOW;
   readonly stepCalls: StepCall[] = [];
   readonly behaviour: Record<Stage, StepBehaviour> = { bronze: 'succeed', silver: 'succeed', gold: 'succeed' };
+  /** EMR's instance records, which finalize prices; empty unless a test puts the cluster's usage here. */
+  readonly usage = new MemoryClusterUsage();
+  /** Every createCluster request, as the state machine sent it (RunJobFlow's shape). */
+  readonly createRequests: CreateClusterRequest[] = [];
+  /** Configured locations: with the window, what the plan sizes the cluster for. */
+  locationCount = 100;
   /** Set to make createCluster start a cluster and then fail with this error. */
   createClusterError: Error | undefined;
   private stepCounter = 0;
@@ -103,8 +124,9 @@ export class HourlyWorld {
         objects: this.objects,
         state: this.state,
         metrics: this.metrics,
+        usage: this.usage,
         log: silentLogger,
-        settings: { lakeBucket: LAKE_BUCKET, emrLogUri: `s3://${LOGS_BUCKET}/emr/`, metricsNamespace: 'AqiPipeline' },
+        settings: { lakeBucket: LAKE_BUCKET, emrLogUri: `s3://${LOGS_BUCKET}/emr/`, metricsNamespace: 'AqiPipeline', prices: TEST_PRICES },
         now: this.now,
       })) as never;
     const notify: TaskHandler = (input) => {
@@ -121,12 +143,13 @@ export class HourlyWorld {
           state: this.state,
           metrics: this.metrics,
           now: this.now,
-          settings: HOURLY_SETTINGS,
+          settings: { ...HOURLY_SETTINGS, locationCount: this.locationCount },
           randomHex: () => '1a2b3c4d',
         })) as never,
       'Acquire lock': this.lockTable.putItem,
       'Read lock holder': this.lockTable.getItem as TaskHandler,
       [HOURLY_STATES.createCluster]: (input) => this.createCluster(input),
+      [HOURLY_STATES.createSingleNodeCluster]: (input) => this.createCluster(input),
       [HOURLY_STATES.terminate]: terminate,
       'Terminate cluster (after failure)': terminate,
       [HOURLY_STATES.finalize]: finalize,
@@ -151,6 +174,7 @@ export class HourlyWorld {
   }
 
   private createCluster(input: unknown) {
+    this.createRequests.push(input as CreateClusterRequest);
     const request = input as { Tags: { Key: string; Value: string }[] };
     const tags = Object.fromEntries(request.Tags.map((t) => [t.Key, t.Value]));
     this.emr.clusters.push({ id: CLUSTER_ID, state: 'WAITING', tags, steps: [] });

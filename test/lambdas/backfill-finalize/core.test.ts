@@ -1,10 +1,20 @@
 import { finalizeBackfill, type FinalizeBackfillEvent } from '../../../lambdas/backfill-finalize/core';
 import { fanIn } from '../../../lambdas/fan-in/core';
-import { MemoryObjectStore } from '../../workflow/support/memory-ports';
+import { silentLogger } from '../../support/silent-logger';
+import { MemoryClusterUsage, MemoryObjectStore, TEST_PRICES } from '../../workflow/support/memory-ports';
 import { FEB, JAN, LAKE, RUN_ID, stageResult, writtenPlan } from '../plan-backfill/fixtures';
 
 const runs = `runs/backfill/${RUN_ID}`;
-const deps = (store: MemoryObjectStore) => ({ store, lakeBucket: LAKE, emrLogUri: 's3://aqi-logs/emr/', now: () => new Date('2025-10-20T16:00:00Z') });
+const usage = new MemoryClusterUsage();
+const deps = (store: MemoryObjectStore) => ({
+  store,
+  lakeBucket: LAKE,
+  emrLogUri: 's3://aqi-logs/emr/',
+  now: () => new Date('2025-10-20T16:00:00Z'),
+  usage,
+  prices: TEST_PRICES,
+  log: silentLogger,
+});
 
 function event(overrides: Partial<FinalizeBackfillEvent> = {}): FinalizeBackfillEvent {
   return {
@@ -117,8 +127,32 @@ describe('backfill-finalize', () => {
         gold: null,
       },
       error: { error: 'States.TaskFailed', cause },
+      cost: { unavailable: "EMR usage of j-CLUSTER could not be read: InvalidRequestException: Cluster id 'j-CLUSTER' is not valid." },
       updatedAt: '2025-10-20T16:00:00.000Z',
     });
+  });
+
+  test("records the cluster's instance-seconds by type and market and their cost, priced with the dated table", async () => {
+    const store = await lakeAfterFanIn([JAN, FEB]);
+    const spotUsage = new MemoryClusterUsage();
+    spotUsage.usage.set('j-CLUSTER', {
+      instances: [
+        { instanceType: 'm7g.xlarge', market: 'ON_DEMAND', createdAt: new Date('2025-10-20T15:00:00Z'), endedAt: new Date('2025-10-20T15:30:00Z') },
+        { instanceType: 'm6g.xlarge', market: 'SPOT', createdAt: new Date('2025-10-20T15:00:00Z'), endedAt: new Date('2025-10-20T15:30:00Z') },
+        { instanceType: 'm6g.xlarge', market: 'SPOT', createdAt: new Date('2025-10-20T15:00:00Z'), endedAt: new Date('2025-10-20T15:30:00Z') },
+      ],
+      normalizedInstanceHours: 24,
+    });
+
+    await finalizeBackfill(event(), { ...deps(store), usage: spotUsage });
+
+    const manifest = store.json(LAKE, `${runs}/manifest.json`) as { cost: { lines: unknown[]; estimatedUsd: unknown; prices: unknown } };
+    expect(manifest.cost.lines).toEqual([
+      { instanceType: 'm6g.xlarge', market: 'SPOT', instances: 2, instanceSeconds: 3600, ec2Usd: 0.05, emrUsd: 0.04 },
+      { instanceType: 'm7g.xlarge', market: 'ON_DEMAND', instances: 1, instanceSeconds: 1800, ec2Usd: 0.08, emrUsd: 0.02 },
+    ]);
+    expect(manifest.cost.estimatedUsd).toEqual({ ec2: 0.13, emr: 0.06, total: 0.19 });
+    expect(manifest.cost.prices).toEqual({ region: 'us-east-1', currency: 'USD', pricesAsOf: '2026-11-30' });
   });
 
   test('a Gold step failure after a successful Silver records Silver SUCCEEDED and Gold FAILED with its log folder', async () => {

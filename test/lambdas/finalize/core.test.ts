@@ -3,18 +3,19 @@ import { PipelineError } from '../../../lambdas/shared/errors';
 import type { Stage } from '../../../lambdas/shared/layout';
 import { silentLogger } from '../../support/silent-logger';
 import type { StageResult } from '../../../lambdas/shared/stage-result';
-import { MemoryMetrics, MemoryObjectStore, MemoryStateStore } from '../../workflow/support/memory-ports';
+import { MemoryClusterUsage, MemoryMetrics, MemoryObjectStore, MemoryStateStore, TEST_PRICES } from '../../workflow/support/memory-ports';
 
 const LAKE = 'lake';
 const RUN_ID = 'hourly-20250101T0300Z-1a2b3c4d';
 const now = new Date('2025-01-01T03:40:02Z');
-const settings = { lakeBucket: LAKE, emrLogUri: 's3://logs/emr/', metricsNamespace: 'AqiPipeline' };
+const settings = { lakeBucket: LAKE, emrLogUri: 's3://logs/emr/', metricsNamespace: 'AqiPipeline', prices: TEST_PRICES };
 
 function world() {
   const objects = new MemoryObjectStore();
   const state = new MemoryStateStore();
   const metrics = new MemoryMetrics();
-  return { objects, state, metrics, deps: { objects, state, metrics, log: silentLogger, settings, now } };
+  const usage = new MemoryClusterUsage();
+  return { objects, state, metrics, usage, deps: { objects, state, metrics, usage, log: silentLogger, settings, now } };
 }
 
 function result(stage: Stage, overrides: Partial<StageResult> = {}): StageResult {
@@ -119,6 +120,50 @@ describe('finalizeRun', () => {
       { name: 'RunDurationSeconds', value: 1500, unit: 'Seconds', dimensions: { Pipeline: 'hourly' } },
     ]);
     expect(new Set(metrics.published.map((p) => p.namespace))).toEqual(new Set(['AqiPipeline']));
+  });
+
+  test("records the cluster's instance-seconds from EMR and their estimated cost, and publishes the cost as a metric", async () => {
+    const { objects, metrics, usage, deps } = world();
+    putResults(objects, result('bronze'), result('silver'), result('gold'));
+    usage.usage.set('j-1', {
+      instances: [{ instanceType: 'm7g.xlarge', market: 'ON_DEMAND', createdAt: new Date('2025-01-01T03:16:00Z'), endedAt: new Date('2025-01-01T03:31:00Z') }],
+      normalizedInstanceHours: 8,
+    });
+
+    const out = await finalizeRun(input(), deps);
+
+    expect((objects.json(LAKE, out.manifestKey) as Record<string, unknown>).cost).toEqual({
+      source: 'emr:ListInstances',
+      clusterId: 'j-1',
+      lines: [{ instanceType: 'm7g.xlarge', market: 'ON_DEMAND', instances: 1, instanceSeconds: 900, ec2Usd: 0.04, emrUsd: 0.01 }],
+      instanceSeconds: 900,
+      normalizedInstanceHours: 8,
+      estimatedUsd: { ec2: 0.04, emr: 0.01, total: 0.05 },
+      unpricedTypes: [],
+      prices: { region: 'us-east-1', currency: 'USD', pricesAsOf: '2026-11-30' },
+      measuredAt: '2025-01-01T03:40:02.000Z',
+      note: expect.stringContaining('Estimate: instance-seconds from EMR ListInstances'),
+    });
+    expect(metrics.published.map((p) => p.metric)).toContainEqual({ name: 'RunEstimatedCostUsd', value: 0.05, unit: 'None', dimensions: { Pipeline: 'hourly' } });
+  });
+
+  test('a cluster EMR cannot describe leaves the cost unavailable with the reason; the run is still recorded', async () => {
+    const { objects, metrics, deps } = world();
+    putResults(objects, result('bronze'), result('silver'), result('gold'));
+
+    const out = await finalizeRun(input({ clusterId: 'j-UNKNOWN' }), deps);
+
+    expect(out.status).toBe('SUCCEEDED');
+    expect((objects.json(LAKE, out.manifestKey) as Record<string, unknown>).cost).toEqual({
+      unavailable: "EMR usage of j-UNKNOWN could not be read: InvalidRequestException: Cluster id 'j-UNKNOWN' is not valid.",
+    });
+    expect(metrics.published.map((p) => p.metric.name)).not.toContain('RunEstimatedCostUsd');
+  });
+
+  test('a run that failed before it had a cluster has no cost', async () => {
+    const { objects, deps } = world();
+    const out = await finalizeRun(input({ outcome: 'FAILED', clusterId: null, steps: {}, error: { Error: 'States.Timeout', Cause: 'createCluster timed out' } }), deps);
+    expect((objects.json(LAKE, out.manifestKey) as Record<string, unknown>).cost).toBeNull();
   });
 
   test('a step that succeeded without writing its result fails the run with StageResultMissing naming the stage and key', async () => {

@@ -1,6 +1,7 @@
 import { planHourly } from '../../../lambdas/plan-hourly/core';
 import { validateBackfillInput } from '../../../lambdas/plan-backfill/validate';
 import { PipelineError } from '../../../lambdas/shared/errors';
+import { HOURLY_SIZING } from '../../workflow/hourly-world';
 import { MemoryMetrics, MemoryStateStore } from '../../workflow/support/memory-ports';
 
 const settings = {
@@ -10,6 +11,8 @@ const settings = {
   backfillAfterGapHours: 168,
   maxBackfillRangeDays: 1096,
   metricsNamespace: 'AqiPipeline',
+  locationCount: 100,
+  sizing: HOURLY_SIZING,
 };
 const now = new Date('2025-01-01T03:16:30Z');
 const backfillSettings = {
@@ -48,6 +51,7 @@ describe('planHourly', () => {
       capped: false,
       skip: { bronze: false, silver: false, gold: false },
       watermark: '2025-01-01T02:00:00Z',
+      cluster: { primaryOnly: true, coreInstanceCount: 0, locationHours: 400, reason: '100 locations × 4 h = 400 location-hours ≤ 20000: one node' },
       advanceWatermark: true,
       catchUpBackfill: null,
       lock: { acquiredAt: '2025-01-01T03:16:30.000Z', nowEpoch: '1735701390', expiresAtEpoch: '1735722990' },

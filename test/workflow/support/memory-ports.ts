@@ -1,6 +1,7 @@
 import type {
   ClusterControl,
   ClusterSummary,
+  ClusterUsageSource,
   LockRecord,
   MetricDatum,
   MetricsSink,
@@ -9,6 +10,8 @@ import type {
   StepControl,
   WatermarkRecord,
 } from '../../../lambdas/shared/ports';
+import type { RunPriceTable } from '../../../lambdas/shared/pricing';
+import type { ClusterUsage } from '../../../lambdas/shared/run-cost';
 
 /** In-memory implementations of the Lambda ports, with the same contracts as the AWS adapters. */
 export class MemoryObjectStore implements ObjectStore {
@@ -105,3 +108,25 @@ export class MemoryMetrics implements MetricsSink {
     for (const metric of metrics) this.published.push({ namespace, metric });
   }
 }
+
+/** EMR's instance records per cluster; a cluster it never heard of fails as EMR's InvalidRequestException does. */
+export class MemoryClusterUsage implements ClusterUsageSource {
+  readonly usage = new Map<string, ClusterUsage>();
+
+  async clusterUsage(clusterId: string): Promise<ClusterUsage> {
+    const found = this.usage.get(clusterId);
+    if (found === undefined) throw Object.assign(new Error(`Cluster id '${clusterId}' is not valid.`), { name: 'InvalidRequestException' });
+    return found;
+  }
+}
+
+/** Round prices, so expected costs read at a glance: $0.20 an On-Demand hour, $0.10 a Spot one, all in. */
+export const TEST_PRICES: RunPriceTable = {
+  region: 'us-east-1',
+  currency: 'USD',
+  pricesAsOf: '2026-11-30',
+  instances: {
+    'm7g.xlarge': { ec2OnDemand: 0.16, ec2Spot: 0.06, emr: 0.04 },
+    'm6g.xlarge': { ec2OnDemand: 0.15, ec2Spot: 0.05, emr: 0.04 },
+  },
+};
