@@ -3,6 +3,16 @@ import { readEnv } from '../../../lambdas/shared/env';
 import { PipelineError } from '../../../lambdas/shared/errors';
 import { PlanHourlyEnvSchema } from '../../../lambdas/plan-hourly/schema';
 
+/** plan-hourly's sizing variables, as CDK writes them (lib/pipeline-lambdas.ts). */
+const SIZING_ENV = {
+  LOCATION_COUNT: '100',
+  SIZING_MODE: 'auto',
+  PRIMARY_ONLY_MAX_LOCATION_HOURS: '20000',
+  LOCATION_HOURS_PER_CORE_INSTANCE: '20000',
+  MAX_CORE_INSTANCES: '4',
+  CORE_INSTANCE_COUNT: '2',
+};
+
 describe('readEnv', () => {
   test('parses and coerces the variables a Lambda declares', () => {
     const env = readEnv(PlanHourlyEnvSchema, {
@@ -10,14 +20,26 @@ describe('readEnv', () => {
       LATE_DATA_MARGIN_HOURS: '3',
       MAX_WINDOW_HOURS: '72',
       LOCK_TTL_SECONDS: '23400',
+      ...SIZING_ENV,
     });
-    expect(env).toEqual({ TABLE_NAME: 'pipeline', LATE_DATA_MARGIN_HOURS: 3, MAX_WINDOW_HOURS: 72, LOCK_TTL_SECONDS: 23400 });
+    expect(env).toEqual({
+      TABLE_NAME: 'pipeline',
+      LATE_DATA_MARGIN_HOURS: 3,
+      MAX_WINDOW_HOURS: 72,
+      LOCK_TTL_SECONDS: 23400,
+      LOCATION_COUNT: 100,
+      SIZING_MODE: 'auto',
+      PRIMARY_ONLY_MAX_LOCATION_HOURS: 20000,
+      LOCATION_HOURS_PER_CORE_INSTANCE: 20000,
+      MAX_CORE_INSTANCES: 4,
+      CORE_INSTANCE_COUNT: 2,
+    });
   });
 
   test('a missing or malformed variable fails with InvalidEnvironment naming it and the value seen', () => {
     let failure: unknown;
     try {
-      readEnv(PlanHourlyEnvSchema, { LATE_DATA_MARGIN_HOURS: 'three', MAX_WINDOW_HOURS: '72', LOCK_TTL_SECONDS: '23400' });
+      readEnv(PlanHourlyEnvSchema, { LATE_DATA_MARGIN_HOURS: 'three', MAX_WINDOW_HOURS: '72', LOCK_TTL_SECONDS: '23400', ...SIZING_ENV });
     } catch (error) {
       failure = error;
     }
