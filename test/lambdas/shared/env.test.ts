@@ -3,8 +3,11 @@ import { readEnv } from '../../../lambdas/shared/env';
 import { PipelineError } from '../../../lambdas/shared/errors';
 import { PlanHourlyEnvSchema } from '../../../lambdas/plan-hourly/schema';
 
-/** plan-hourly's sizing variables, as CDK writes them (lib/pipeline-lambdas.ts). */
+/** plan-hourly's catch-up and sizing variables, as CDK writes them (lib/pipeline-lambdas.ts). */
 const SIZING_ENV = {
+  BACKFILL_AFTER_GAP_HOURS: '168',
+  MAX_BACKFILL_RANGE_DAYS: '1096',
+  METRICS_NAMESPACE: 'AqiPipeline',
   LOCATION_COUNT: '100',
   SIZING_MODE: 'auto',
   PRIMARY_ONLY_MAX_LOCATION_HOURS: '20000',
@@ -27,6 +30,9 @@ describe('readEnv', () => {
       LATE_DATA_MARGIN_HOURS: 3,
       MAX_WINDOW_HOURS: 72,
       LOCK_TTL_SECONDS: 23400,
+      BACKFILL_AFTER_GAP_HOURS: 168,
+      MAX_BACKFILL_RANGE_DAYS: 1096,
+      METRICS_NAMESPACE: 'AqiPipeline',
       LOCATION_COUNT: 100,
       SIZING_MODE: 'auto',
       PRIMARY_ONLY_MAX_LOCATION_HOURS: 20000,
