@@ -44,7 +44,9 @@ describe('cost-allocation tags in the templates', () => {
   });
 
   test('the resources that cost money are among them: buckets, key, table, VPC and NAT gateway, Lambdas, state machines, log groups, topic', () => {
-    const all = [...resourcesOf(synthesized.dataLakeJson), ...resourcesOf(synthesized.pipelineJson)];
+    // CDK's own custom-resource providers (`Custom*` ids) are raw CloudFormation resources CDK's tag aspect
+    // cannot reach; everything the stacks define is.
+    const all = [...resourcesOf(synthesized.dataLakeJson), ...resourcesOf(synthesized.pipelineJson)].filter(([id]) => !id.startsWith('Custom'));
     const untagged = all.filter(([, r]) => tagsOf(r) === undefined).map(([, r]) => r.Type);
     for (const type of [
       'AWS::S3::Bucket',
@@ -174,14 +176,12 @@ describe('cost recording wiring', () => {
       instances: { 'm7g.xlarge': { ec2OnDemand: 0.1632, ec2Spot: 0.0653, emr: 0.0408 } },
     });
     const role = (fn as unknown as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } }).Properties.Role['Fn::GetAtt'][0];
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: role }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Action: ['elasticmapreduce:ListInstances', 'elasticmapreduce:DescribeCluster'], Effect: 'Allow' }),
-        ]),
-      },
-    });
+    const allowed = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[] }[])
+      .filter((st) => st.Effect === 'Allow')
+      .flatMap((st) => [st.Action].flat());
+    expect(allowed).toEqual(expect.arrayContaining(['elasticmapreduce:ListInstances', 'elasticmapreduce:DescribeCluster']));
     expect(logicalId).toBeTruthy();
   });
 });

@@ -172,6 +172,7 @@ describe('IAM', () => {
       'elasticmapreduce:CancelSteps',
       'elasticmapreduce:DescribeCluster',
       'elasticmapreduce:DescribeStep',
+      'elasticmapreduce:ListInstances',
       'elasticmapreduce:ListSteps',
       'elasticmapreduce:TerminateJobFlows',
     ]);
