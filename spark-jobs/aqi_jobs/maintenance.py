@@ -7,9 +7,10 @@ until it is expired, so an hourly pipeline's metadata and storage would grow wit
 (Iceberg's defaults: 5 days and 1). Both are ordinary table properties: an operator changes a table's
 time-travel horizon with one ``ALTER TABLE … SET TBLPROPERTIES``. A table is expired only once its oldest
 snapshot is a day past the horizon, so the work happens about once a day, not on every hourly run; the
-check reads table metadata only. Bronze is expired by Silver, not by itself, because Bronze runs as
-concurrent chunk steps and Silver runs alone right after them. Snapshot ids in older run manifests stop
-resolving once expired; the data they described is still in the current table.
+check reads the table's metadata in the driver, without a Spark job. Bronze is expired by Silver, not by
+itself, because Bronze runs as concurrent chunk steps and Silver runs alone right after them. Snapshot
+ids in older run manifests stop resolving once expired; the data they described is still in the current
+table.
 
 **Change log.** ``aqi_silver.hour_changes`` exists so Gold sees every Silver change after its watermark
 (see ``gold``). Entries older than Gold's watermark have been consumed; after Gold, those more than
@@ -33,7 +34,14 @@ from aqi_jobs.gold_tables import GOLD_STATE, GOLD_TABLES
 from aqi_jobs.phases import lap
 from aqi_jobs.result import one_line
 from aqi_jobs.session import CATALOG
-from aqi_jobs.tables import BRONZE_MEASUREMENTS, QUARANTINE, SILVER_CHANGES, SILVER_HOURLY, SILVER_STATE
+from aqi_jobs.tables import (
+    BRONZE_MEASUREMENTS,
+    QUARANTINE,
+    SILVER_CHANGES,
+    SILVER_HOURLY,
+    SILVER_STATE,
+    iceberg_table,
+)
 
 MAX_AGE_PROPERTY = "history.expire.max-snapshot-age-ms"
 MIN_KEEP_PROPERTY = "history.expire.min-snapshots-to-keep"
@@ -46,8 +54,13 @@ TIMESTAMP_SQL = "%Y-%m-%d %H:%M:%S"
 SILVER_UPKEEP_TABLES = (BRONZE_MEASUREMENTS, SILVER_HOURLY, QUARANTINE, SILVER_CHANGES, SILVER_STATE)
 
 
-def _properties(spark: SparkSession, table: str) -> dict[str, str]:
-    return {r.key: r.value for r in spark.sql(f"SHOW TBLPROPERTIES {table}").collect()}
+def _snapshot_times_ms(table) -> list[int]:  # noqa: ANN001 - a py4j proxy of org.apache.iceberg.Table
+    """Commit times (epoch ms) of every snapshot the table's metadata lists: read in the driver, no job."""
+    times = []
+    snapshots = table.snapshots().iterator()
+    while snapshots.hasNext():
+        times.append(int(snapshots.next().timestampMillis()))
+    return times
 
 
 def _utc_literal(moment: datetime) -> str:
@@ -59,21 +72,22 @@ def expire_snapshots(spark: SparkSession, table: str, now: datetime) -> int:
     """Expire the table's snapshots past its horizon when due; returns how many snapshots went."""
     if not spark.catalog.tableExists(table):
         return 0
-    properties = _properties(spark, table)
-    max_age_ms = properties.get(MAX_AGE_PROPERTY, str(DEFAULT_MAX_AGE // timedelta(milliseconds=1)))
+    iceberg = iceberg_table(spark, table)
+    properties = iceberg.properties()
+    max_age_ms = properties.get(MAX_AGE_PROPERTY) or str(DEFAULT_MAX_AGE // timedelta(milliseconds=1))
     max_age = timedelta(milliseconds=int(max_age_ms))
-    keep = int(properties.get(MIN_KEEP_PROPERTY, DEFAULT_MIN_KEEP))
+    keep = int(properties.get(MIN_KEEP_PROPERTY) or DEFAULT_MIN_KEEP)
     horizon = now - max_age
-    count = f"SELECT count(*) AS n FROM {table}.snapshots"
-    due = spark.sql(f"{count} WHERE committed_at < {_utc_literal(horizon - EXPIRY_SLACK)}").first().n
-    if not due:
+    times = _snapshot_times_ms(iceberg)
+    due_before_ms = (horizon - EXPIRY_SLACK).timestamp() * 1000
+    if not any(t < due_before_ms for t in times):
         return 0
-    before = spark.sql(count).first().n
     spark.sql(
         f"CALL {CATALOG}.system.expire_snapshots(table => '{table.split('.', 1)[1]}', "
         f"older_than => {_utc_literal(horizon)}, retain_last => {keep})"
     ).collect()
-    return before - spark.sql(count).first().n
+    iceberg.refresh()
+    return len(times) - len(_snapshot_times_ms(iceberg))
 
 
 def prune_change_log(spark: SparkSession) -> int:

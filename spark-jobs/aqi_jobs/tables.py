@@ -109,8 +109,13 @@ _DDL: dict[str, str] = {
 
 def ensure_tables(spark: SparkSession, *tables: str) -> None:
     """Create the namespaces and the named tables (all of Bronze and Silver by default) if missing."""
+    # Every run after the first finds its tables: it then need not queue for the commit lock behind
+    # concurrent chunks just to learn that.
+    missing = [table for table in tables or tuple(_DDL) if not spark.catalog.tableExists(table)]
+    if not missing:
+        return
     with exclusive_commit(spark):
-        for table in tables or tuple(_DDL):
+        for table in missing:
             namespace = table.rsplit(".", 1)[0]
             try:
                 spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
@@ -121,7 +126,17 @@ def ensure_tables(spark: SparkSession, *tables: str) -> None:
                     raise
 
 
+def iceberg_table(spark: SparkSession, table: str):  # noqa: ANN201 - a py4j proxy of org.apache.iceberg.Table
+    """The Iceberg ``Table`` behind a catalog name, loaded as Spark loads it (the same cached instance).
+
+    Its metadata answers in the driver what a metadata-table query (``<table>.refs``, ``.snapshots``)
+    would answer with a Spark job: a job costs a second or more on a small local step.
+    """
+    spark_util = spark.sparkContext._jvm.org.apache.iceberg.spark.Spark3Util
+    return spark_util.loadIcebergTable(spark._jsparkSession, table)
+
+
 def current_snapshot(spark: SparkSession, table: str) -> int | None:
     """The snapshot id of the table's main branch, or None for a table with no commit yet."""
-    rows = spark.sql(f"SELECT snapshot_id FROM {table}.refs WHERE name = 'main'").collect()
-    return int(rows[0].snapshot_id) if rows else None
+    snapshot = iceberg_table(spark, table).currentSnapshot()
+    return None if snapshot is None else int(snapshot.snapshotId())
