@@ -54,3 +54,4 @@ if [[ ! -f "$jar" ]]; then
   mv "$tmp" "$jar"
 fi
 ln -sfn "$jar" "$venv/iceberg-spark-runtime.jar"
+bash "$root/scripts/spark-class-archive.sh"

@@ -7,7 +7,8 @@
  *    → the venv's spark-submit; cancelling kills the local process tree instead; `--master local[N]` replaces YARN; `--deploy-mode` is
  *    dropped (a local master runs the driver in-process); executor/driver sizing flags are replaced by
  *    a local driver memory; `spark.yarn.*` confs are dropped.
- *    `spark.sql.shuffle.partitions=4` and `spark.ui.enabled=false` suit a local master.
+ *    `spark.sql.shuffle.partitions=4` and `spark.ui.enabled=false` suit a local master. The driver
+ *    JVM maps the venv's class-data archive of Spark's classes when there is one (a faster start).
  * 2. `--jars <Iceberg runtime>` is added (EMR provides it through the `iceberg-defaults` classification).
  * 3. Every `s3://bucket/key` (and `s3a://`) becomes `<workspace>/s3/<bucket>/<key>`, except the OpenAQ
  *    archive bucket, which becomes the local archive directory.
@@ -41,6 +42,11 @@ export interface LocalStepSettings {
   log4jConfig?: string;
   /** `--aws-fidelity`: keep the step's AWS arguments and point its clients at this endpoint. */
   aws?: AwsStepSettings;
+  /**
+   * A JVM class-data archive of Spark's driver classes (`scripts/spark-class-archive.sh`): each step's JVM
+   * maps it instead of loading those classes again. @default - none, classes load from the jars
+   */
+  classArchive?: string;
 }
 
 export interface StepPlacement {
@@ -107,6 +113,8 @@ export function localStepCommand(hadoopArgs: readonly string[], settings: LocalS
   const javaOptions = [
     settings.log4jConfig ? `-Dlog4j2.configurationFile=file:${settings.log4jConfig}` : undefined,
     placement.jvmErrorFile ? `-XX:ErrorFile=${placement.jvmErrorFile}` : undefined,
+    // The archive holds the classpath it was dumped with; the AWS mode's extra driver jars change it.
+    settings.classArchive && !settings.aws ? `-XX:SharedArchiveFile=${settings.classArchive}` : undefined,
   ].filter(Boolean);
   if (javaOptions.length > 0) submitOptions.push('--conf', `spark.driver.extraJavaOptions=${javaOptions.join(' ')}`);
   const app = rest[i];

@@ -113,3 +113,24 @@ describe('translating an EMR step for the AWS-fidelity mode', () => {
     expect(localStepCommand(args, { ...settings, aws }).args.slice(-5)).toEqual(['bronze', '--chunk-id', '2024-03', '--archive-uri', 's3://openaq-data-archive']);
   });
 });
+
+describe('the local driver JVM', () => {
+  test('maps the class-data archive of Spark\'s classes when the venv has one, beside the log4j config', () => {
+    const local = localStepCommand(hourlyBronze, { ...settings, log4jConfig: '/repo/local/log4j2.properties', classArchive: '/repo/.venv/spark-classes.jsa' });
+
+    expect(local.args).toContain('spark.driver.extraJavaOptions=-Dlog4j2.configurationFile=file:/repo/local/log4j2.properties -XX:SharedArchiveFile=/repo/.venv/spark-classes.jsa');
+  });
+
+  test('starts without the archive in the AWS-fidelity mode, whose extra driver jars change the classpath it was dumped with', () => {
+    const aws = awsStepSettings('http://127.0.0.1:5123', 'us-east-1', ['/jars/iceberg-aws-bundle.jar']);
+    const local = localStepCommand(hourlyBronze, { ...settings, aws, classArchive: '/repo/.venv/spark-classes.jsa' });
+
+    expect(local.args.some((a) => a.includes('SharedArchiveFile'))).toBe(false);
+  });
+
+  test('starts without an archive when there is none', () => {
+    const local = localStepCommand(hourlyBronze, settings);
+
+    expect(local.args.some((a) => a.includes('SharedArchiveFile'))).toBe(false);
+  });
+});
