@@ -14,10 +14,13 @@ import { LocalApp, LocalStateMachine, REPO_ROOT, synthesizeLocalApp } from './lo
 import { RunningAwsEndpoint, checkWorkspaceCatalog, deployedAwsResources, recordAwsResources, ensureAwsFidelityJars, startAwsEndpoint } from './aws-fidelity';
 import { LocalEmr } from './local-emr';
 import { RunReport } from './run-report';
+import type { LocalStepSettings } from './step-command';
 import { Workspace, workspaceAt } from './workspace';
 
 export const DEFAULT_WORKSPACE = join(REPO_ROOT, '.local');
 const VENV = join(REPO_ROOT, '.venv');
+/** Made by `scripts/spark-class-archive.sh` when the venv is set up; absent, steps start without it. */
+const SPARK_CLASS_ARCHIVE = join(VENV, 'spark-classes.jsa');
 
 export interface LocalRunOptions {
   /** @default `.local/` in the repository */
@@ -80,6 +83,21 @@ export function recordedLakeBucket(workspace: Workspace): string | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { lakeBucket: string }).lakeBucket : undefined;
 }
 
+/** How every local step runs spark-submit (the benchmark's step floor uses the same). */
+export function localStepSettings(workspace: Workspace, archiveDir: string, apiBaseUrl?: string): LocalStepSettings {
+  return {
+    workspace,
+    sparkSubmit: join(VENV, 'bin', 'spark-submit'),
+    icebergJar: join(VENV, 'iceberg-spark-runtime.jar'),
+    master: 'local[2]',
+    driverMemory: '1g',
+    archiveDir,
+    apiBaseUrl,
+    log4jConfig: join(REPO_ROOT, 'local', 'log4j2.properties'),
+    classArchive: existsSync(SPARK_CLASS_ARCHIVE) ? SPARK_CLASS_ARCHIVE : undefined,
+  };
+}
+
 export async function runPipeline(pipeline: 'hourly' | 'backfill', input: unknown, options: LocalRunOptions = {}): Promise<LocalRunResult> {
   const write = options.write ?? ((line: string) => console.log(line));
   const workspace = workspaceAt(options.workspaceDir ?? DEFAULT_WORKSPACE);
@@ -121,17 +139,7 @@ async function execute(pipeline: 'hourly' | 'backfill', input: unknown, options:
   const { write, workspace, archiveDir, app, machine, api, aws } = options;
   const report = new RunReport({ write, streamStepOutput: options.streamStepOutput });
   const emr = new LocalEmr({
-    step: {
-      workspace,
-      sparkSubmit: join(VENV, 'bin', 'spark-submit'),
-      icebergJar: join(VENV, 'iceberg-spark-runtime.jar'),
-      master: 'local[2]',
-      driverMemory: '1g',
-      archiveDir,
-      apiBaseUrl: options.apiBaseUrl ?? api?.baseUrl,
-      log4jConfig: join(REPO_ROOT, 'local', 'log4j2.properties'),
-      aws: aws?.step,
-    },
+    step: { ...localStepSettings(workspace, archiveDir, options.apiBaseUrl ?? api?.baseUrl), aws: aws?.step },
     region: 'us-east-1',
     account: '000000000000',
     observer: report,

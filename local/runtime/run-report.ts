@@ -15,6 +15,8 @@ export interface StepSummary {
   rowsWritten?: number;
   rowsRead?: number;
   stderrFile: string;
+  /** The stage result JSON the step wrote (its `phases` say where the time went). */
+  resultFile?: string;
   /** The last error line of a failed step. */
   failure?: string;
 }
@@ -88,6 +90,7 @@ export class RunReport implements StepObserver, ExecutionEventSink {
       rowsWritten: result?.rowsWritten,
       rowsRead: result?.rowsRead,
       stderrFile: step.stderrFile,
+      resultFile: step.resultFile,
       failure: failure?.message,
     };
     this.steps.push(summary);

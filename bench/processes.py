@@ -1,0 +1,103 @@
+"""Run a command and watch its process tree: wall time, peak RSS of the whole tree, and of each step in it.
+
+RSS is sampled (psutil) every ``SAMPLE_SECONDS`` as the sum over the process and all its descendants, so
+a peak shorter than the interval can be missed; a JVM's heap does not shrink between samples, so the
+peak it settles on is what is seen. A *step* is a ``spark-submit`` process found in the tree (the
+local EMR starts one per EMR step); its tree's peak is kept under the ``--result-uri`` it was given,
+which is how the harness joins it to the step's result.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+SAMPLE_SECONDS = 0.2
+MIB = 1024 * 1024
+
+
+@dataclass
+class Watched:
+    """What one command did: its exit code, output, wall and memory."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    wall_seconds: float
+    peak_rss_mib: float
+    # (seconds since start, MiB of the whole tree), one per sample
+    timeline: list[tuple[float, float]] = field(default_factory=list)
+    # peak MiB of each spark-submit subtree, keyed by its --result-uri (or its pid when it has none)
+    step_peaks_mib: dict[str, float] = field(default_factory=dict)
+
+
+def _tree(root: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _rss(processes: list[psutil.Process]) -> int:
+    total = 0
+    for process in processes:
+        try:
+            total += process.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def _step_key(process: psutil.Process) -> str | None:
+    """The --result-uri of a spark-submit launcher process; None for any other process."""
+    try:
+        command = process.cmdline()
+    except psutil.Error:
+        return None
+    launcher = any(part.endswith("spark-submit") for part in command[:2])
+    if not launcher and "org.apache.spark.deploy.SparkSubmit" not in command:
+        return None
+    if "--result-uri" in command:
+        return command[command.index("--result-uri") + 1]
+    return f"pid {process.pid}"
+
+
+def watch(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Watched:
+    """Run ``command`` to its end, sampling its process tree's memory meanwhile."""
+    started = time.monotonic()
+    child = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    root = psutil.Process(child.pid)
+    timeline: list[tuple[float, float]] = []
+    steps: dict[int, tuple[str, psutil.Process]] = {}
+    step_peaks: dict[str, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            tree = _tree(root)
+            timeline.append((time.monotonic() - started, _rss(tree) / MIB))
+            for process in tree:
+                if process.pid not in steps:
+                    key = _step_key(process)
+                    if key is not None:
+                        steps[process.pid] = (key, process)
+            for key, process in steps.values():
+                if process.is_running():
+                    step_peaks[key] = max(step_peaks.get(key, 0.0), _rss(_tree(process)) / MIB)
+            done.wait(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = child.communicate()
+    wall = time.monotonic() - started
+    done.set()
+    sampler.join()
+    peak = max((mib for _, mib in timeline), default=0.0)
+    return Watched(child.returncode, stdout, stderr, wall, peak, timeline, step_peaks)

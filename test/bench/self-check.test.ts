@@ -1,0 +1,17 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const REPO = join(__dirname, '..', '..');
+
+/**
+ * The benchmark is not a test (no timed assertions): this only checks that `npm run bench` still runs
+ * against the current code and writes a record that meets its own schema.
+ */
+describe('npm run bench -- --self-check', () => {
+  test('runs a step floor through the local step command and writes a schema-valid record', () => {
+    const done = spawnSync(join(REPO, '.venv', 'bin', 'python'), ['-m', 'bench', '--self-check'], { cwd: REPO, encoding: 'utf8', timeout: 170_000 });
+
+    expect(done.stderr).toMatch(/bench: self-check: record valid; \{"floorSelect1WallSeconds": [0-9.]+, "floorSelect1PeakRssMiB": [0-9.]+\}/);
+    expect(done.status).toBe(0);
+  }, 180_000);
+});
