@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
+from py4j.protocol import Py4JJavaError
 from pyspark.sql import SparkSession
 
 
@@ -32,12 +33,21 @@ def read_text(spark: SparkSession | None, uri: str) -> str:
         raise RuntimeError(f"cannot read {uri}: remote URIs need a SparkSession")
     jvm = spark.sparkContext._jvm
     hadoop_path = jvm.org.apache.hadoop.fs.Path(uri)
-    fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    stream = fs.open(hadoop_path)
+    try:
+        fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        stream = fs.open(hadoop_path)
+    except Py4JJavaError as error:
+        raise _java_error(error) from None
     try:
         return bytes(jvm.org.apache.commons.io.IOUtils.toByteArray(stream)).decode("utf-8")
     finally:
         stream.close()
+
+
+def _java_error(error: Py4JJavaError) -> OSError:
+    """The Java exception itself (``java.io.FileNotFoundException: No such file ...: s3://...``): Py4J's own
+    first line, ``An error occurred while calling o76.open.``, says nothing about what went wrong."""
+    return OSError(str(error.java_exception.toString()))
 
 
 def write_text(spark: SparkSession | None, uri: str, text: str) -> None:
