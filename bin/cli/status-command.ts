@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
+import { describeRunCost } from '../../lambdas/shared/run-cost';
 import { manifestKey } from '../../lambdas/shared/layout';
 import { type ExecutionView, parseS3Uri } from './execution';
 
@@ -33,6 +34,7 @@ export function describeStatus(view: ExecutionView, manifest: BackfillManifest |
     }
     for (const chunk of failed) lines.push(`  FAILED    ${chunk.chunkId}: ${chunk.failure ?? 'no reason recorded'}`);
     if (manifest.reprocessInput) lines.push(`Reprocess   ${JSON.stringify(manifest.reprocessInput)}`);
+    if (manifest.cost) lines.push(`Cost        ${describeRunCost(manifest.cost)}`);
   }
   if (view.error && !manifest?.reprocessInput) lines.push(`Error       ${view.error}: ${view.cause ?? ''}`);
   return lines.join('\n');

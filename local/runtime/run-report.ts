@@ -3,6 +3,7 @@
  * output prefixed `[BRONZE 2024-01]`, each step's end with its rows, and at the end one line per stage,
  * `[OK] BRONZE   45.3s   12,345 rows`, the total, and where the manifest and logs are.
  */
+import { describeRunCost, ManifestCostSchema } from '../../lambdas/shared/run-cost';
 import { existsSync, readFileSync } from 'node:fs';
 import { ExecutionEventSink, ExecutionOutcome } from './execute';
 import { StepActivity, StepObserver, StepState } from './local-emr';
@@ -137,6 +138,19 @@ export class RunReport implements StepObserver, ExecutionEventSink {
     const output = outcome.output as { status?: string; reason?: string } | undefined;
     if (output?.status === 'SKIPPED') w(`Skipped: ${output.reason ?? 'another run holds the lock'}`);
     if (manifestPath) w(`Manifest: ${manifestPath}`);
+    const cost = manifestPath ? costLine(manifestPath) : undefined;
+    if (cost) w(`Cost: ${cost} — the AWS cluster this run stands in for, at the local run's instance-seconds`);
+  }
+}
+
+/** The manifest's `cost` in one line (lambdas/shared/run-cost.ts), or nothing when it has none. */
+function costLine(manifestPath: string): string | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { cost?: unknown };
+    const cost = ManifestCostSchema.safeParse(manifest.cost ?? null);
+    return cost.success && cost.data !== null ? describeRunCost(cost.data) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
