@@ -204,6 +204,7 @@ def _per_stage(command: StepCommand, argvs: list[list[str]]) -> dict:
 
 
 def _one_session(command: StepCommand, argvs: list[list[str]], plan_file: Path) -> dict:
+    plan_file.parent.mkdir(parents=True, exist_ok=True)
     plan_file.write_text(json.dumps(argvs))
     watched = command.run(PROBES / "one_session.py", [str(plan_file)])
     if watched.returncode != 0:
@@ -333,6 +334,10 @@ def lambda_bundles(scratch: Path, loads: int) -> dict:
         for resource in resources.values():
             metadata = resource.get("Metadata", {})
             if resource.get("Type") != "AWS::Lambda::Function" or "aws:asset:path" not in metadata:
+                continue
+            # The project's functions (NodejsFunction bundles); CDK's own custom-resource providers
+            # (handler __entrypoint__.handler) lean on the runtime's SDK and are not ours to size.
+            if resource["Properties"].get("Handler") != "index.handler":
                 continue
             bundle = out / metadata["aws:asset:path"] / "index.js"
             if not bundle.exists():
