@@ -153,6 +153,11 @@ export class LocalEmr {
       throw new EmrTaskError('EMR.InvalidRequestException', `Cluster id '${clusterId}' is not valid: ${cluster ? `it is ${cluster.state}` : 'no such cluster'}`);
     }
     const stepConfig = params.Step as { Name: string; ActionOnFailure?: string; HadoopJarStep: { Jar: string; Args: string[] } };
+    // A stopped execution submits nothing more. aws-local-stepfunctions' Retry wait ends at once on abort and
+    // re-runs the task; recording that attempt as a second CANCELLED step would count each step twice.
+    if (signal.aborted) {
+      throw new EmrTaskError('States.TaskFailed', `step '${stepConfig.Name}' was not submitted: the execution was stopped`);
+    }
     const args = stepConfig.HadoopJarStep.Args ?? [];
     const stepId = `s-${emrId()}`;
     const logDir = this.stepLogDir(cluster, stepId);

@@ -2,19 +2,23 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalEmr } from '../../local/runtime/local-emr';
+import { RunReport } from '../../local/runtime/run-report';
 import { descendantsOf, isAlive, sleep } from '../../local/runtime/process-tree';
 import { workspaceAt } from '../../local/runtime/workspace';
 
 const FAKE = join(__dirname, 'support', 'fake-spark-submit.sh');
 
-function localEmr(dir: string, mode: 'ok' | 'fail' | 'hang', lines: string[] = []) {
+function localEmr(dir: string, mode: 'ok' | 'fail' | 'hang', lines: string[] = [], report?: RunReport) {
   return new LocalEmr({
     step: { workspace: workspaceAt(dir), sparkSubmit: FAKE, icebergJar: '/jar', master: 'local[2]', driverMemory: '1g', archiveDir: '/archive' },
     region: 'us-east-1',
     account: '000000000000',
     python: '/usr/bin/python3',
     env: { FAKE_STEP: mode },
-    observer: { stepLine: (step, _stream, line) => lines.push(`[${step.label}] ${line}`) },
+    observer: {
+      stepLine: (step, _stream, line) => lines.push(`[${step.label}] ${line}`),
+      stepEnded: (step, state, seconds, failure) => report?.stepEnded(step, state, seconds, failure),
+    },
   });
 }
 
@@ -102,5 +106,26 @@ describe('local EMR', () => {
       name: 'EMR.InvalidRequestException',
       message: "Cluster id 'j-NOPE' is not valid: no such cluster",
     });
+  });
+
+  test('an aborted three-chunk backfill reports each cancelled step once, though the interpreter retries the aborted tasks', async () => {
+    const lines: string[] = [];
+    const report = new RunReport({ write: () => undefined, streamStepOutput: false });
+    const emr = localEmr(dir, 'hang', lines, report);
+    const { ClusterId } = await emr.createCluster({ Name: 'aqi-test' });
+    const execution = new AbortController();
+    const chunks = ['2024-01', '2024-02', '2024-03'];
+    const attempts = chunks.map((chunk) => emr.addStep(step(ClusterId, chunk), execution.signal).catch((e: Error) => e));
+    while (!lines.some((l) => l.includes('detached'))) await sleep(20);
+
+    execution.abort();
+    await Promise.all(attempts);
+    // aws-local-stepfunctions' Retry waits on the execution's signal, so on abort it re-runs each task at once.
+    const retries = await Promise.all(chunks.map((chunk) => emr.addStep(step(ClusterId, chunk), execution.signal).catch((e: Error) => e)));
+
+    expect(retries.map((e) => (e as Error).name)).toEqual(['States.TaskFailed', 'States.TaskFailed', 'States.TaskFailed']);
+    expect(report.steps.map((s) => [s.chunkId, s.state]).sort()).toEqual(chunks.map((chunk) => [chunk, 'CANCELLED']));
+    expect(report.stages()).toMatchObject([{ stage: 'bronze', status: 'CANCELLED', steps: { length: 3 } }]);
+    expect(emr.cluster(ClusterId)?.steps.map((s) => s.state)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
   });
 });
