@@ -4,6 +4,7 @@ import { COST_ALLOCATION_TAG } from '../lambdas/shared/tags';
 import { tagCostAllocation } from './cost-allocation-tags';
 import { DataLakeStack, EMR_LOG_PREFIX } from './data-lake-stack';
 import { PipelineStack } from './pipeline-stack';
+import { STACK_NAMES } from './stack-names';
 import { readVersion } from './versions';
 
 export interface AppInputs {
@@ -21,8 +22,7 @@ export interface AqiPipelineApp {
   readonly pipeline: PipelineStack;
 }
 
-/** Stack names as users see them in `cdk deploy`. */
-export const STACK_NAMES = { dataLake: 'AqiDataLake', pipeline: 'AqiPipeline' } as const;
+export { STACK_NAMES };
 
 /**
  * Tags on every resource of both stacks, for cost allocation and for finding what belongs to the

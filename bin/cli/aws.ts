@@ -21,18 +21,23 @@ export interface AwsClients {
   readonly s3: S3Client;
 }
 
+/** The configuration of every SDK client: commands create the clients only they use from it. */
+export function clientConfig(options: AwsOptions) {
+  return {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+    maxAttempts: 5,
+  };
+}
+
 /**
  * The SDK clients every AWS command uses, created once per invocation. Credentials and region come
  * from the SDK's default provider chain, as for the AWS CLI: environment, `--profile`/AWS_PROFILE in
  * ~/.aws/config and ~/.aws/credentials (SSO included), then container and instance roles.
  */
 export function awsClients(options: AwsOptions): AwsClients {
-  const common = {
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.profile ? { profile: options.profile } : {}),
-    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-    maxAttempts: 5,
-  };
+  const common = clientConfig(options);
   const sfn = new SFNClient(common);
   return {
     region: async () => {

@@ -22,6 +22,9 @@ const load = {
   status: () => import('./status-command'),
   timeline: async () => ({ ...(await import('./timeline')), ...(await import('./timeline-svg')) }),
   consoleUrls: () => import('../../lib/console-urls'),
+  doctor: () => import('./doctor-command'),
+  hourly: () => import('./hourly-command'),
+  schedule: async () => ({ ...(await import('./schedule-command')), ...(await import('@aws-sdk/client-scheduler')) }),
 };
 
 /** Where the CLI writes and what it talks to; tests swap them. */
@@ -36,6 +39,8 @@ export interface CliIo {
   readonly writeFile?: (path: string, text: string) => void;
   /** `cdk.json` holding the deployment's configuration. @default the repository's */
   readonly cdkJsonPath?: string;
+  /** The `cdk synth` output `doctor` compares the deployment with. @default the repository's cdk.out */
+  readonly cdkOut?: string;
 }
 
 const defaultIo: CliIo = {
@@ -78,7 +83,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void = (
     io.out(globals(command).json ? JSON.stringify(json(), null, 2) : text());
 
   const program = new Command('aqi-pipeline')
-    .description('Operate the aqi-pipeline: plan and start backfills, list runs, follow one, draw its timeline, read its step logs.')
+    .description('Operate the aqi-pipeline: check a deployment, start an hourly run, pause the schedule, plan and start backfills, list runs, follow one, draw its timeline, read its step logs.')
     .version(version, '--version', 'print the CLI version')
     .option('--region <region>', 'AWS region of the deployment (default: AWS_REGION, else the profile\'s region in ~/.aws/config)')
     .option('--profile <name>', 'named profile from ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE)')
@@ -171,6 +176,58 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void = (
       await sleep(intervalSeconds * 1000);
       view = await read();
     }
+  }
+
+  program
+    .command('doctor')
+    .description('Check a deployment: stacks and state-machine definitions vs the local synth (cdk.out), the API-key secret, the schedule, the last hourly run, the watermark, the lock, pipeline clusters; exit 1 on any ✗')
+    .action(async (_options: unknown, command: Command) => {
+      const [{ runDoctor, describeChecks }, { readPipelineConfig, REPO_ROOT }, path] = await Promise.all([load.doctor(), load.settings(), import('node:path')]);
+      const options = globals(command);
+      const clients = await io.aws(options);
+      await clients.region();
+      const checks = await runDoctor({ clients, options, config: readPipelineConfig(io.cdkJsonPath), cdkOut: io.cdkOut ?? path.join(REPO_ROOT, 'cdk.out'), now: io.now() });
+      print(command, () => describeChecks(checks), () => ({ ok: checks.every((c) => c.ok), checks }));
+      setExitCode(checks.every((c) => c.ok) ? EXIT_CODES.succeeded : EXIT_CODES.failed);
+    });
+
+  const hourly = program.command('hourly').description('The hourly pipeline');
+  hourly
+    .command('start')
+    .description('Start one hourly execution (the window ending now, or --window-end) and follow it like status --watch; exit 0 or 1 by its outcome')
+    .option('--window-end <time>', 're-run the window ending at this whole UTC hour, e.g. 2025-01-01T03:00:00Z')
+    .option('--state-machine <arn>', 'the hourly state machine (default: found by name)')
+    .option('--interval <seconds>', 'seconds between polls', positiveInteger('--interval', 3600), 15)
+    .option('--no-watch', 'print the execution ARN and return without following it')
+    .action(async (options: { windowEnd?: string; stateMachine?: string; interval: number; watch: boolean }, command: Command) => {
+      const [{ hourlyInput, startHourly }, { findPipelineStateMachines }, { describeStatus }, { executionConsoleUrl }] = await Promise.all([load.hourly(), load.runs(), load.status(), load.consoleUrls()]);
+      const input = hourlyInput(options.windowEnd, io.now());
+      const clients = await io.aws(globals(command));
+      const machine = options.stateMachine ?? (await findPipelineStateMachines(clients.sfn)).hourly;
+      const arn = await startHourly(clients.sfn, machine, input, io.now());
+      if (!globals(command).json) io.err(`Started ${arn}\nInput   ${JSON.stringify(input)}\nConsole ${executionConsoleUrl(await clients.region(), arn)}`);
+      const reader = await io.executions(clients);
+      let view = await reader.read(arn);
+      if (options.watch) view = await follow(view, () => reader.read(arn), options.interval, command);
+      print(command, () => describeStatus(view, undefined), () => statusDocument(view, undefined, io.now()));
+      setExitCode(exitCodeOf(view.status));
+    });
+
+  const schedule = program.command('schedule').description("Pause or resume the hourly schedule (the next cdk deploy sets it from cdk.json's scheduleEnabled again)");
+  for (const [verb, state] of [['pause', 'DISABLED'], ['resume', 'ENABLED']] as const) {
+    schedule
+      .command(verb)
+      .description(`${verb === 'pause' ? 'Disable' : 'Enable'} the EventBridge Scheduler schedule that starts the hourly runs`)
+      .action(async (_options: unknown, command: Command) => {
+        const [{ findHourlySchedule, setScheduleState, SchedulerClient }, { findPipelineStateMachines }, { clientConfig }] = await Promise.all([load.schedule(), load.runs(), load.aws()]);
+        const options = globals(command);
+        const clients = await io.aws(options);
+        const scheduler = new SchedulerClient(clientConfig(options));
+        const found = await findHourlySchedule(scheduler, (await findPipelineStateMachines(clients.sfn)).hourly);
+        if (found.State !== state) await setScheduleState(scheduler, found, state);
+        const was = found.State === state ? ` (it already was ${state})` : ` (was ${found.State})`;
+        print(command, () => `Schedule ${found.Name} ${state}${was}`, () => ({ schedule: found.Name, state, previousState: found.State }));
+      });
   }
 
   program
