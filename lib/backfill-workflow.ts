@@ -7,8 +7,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PlanBackfillEnv } from '../lambdas/plan-backfill/env';
+import { longestRunSeconds } from '../lambdas/plan-backfill/plan';
 import { LOCATIONS_KEY, pipelineRunsPrefix, s3Uri } from '../lambdas/shared/layout';
-import type { PipelineConfig } from './config';
+import { type PipelineConfig, stageTimeouts } from './config';
 import { TABLE_KMS_FINDINGS } from './compliance';
 import { grantClusterUsageRead, priceTableEnvironment } from './cost-recording';
 import { OPENAQ_ARCHIVE_BUCKET } from './emr-runtime';
@@ -117,6 +118,7 @@ export class BackfillWorkflow extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       comment: 'aqi-pipeline backfill: plan, one Bronze EMR step per chunk, fan-in, Silver and Gold over the range',
+      timeout: backfillExecutionTimeout(config),
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.SIX_MONTHS }),
@@ -127,4 +129,14 @@ export class BackfillWorkflow extends Construct {
     this.planFunction = plan;
     this.fanInFunction = fanIn;
   }
+}
+
+/**
+ * The longest run the configuration accepts (`backfill.maxRangeDays` daily chunks one at a time, Silver
+ * and Gold, every retry, cluster start and stop: the lock TTL formula of plan-backfill at its worst case)
+ * plus 15 minutes. A run stuck past it ends TIMED_OUT and the janitor terminates its cluster and frees the
+ * lock. lib/config.ts rejects a configuration whose worst case exceeds Step Functions' one-year maximum.
+ */
+export function backfillExecutionTimeout(config: PipelineConfig): Duration {
+  return Duration.seconds(longestRunSeconds(config.backfill.maxRangeDays, stageTimeouts(config)) + 15 * 60);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { longestRunSeconds, type StageTimeouts } from '../lambdas/plan-backfill/plan';
 import { valueAt } from '../lambdas/shared/input';
 import { MARKETS, type PriceTable, priceTableFor, type RunPriceTable } from '../lambdas/shared/pricing';
 import { PRICE_TABLES, priceTableFile } from './pricing';
@@ -229,6 +230,13 @@ function crossKeyProblems(config: PipelineConfig): [string, string][] {
         `got ${JSON.stringify(capacity.primaryMarket)}`,
     ]);
   }
+  const longest = longestRunSeconds(backfill.maxRangeDays, stageTimeouts(config));
+  if (longest > MAX_EXECUTION_SECONDS) {
+    problems.push([
+      'backfill.maxRangeDays',
+      `with stageTimeoutSeconds and emr.stepRetries as configured, the longest backfill (${backfill.maxRangeDays} daily chunks one at a time) could run ${Math.ceil(longest / 86_400)} days, past Step Functions' one-year execution limit; lower backfill.maxRangeDays or stageTimeoutSeconds.bronze; got ${backfill.maxRangeDays}`,
+    ]);
+  }
   return problems;
 }
 
@@ -271,6 +279,18 @@ export function runPriceTable(config: PipelineConfig, tables: Readonly<Record<st
   }
   return priceTableFor(table, configuredInstanceTypes(config).map(({ type }) => type));
 }
+/** Each stage's step timeout and retries, as the backfill plan and its execution timeout use them. */
+export function stageTimeouts(config: PipelineConfig): StageTimeouts {
+  return {
+    bronzeSeconds: config.stageTimeoutSeconds.bronze,
+    silverSeconds: config.stageTimeoutSeconds.silver,
+    goldSeconds: config.stageTimeoutSeconds.gold,
+    failedStepRetries: config.emr.stepRetries,
+  };
+}
+
+/** A Standard workflow execution runs at most one year (Step Functions service quotas). */
+const MAX_EXECUTION_SECONDS = 365 * 86_400;
 
 function describe(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);

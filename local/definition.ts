@@ -206,3 +206,18 @@ function placeholderAttribute(logicalId: string, type: string, attribute: string
 function arn(pseudo: Record<PseudoParameter, string>, service: string, resource: string): string {
   return `arn:${pseudo['AWS::Partition']}:${service}:${pseudo['AWS::Region']}:${pseudo['AWS::AccountId']}:${resource}`;
 }
+
+/** The longest delay a Node timer can wait: 2^31 − 1 ms, about 24.8 days. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * The definition as the local interpreter should run it. aws-local-stepfunctions arms the execution's
+ * `TimeoutSeconds` with a Node timer, which fires at once when asked to wait longer than about 24.8 days
+ * (the backfill's timeout is months); no local run lasts that long, so such a timeout is left out.
+ */
+export function forLocalInterpreter<T extends { TimeoutSeconds?: number }>(definition: T): T {
+  if (definition.TimeoutSeconds === undefined || definition.TimeoutSeconds <= MAX_TIMER_SECONDS) return definition;
+  const copy = { ...definition };
+  delete copy.TimeoutSeconds;
+  return copy;
+}

@@ -80,11 +80,23 @@ export function planBackfill(request: BackfillRequest, settings: BackfillSetting
  * over, so it must outlast a run that is slow but alive.
  */
 export function lockTtlSeconds(plan: BackfillPlan, timeouts: StageTimeouts): number {
-  const attempts = 1 + timeouts.failedStepRetries;
   const waves = plan.stages.includes('bronze') ? Math.ceil(plan.chunks.length / plan.cluster.stepConcurrency) : 0;
-  const silver = plan.stages.includes('silver') ? timeouts.silverSeconds : 0;
-  const gold = plan.stages.includes('gold') ? timeouts.goldSeconds : 0;
-  return attempts * (waves * timeouts.bronzeSeconds + silver + gold) + CLUSTER_LIFECYCLE_SECONDS;
+  return runSeconds(waves, plan.stages, timeouts);
+}
+
+/**
+ * The longest any backfill the configuration accepts may run: `maxRangeDays` daily chunks one at a time,
+ * then Silver and Gold, each with every retry (the backfill state machine's execution timeout).
+ */
+export function longestRunSeconds(maxRangeDays: number, timeouts: StageTimeouts): number {
+  return runSeconds(maxRangeDays, ['bronze', 'silver', 'gold'], timeouts);
+}
+
+function runSeconds(bronzeWaves: number, stages: readonly string[], timeouts: StageTimeouts): number {
+  const attempts = 1 + timeouts.failedStepRetries;
+  const silver = stages.includes('silver') ? timeouts.silverSeconds : 0;
+  const gold = stages.includes('gold') ? timeouts.goldSeconds : 0;
+  return attempts * (bronzeWaves * timeouts.bronzeSeconds + silver + gold) + CLUSTER_LIFECYCLE_SECONDS;
 }
 
 /** Cluster creation (30 min at most) and termination with teardown (30 min at most). */

@@ -8,7 +8,7 @@ import type { PipelineConfig } from '../config';
 import { createClusterTask, type EmrClusterBlueprint, terminateClusterTask } from './emr-cluster';
 import { finalizeTask } from './finalize';
 import { lambdaTask } from './lambda-task';
-import { acquireLockOrSkip, releaseLockTask } from './lock';
+import { acquireLockOrSkip, LOCK_HELD_ERROR, releaseLockTask } from './lock';
 import type { StageArgsContext } from './stage-args';
 import { stageStepTask } from './stage-step';
 import { PATHS, skipPath } from './state-paths';
@@ -114,6 +114,7 @@ export function backfillDefinition(scope: Construct, props: BackfillDefinitionPr
   const terminate = caught(terminateClusterTask(scope, 'Terminate cluster'));
   const finalize = caught(finalizeTask(scope, 'Finalize', props.finalizeFunction, 'backfill', 'SUCCEEDED', BACKFILL_PATHS.outcome));
   const release = releaseLockTask(scope, 'Release lock', props.table);
+  const anyChunkFailed = new sfn.Choice(scope, 'Any chunk failed?');
   const chunksFailed = new sfn.Fail(scope, 'Chunks failed', {
     error: BACKFILL_CHUNKS_FAILED,
     causePath: `${BACKFILL_PATHS.outcome}.cause`,
@@ -124,8 +125,12 @@ export function backfillDefinition(scope: Construct, props: BackfillDefinitionPr
   const skipOr = (stage: 'bronze' | 'silver' | 'gold', run: sfn.IChainable, next: sfn.IChainable) =>
     new sfn.Choice(scope, `Run ${stage}?`).when(sfn.Condition.booleanEquals(skipPath(stage), true), next).otherwise(run);
 
+  // As in the hourly run: a lock that expired and was taken over stays with its new holder and this run's
+  // recorded outcome stands; any other failure to release goes through the teardown (which retries it).
+  release.addCatch(anyChunkFailed, { errors: [LOCK_HELD_ERROR], resultPath: '$.lockReleaseSkipped' });
+  release.addCatch(teardown.afterClusterEntry, { errors: ['States.ALL'], resultPath: PATHS.error });
   terminate.next(finalize).next(release).next(
-    new sfn.Choice(scope, 'Any chunk failed?').when(sfn.Condition.stringEquals(`${BACKFILL_PATHS.outcome}.status`, 'FAILED'), chunksFailed).otherwise(done),
+    anyChunkFailed.when(sfn.Condition.stringEquals(`${BACKFILL_PATHS.outcome}.status`, 'FAILED'), chunksFailed).otherwise(done),
   );
   const goldStage = skipOr('gold', gold.next(terminate), terminate);
   const silverStage = skipOr('silver', silver.next(goldStage), goldStage);

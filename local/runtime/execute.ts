@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { forLocalInterpreter } from '../definition';
 import { installPromiseWithResolvers } from '../polyfills';
 import { LocalServices } from './local-lambdas';
 import { AslMachine, LocalFunction, bindTasks } from './task-handlers';
@@ -86,7 +87,7 @@ export function startExecution(request: StartExecutionRequest): RunningExecution
       },
     ]),
   );
-  const machine = new StateMachine(request.definition as never, { validationOptions: { checkArn: false } });
+  const machine = new StateMachine(forLocalInterpreter(request.definition) as never, { validationOptions: { checkArn: false } });
   const startedAt = new Date().toISOString();
   const execution = machine.run(request.input as never, {
     overrides: { taskResourceLocalHandlers: tracked as never },

@@ -32,6 +32,12 @@ describe('parsePipelineConfig', () => {
     expect(errorOf({ ...minimal, hourly })).toContain(message);
   });
 
+  test('rejects a backfill range whose longest run would outlast the one-year Step Functions execution limit', () => {
+    expect(errorOf({ ...minimal, backfill: { maxRangeDays: 3000 }, stageTimeoutSeconds: { bronze: 7200 } })).toContain(
+      "aqi-pipeline.backfill.maxRangeDays: with stageTimeoutSeconds and emr.stepRetries as configured, the longest backfill (3000 daily chunks one at a time) could run 501 days, past Step Functions' one-year execution limit; lower backfill.maxRangeDays or stageTimeoutSeconds.bronze; got 3000",
+    );
+  });
+
   test('fills every default the issue specifies from a config that only lists locations', () => {
     const config = parsePipelineConfig(minimal, defaults);
     expect(config).toEqual({

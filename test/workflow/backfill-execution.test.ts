@@ -165,6 +165,29 @@ describe('the synthesized backfill state machine on the local interpreter', () =
     expect(world.lock?.holder).toBe(OTHER_EXECUTION_ARN);
   });
 
+  test('a lock taken over while the run finished stays with its new holder, and the run still succeeds with its recorded outcome', async () => {
+    // GIVEN another execution takes the (expired) lock while Gold runs
+    const world = new BackfillWorld();
+    const handlers = world.handlers();
+    const gold = handlers['Gold range'];
+    world.handlers = () => ({
+      ...handlers,
+      'Gold range': async (input) => {
+        const out = await gold(input);
+        world.lock = { holder: OTHER_EXECUTION_ARN, runId: 'hourly-20251020T1500Z-00000000', pipeline: 'hourly', acquiredAt: '2025-10-20T15:00:00Z', expiresAt: 1_900_000_000 };
+        return out;
+      },
+    });
+
+    // WHEN
+    const output = (await world.start(definition, INPUT).result) as Record<string, unknown>;
+
+    // THEN
+    expect(output).toMatchObject({ status: 'SUCCEEDED', failedChunks: [] });
+    expect(world.lock?.holder).toBe(OTHER_EXECUTION_ARN);
+    expect(world.statesCalled().slice(-2)).toEqual(['Finalize', 'Release lock']);
+  });
+
   test('stages leaves out the others: without gold, no Gold step runs', async () => {
     const world = new BackfillWorld();
     const output = await world.start(definition, { ...INPUT, stages: ['bronze', 'silver'] }).result;

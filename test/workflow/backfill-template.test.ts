@@ -26,6 +26,20 @@ describe('the backfill workflow as synthesized', () => {
     });
   });
 
+  test('the execution times out after the longest run the configuration accepts: 1,096 daily chunks one at a time, Silver, Gold, every retry', () => {
+    // 2 attempts × (1096 × 3600 s + 3600 s + 1800 s) + 3600 s cluster lifecycle + 900 s margin
+    const seconds = 2 * (1096 * 3600 + 3600 + 1800) + 3600 + 900;
+    expect(seconds).toBe(7_906_500);
+    expect(definition.TimeoutSeconds).toBe(seconds);
+  });
+
+  test('releasing the lock is caught: a lock taken over ends the run normally, any other failure goes through the teardown', () => {
+    expect(states['Release lock'].Catch).toEqual([
+      { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: '$.lockReleaseSkipped', Next: 'Any chunk failed?' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Cancel running steps' },
+    ]);
+  });
+
   test('the state machine logs ALL with execution data and traces with X-Ray', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),

@@ -9,6 +9,7 @@ import type { LocationConfig } from '../../lambdas/plan-backfill/settings';
 import { silentLogger } from '../support/silent-logger';
 import type { ClusterSummary, LockRecord } from '../../lambdas/shared/ports';
 import type { StageResult } from '../../lambdas/shared/stage-result';
+import { forLocalInterpreter } from '../../local/definition';
 import { MemoryClusterUsage, MemoryEmr, MemoryObjectStore, TEST_PRICES } from './support/memory-ports';
 
 export const EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Backfill:run-1';
@@ -236,7 +237,7 @@ export class BackfillWorld {
     const asl = JSON.parse(JSON.stringify(definition));
     // A chunk that hangs times out after one second here instead of the configured hour.
     if ([...this.chunkBehaviour.values()].includes('timeout')) asl.States['Bronze chunks'].ItemProcessor.States['Bronze chunk'].TimeoutSeconds = 1;
-    const machine = new StateMachine(asl, { validationOptions: { checkArn: false, checkPaths: false } });
+    const machine = new StateMachine(forLocalInterpreter(asl), { validationOptions: { checkArn: false, checkPaths: false } });
     const zero = Object.fromEntries(['Bronze chunk', 'Silver range', 'Gold range', 'Acquire lock', 'Release lock'].map((s) => [s, 0]));
     return machine.run(input as Json, {
       overrides: { taskResourceLocalHandlers: this.handlers(), retryIntervalOverrides: zero },

@@ -1,5 +1,5 @@
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import type { AslDefinition } from '../../../local/definition';
+import { type AslDefinition, forLocalInterpreter } from '../../../local/definition';
 
 type JSONValue = Parameters<StateMachine['run']>[0];
 export type TaskHandler = (input: JSONValue) => Promise<JSONValue> | JSONValue;
@@ -45,7 +45,7 @@ export async function execute(
       .filter(([, state]) => Array.isArray(state.Retry))
       .map(([name]) => [name, 0]),
   );
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const machine = new StateMachine(forLocalInterpreter(definition) as never, { validationOptions: { checkArn: false } });
   const run = machine.run(input as JSONValue, {
     overrides: { taskResourceLocalHandlers: guarded, retryIntervalOverrides: noRetryWait },
     context: { Execution: { Id: context.executionArn, StartTime: context.startTime, Input: input as JSONValue } },
