@@ -8,7 +8,7 @@
  *   status     print a run's manifest (or list the runs)
  *   api        serve the OpenAQ API stand-in until Ctrl-C
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { Command, InvalidArgumentError } from 'commander';
@@ -18,7 +18,9 @@ import { installPromiseWithResolvers } from './polyfills';
 import { RunningAwsEndpoint, checkWorkspaceCatalog, ensureAwsFidelityJars, recordedAwsResources, startAwsEndpoint } from './runtime/aws-fidelity';
 import { REPO_ROOT, synthesizeLocalApp } from './runtime/local-app';
 import { DEFAULT_WORKSPACE, archiveLocations, ensurePythonEnv, recordedLakeBucket, runPipeline } from './runtime/local-run';
+import { timelineSvg } from '../bin/cli/timeline-svg';
 import { queryWarehouse } from './runtime/query';
+import { localRunTimeline, readRunRecord, runRecordPath } from './runtime/run-record';
 import { workspaceAt } from './runtime/workspace';
 
 installPromiseWithResolvers();
@@ -148,8 +150,11 @@ async function main(argv: string[]): Promise<number> {
     .command('status')
     .description('print a run manifest as a table, or list the runs')
     .argument('[runId]', 'e.g. backfill-20240301T0000Z-1a2b3c4d')
-    .action((runId?: string) => {
+    .option('--timeline <file.svg>', 'also draw the run as a Gantt chart (states, EMR steps, Bronze chunks; failed parts marked)')
+    .action((runId: string | undefined, opts: { timeline?: string }) => {
+      if (opts.timeline && !runId) usage('--timeline draws one run: give its runId, e.g. status backfill-20240301T0000Z-1a2b3c4d --timeline run.svg');
       exitCode = status(program.opts().workspace, runId);
+      if (exitCode === 0 && opts.timeline && runId) exitCode = drawTimeline(program.opts().workspace, runId, opts.timeline);
     });
 
   program
@@ -267,6 +272,18 @@ function status(workspaceDir: string, runId?: string): number {
     printTable(['step', 'kind', 'phase', 'seconds'], phases);
   }
   console.log(`manifest: ${match.path}`);
+  return 0;
+}
+
+function drawTimeline(workspaceDir: string, runId: string, file: string): number {
+  const workspace = workspaceAt(resolve(workspaceDir));
+  const record = readRunRecord(workspace, runId);
+  if (!record) {
+    console.error(`no run record at ${runRecordPath(workspace, runId)}: runs record their timeline since this version; run the pipeline again to draw one`);
+    return 1;
+  }
+  writeFileSync(file, timelineSvg(localRunTimeline(record)));
+  console.log(`timeline: ${file}`);
   return 0;
 }
 

@@ -14,6 +14,7 @@ import { LocalApp, LocalStateMachine, REPO_ROOT, synthesizeLocalApp } from './lo
 import { RunningAwsEndpoint, checkWorkspaceCatalog, deployedAwsResources, recordAwsResources, ensureAwsFidelityJars, startAwsEndpoint } from './aws-fidelity';
 import { LocalEmr } from './local-emr';
 import { RunReport } from './run-report';
+import { runIdOfManifest, writeRunRecord } from './run-record';
 import type { LocalStepSettings } from './step-command';
 import { Workspace, workspaceAt } from './workspace';
 
@@ -188,6 +189,12 @@ async function execute(pipeline: 'hourly' | 'backfill', input: unknown, options:
   }
   const manifestPath = latestManifest(workspace, app.lakeBucket, pipeline, startedMs);
   report.summarize(outcome, manifestPath);
+  if (manifestPath) {
+    const runId = runIdOfManifest(manifestPath);
+    const { status, error, cause, startedAt, stoppedAt } = outcome;
+    writeRunRecord(workspace, { runId, pipeline, status, error, cause, startedAt, stoppedAt, states: report.states, steps: report.steps });
+    write(`Timeline: npm run local -- status ${runId} --timeline run.svg`);
+  }
   if (!aws) await settleChildren();
   for (const child of childOutcomes) write(`started execution ${child.executionArn} ended ${child.status}`);
   return { outcome, children: childOutcomes, report, manifestPath, workspace };

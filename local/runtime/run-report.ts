@@ -20,6 +20,20 @@ export interface StepSummary {
   resultFile?: string;
   /** The last error line of a failed step. */
   failure?: string;
+  /** When spark-submit started (absent for a step cancelled while pending) and when the step ended. */
+  startedAt?: string;
+  endedAt: string;
+}
+
+/** A state the execution entered, with when it left and how (the timeline draws these). */
+export interface StateSpan {
+  name: string;
+  type: string;
+  /** The Map iteration it ran in. */
+  index?: number;
+  startedAt: string;
+  endedAt?: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'RUNNING';
 }
 
 export interface StageSummary {
@@ -38,6 +52,8 @@ export interface RunReportOptions {
 
 export class RunReport implements StepObserver, ExecutionEventSink {
   readonly steps: StepSummary[] = [];
+  readonly states: StateSpan[] = [];
+  private readonly openStates = new Map<string, StateSpan>();
   private readonly started = Date.now();
   private readonly stepStarts = new Map<string, number>();
 
@@ -47,8 +63,9 @@ export class RunReport implements StepObserver, ExecutionEventSink {
     return `${((Date.now() - this.started) / 1000).toFixed(1)}s`.padStart(7);
   }
 
-  event(event: { type: string; state?: { name: string; type?: string }; index?: number; Error?: string; Cause?: unknown }): void {
+  event(event: { type: string; timestamp?: number; state?: { name: string; type?: string }; index?: number; Error?: string; Cause?: unknown }): void {
     const state = event.state?.name;
+    this.recordState(event);
     switch (event.type) {
       case 'StateEntered':
         if (event.state?.type === 'Task' || event.state?.type === 'Map') {
@@ -64,6 +81,23 @@ export class RunReport implements StepObserver, ExecutionEventSink {
         break;
       default:
         break;
+    }
+  }
+
+  private recordState(event: { type: string; timestamp?: number; state?: { name: string; type?: string }; index?: number }): void {
+    if (!event.state) return;
+    const key = `${event.state.name}#${event.index ?? ''}`;
+    const at = new Date(event.timestamp ?? Date.now()).toISOString();
+    if (event.type === 'StateEntered') {
+      const span: StateSpan = { name: event.state.name, type: event.state.type ?? 'Task', index: event.index, startedAt: at, status: 'RUNNING' };
+      this.states.push(span);
+      this.openStates.set(key, span);
+    } else if (event.type === 'StateExited' || event.type === 'StateFailed') {
+      const span = this.openStates.get(key);
+      if (!span) return;
+      span.endedAt = at;
+      span.status = event.type === 'StateExited' ? 'SUCCEEDED' : 'FAILED';
+      this.openStates.delete(key);
     }
   }
 
@@ -93,6 +127,8 @@ export class RunReport implements StepObserver, ExecutionEventSink {
       stderrFile: step.stderrFile,
       resultFile: step.resultFile,
       failure: failure?.message,
+      startedAt: this.stepStarts.has(step.stepId) ? new Date(this.stepStarts.get(step.stepId)!).toISOString() : undefined,
+      endedAt: new Date().toISOString(),
     };
     this.steps.push(summary);
     const rows = summary.rowsWritten !== undefined ? `   ${formatCount(summary.rowsWritten)} rows` : '';
