@@ -144,19 +144,20 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void = (
     .option('--timeline <file.svg>', 'also draw the run as a Gantt chart (states, EMR steps, Bronze chunks; failed parts marked)')
     .action(async (arn: string, options: { watch?: boolean; interval: number; timeline?: string }, command: Command) => {
       const executionArn = executionArnArgument(arn);
-      const { describeStatus, lakeBucketOf, readManifest } = await load.status();
+      const { describeStatus, isBackfillManifest, lakeBucketOf, readManifest } = await load.status();
       const clients = await io.aws(globals(command));
       const reader = await io.executions(clients);
       let view = await reader.read(executionArn);
       if (options.watch) view = await follow(view, () => reader.read(executionArn), options.interval, command);
       if (options.timeline) view = await reader.read(executionArn, { chunkExecutions: true });
       const bucket = lakeBucketOf(view);
-      const manifest = bucket && view.runId ? await readManifest(clients.s3, bucket, view.runId) : undefined;
+      const manifest = bucket && view.runId && view.pipeline ? await readManifest(clients.s3, bucket, view.pipeline, view.runId) : undefined;
+      const backfillManifest = isBackfillManifest(manifest) ? manifest : undefined;
       if (options.timeline) {
         const { executionTimeline, timelineSvg } = await load.timeline();
-        (io.writeFile ?? writeFileSync)(options.timeline, timelineSvg(executionTimeline(view, manifest, io.now())));
+        (io.writeFile ?? writeFileSync)(options.timeline, timelineSvg(executionTimeline(view, backfillManifest, io.now())));
       }
-      print(command, () => describeStatus(view, manifest), () => statusDocument(view, manifest, io.now()));
+      print(command, () => describeStatus(view, manifest), () => ({ ...statusDocument(view, backfillManifest, io.now()), cost: manifest?.cost ?? null }));
       if (options.timeline && !globals(command).json) io.out(`Timeline    ${options.timeline}`);
       setExitCode(exitCodeOf(view.status));
     });

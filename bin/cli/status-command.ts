@@ -1,14 +1,22 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
+import type { RunManifest } from '../../lambdas/finalize/manifest';
 import { describeRunCost } from '../../lambdas/shared/run-cost';
-import { manifestKey } from '../../lambdas/shared/layout';
+import { manifestKey, type Pipeline } from '../../lambdas/shared/layout';
 import { type ExecutionView, parseS3Uri } from './execution';
 
-export async function readManifest(s3: S3Client, lakeBucket: string, runId: string): Promise<BackfillManifest | undefined> {
+/** The manifest `status` reads: the backfill's (fan-in, then backfill-finalize) or the hourly finalize's. */
+export type StatusManifest = BackfillManifest | RunManifest;
+
+export function isBackfillManifest(manifest: StatusManifest | undefined): manifest is BackfillManifest {
+  return manifest?.pipeline === 'backfill';
+}
+
+export async function readManifest(s3: S3Client, lakeBucket: string, pipeline: Pipeline, runId: string): Promise<StatusManifest | undefined> {
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: lakeBucket, Key: manifestKey('backfill', runId) }));
-    return JSON.parse(await out.Body!.transformToString('utf-8')) as BackfillManifest;
+    const out = await s3.send(new GetObjectCommand({ Bucket: lakeBucket, Key: manifestKey(pipeline, runId) }));
+    return JSON.parse(await out.Body!.transformToString('utf-8')) as StatusManifest;
   } catch (error) {
     if (error instanceof NoSuchKey) return undefined;
     throw error;
@@ -16,7 +24,7 @@ export async function readManifest(s3: S3Client, lakeBucket: string, runId: stri
 }
 
 /** Stage and chunk progress from the execution history and, once the fan-in wrote it, the manifest. */
-export function describeStatus(view: ExecutionView, manifest: BackfillManifest | undefined): string {
+export function describeStatus(view: ExecutionView, manifest: StatusManifest | undefined): string {
   const when = view.startDate ? ` (started ${view.startDate.toISOString()}${view.stopDate ? `, stopped ${view.stopDate.toISOString()}` : ''})` : '';
   const lines = [`Execution   ${view.executionArn}`, `Status      ${view.status}${when}`];
   if (view.runId) lines.push(`Run id      ${view.runId}`);
@@ -25,7 +33,14 @@ export function describeStatus(view: ExecutionView, manifest: BackfillManifest |
   if (view.chunks) {
     lines.push(`Chunks      ${view.chunks.succeeded + view.chunks.failed} of ${view.chunks.total} done, ${view.chunks.running} running, ${view.chunks.pending} waiting`);
   }
-  if (manifest) {
+  if (manifest && !isBackfillManifest(manifest)) {
+    lines.push(`Manifest    ${manifest.status}`);
+    for (const [stage, record] of Object.entries(manifest.stages)) {
+      if (record) lines.push(`${stage.padEnd(12)}${record.status}${record.rowsWritten !== null ? `, ${record.rowsWritten} rows written` : ''}`);
+    }
+    if (manifest.cost) lines.push(`Cost        ${describeRunCost(manifest.cost)}`);
+  }
+  if (isBackfillManifest(manifest)) {
     const failed = manifest.chunks.filter((c) => c.status === 'FAILED');
     lines.push(`Manifest    ${manifest.status}, ${manifest.chunks.length - failed.length} of ${manifest.chunks.length} chunks succeeded`);
     for (const stage of ['silver', 'gold'] as const) {
@@ -36,10 +51,22 @@ export function describeStatus(view: ExecutionView, manifest: BackfillManifest |
     if (manifest.reprocessInput) lines.push(`Reprocess   ${JSON.stringify(manifest.reprocessInput)}`);
     if (manifest.cost) lines.push(`Cost        ${describeRunCost(manifest.cost)}`);
   }
-  if (view.error && !manifest?.reprocessInput) lines.push(`Error       ${view.error}: ${view.cause ?? ''}`);
+  if (view.error && !(isBackfillManifest(manifest) && manifest.reprocessInput)) lines.push(`Error       ${view.error}: ${view.cause ?? ''}`);
   return lines.join('\n');
 }
 
+/**
+ * The lake bucket of the run: the backfill plan's own URI, or for an hourly run the bucket its steps wrote
+ * their results to (`s3://<lake>/runs/hourly/<runId>/...` in the step arguments of its history).
+ */
 export function lakeBucketOf(view: ExecutionView): string | undefined {
-  return view.plan ? parseS3Uri(view.plan.planUri).bucket : undefined;
+  if (view.plan) return parseS3Uri(view.plan.planUri).bucket;
+  if (view.pipeline !== 'hourly' || !view.runId) return undefined;
+  const runPrefix = new RegExp(`s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/${manifestKey('hourly', view.runId).replace(/manifest\.json$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+  for (const event of view.events ?? []) {
+    const text = event.taskScheduledEventDetails?.parameters ?? event.stateEnteredEventDetails?.input;
+    const found = text ? runPrefix.exec(text) : null;
+    if (found) return found[1];
+  }
+  return undefined;
 }

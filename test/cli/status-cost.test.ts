@@ -1,5 +1,7 @@
 import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
-import { describeStatus } from '../../bin/cli/status-command';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type { RunManifest } from '../../lambdas/finalize/manifest';
+import { describeStatus, lakeBucketOf } from '../../bin/cli/status-command';
 
 const manifest: BackfillManifest = {
   pipeline: 'backfill',
@@ -44,5 +46,75 @@ describe('status', () => {
   test('says why when the cost could not be read from EMR', () => {
     const text = describeStatus({ executionArn: 'arn', status: 'SUCCEEDED' }, { ...manifest, cost: { unavailable: 'EMR usage of j-X could not be read: AccessDeniedException: no' } });
     expect(text.split('\n')).toContain('Cost        not recorded (EMR usage of j-X could not be read: AccessDeniedException: no)');
+  });
+});
+
+describe('status of an hourly run', () => {
+  const runId = 'hourly-20251130T0900Z-1a2b3c4d';
+  const lake = 'aqi-data-lake-lakebucket-1x2y3z';
+  // A `taskScheduled` event as GetExecutionHistory returns it for the hourly Bronze step (parameters trimmed).
+  const bronzeScheduled: HistoryEvent = {
+    id: 12,
+    type: 'TaskScheduled',
+    timestamp: new Date('2025-11-30T09:06:00Z'),
+    taskScheduledEventDetails: {
+      resourceType: 'elasticmapreduce',
+      resource: 'addStep.sync',
+      region: 'us-east-1',
+      parameters: JSON.stringify({
+        ClusterId: 'j-1HOURLY',
+        Step: {
+          Name: 'bronze',
+          HadoopJarStep: { Jar: 'command-runner.jar', Args: ['spark-submit', 'bronze', '--result-uri', `s3://${lake}/runs/hourly/${runId}/results/bronze.json`] },
+        },
+      }),
+    },
+  };
+  const hourlyManifest: RunManifest = {
+    pipeline: 'hourly',
+    runId,
+    status: 'SUCCEEDED',
+    executionArn: 'arn:aws:states:us-east-1:123456789012:execution:Hourly:x',
+    startedAt: '2025-11-30T09:00:00.000Z',
+    finishedAt: '2025-11-30T09:14:00.000Z',
+    durationSeconds: 840,
+    input: {},
+    window: { start: '2025-11-30T07:00:00Z', end: '2025-11-30T09:00:00Z' },
+    clusterId: 'j-1HOURLY',
+    stages: {},
+    cost: {
+      source: 'emr:ListInstances',
+      clusterId: 'j-1HOURLY',
+      lines: [{ instanceType: 'm7g.xlarge', market: 'ON_DEMAND', instances: 1, instanceSeconds: 780, ec2Usd: 0.034667, emrUsd: 0.008667 }],
+      instanceSeconds: 780,
+      normalizedInstanceHours: 8,
+      estimatedUsd: { ec2: 0.034667, emr: 0.008667, total: 0.043334 },
+      unpricedTypes: [],
+      prices: { region: 'us-east-1', currency: 'USD', pricesAsOf: '2026-11-30' },
+      measuredAt: '2025-11-30T09:14:00.000Z',
+      note: 'Estimate',
+    },
+    error: null,
+  };
+
+  test('finds the lake bucket in the result URI of a step the run scheduled', () => {
+    const view = { executionArn: hourlyManifest.executionArn, status: 'SUCCEEDED', pipeline: 'hourly' as const, runId, events: [bronzeScheduled] };
+    expect(lakeBucketOf(view)).toBe(lake);
+  });
+
+  test('finds no lake bucket before the run scheduled a step, or in another run’s URIs', () => {
+    const base = { executionArn: hourlyManifest.executionArn, status: 'RUNNING', pipeline: 'hourly' as const };
+    expect(lakeBucketOf({ ...base, runId, events: [] })).toBeUndefined();
+    expect(lakeBucketOf({ ...base, runId: 'hourly-20251130T1000Z-9f9f9f9f', events: [bronzeScheduled] })).toBeUndefined();
+  });
+
+  test("prints the hourly manifest's status and recorded cost", () => {
+    const text = describeStatus({ executionArn: hourlyManifest.executionArn, status: 'SUCCEEDED', pipeline: 'hourly', runId }, hourlyManifest);
+    expect(text.split('\n')).toEqual(
+      expect.arrayContaining([
+        'Manifest    SUCCEEDED',
+        'Cost        $0.0433 estimated (EC2 $0.0347 + EMR $0.0087; 1 × m7g.xlarge on-demand 780 s; prices us-east-1 as of 2026-11-30)',
+      ]),
+    );
   });
 });
