@@ -3,7 +3,7 @@ import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
 import type { RunManifest } from '../../lambdas/finalize/manifest';
 import { describeRunCost } from '../../lambdas/shared/run-cost';
-import { manifestKey, type Pipeline } from '../../lambdas/shared/layout';
+import { manifestKey, type Pipeline, runPrefix } from '../../lambdas/shared/layout';
 import { type ExecutionView, parseS3Uri } from './execution';
 
 /** The manifest `status` reads: the backfill's (fan-in, then backfill-finalize) or the hourly finalize's. */
@@ -62,11 +62,13 @@ export function describeStatus(view: ExecutionView, manifest: StatusManifest | u
 export function lakeBucketOf(view: ExecutionView): string | undefined {
   if (view.plan) return parseS3Uri(view.plan.planUri).bucket;
   if (view.pipeline !== 'hourly' || !view.runId) return undefined;
-  const runPrefix = new RegExp(`s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/${manifestKey('hourly', view.runId).replace(/manifest\.json$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+  const prefix = runPrefix('hourly', view.runId);
   for (const event of view.events ?? []) {
     const text = event.taskScheduledEventDetails?.parameters ?? event.stateEnteredEventDetails?.input;
-    const found = text ? runPrefix.exec(text) : null;
-    if (found) return found[1];
+    for (const uri of text?.match(/s3:\/\/[^"\s]+/g) ?? []) {
+      const { bucket, key } = parseS3Uri(uri);
+      if (key.startsWith(prefix)) return bucket;
+    }
   }
   return undefined;
 }
