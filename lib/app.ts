@@ -1,6 +1,6 @@
 import { type App, type Environment, Tags } from 'aws-cdk-lib';
 import { parsePipelineConfig, type PipelineConfig } from './config';
-import { COST_ALLOCATION_TAG } from '../lambdas/shared/tags';
+import { COST_ALLOCATION_TAG } from '../core/tags';
 import { tagCostAllocation } from './cost-allocation-tags';
 import { DataLakeStack, EMR_LOG_PREFIX } from './data-lake-stack';
 import { PipelineStack } from './pipeline-stack';

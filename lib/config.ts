@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { longestRunSeconds, type StageTimeouts } from '../lambdas/plan-backfill/plan';
-import { valueAt } from '../lambdas/shared/input';
-import { MARKETS, type PriceTable, priceTableFor, type RunPriceTable } from '../lambdas/shared/pricing';
+import { longestRunSeconds, type StageTimeouts } from '../core/backfill/plan';
+import { valueAt } from '../core/input';
+import { MARKETS, type PriceTable, priceTableFor, type RunPriceTable } from '../core/pricing';
 import { PRICE_TABLES, priceTableFile } from './pricing';
 
 /** The `cdk.json` context key holding the whole configuration. */

@@ -1,7 +1,7 @@
 import { Tags } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import type { Pipeline } from '../lambdas/shared/layout';
-import { CLUSTER_TAG_KEYS, COST_ALLOCATION_TAG } from '../lambdas/shared/tags';
+import type { Pipeline } from '../core/layout';
+import { CLUSTER_TAG_KEYS, COST_ALLOCATION_TAG } from '../core/tags';
 
 /** What a resource serves: one pipeline, or both (the lake, the network, the janitor). */
 export type CostScope = Pipeline | 'shared';

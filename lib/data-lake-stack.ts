@@ -4,7 +4,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { DATABASES, type Stage, STAGES, WAREHOUSE_PREFIX } from '../lambdas/shared/layout';
+import { DATABASES, type Stage, STAGES, WAREHOUSE_PREFIX } from '../core/layout';
 import type { LocationConfig } from './config';
 import { acknowledgeBucketDeploymentProvider } from './compliance';
 import { SparkJobsDeployment } from './spark-jobs-deployment';

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { CLUSTER_TAG_KEYS } from '../lambdas/shared/tags';
+import { CLUSTER_TAG_KEYS } from '../core/tags';
 
 /**
  * EMR actions on a cluster that support resource-level permissions and that a pipeline principal is

@@ -6,8 +6,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ERROR_NAMES } from '../lambdas/shared/errors';
-import { type Stage, STAGES } from '../lambdas/shared/layout';
+import { ERROR_NAMES } from '../core/errors';
+import { type Stage, STAGES } from '../core/layout';
 import type { PipelineConfig } from './config';
 import {
   type ApiSource,

@@ -8,7 +8,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { RUN_OUTCOME_METRIC } from '../lambdas/finalize/core';
 import { WATERMARK_AGE_METRIC } from '../lambdas/plan-hourly/freshness';
-import { STAGES } from '../lambdas/shared/layout';
+import { STAGES } from '../core/layout';
 
 /** Namespace of the metrics the finalize Lambda publishes. */
 export const METRICS_NAMESPACE = 'AqiPipeline';

@@ -2,7 +2,7 @@ import { Fn, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { EMR_MANAGED_POLICY_TAG } from '../lambdas/shared/tags';
+import { EMR_MANAGED_POLICY_TAG } from '../core/tags';
 import type { NetworkConfig } from './config';
 
 /**

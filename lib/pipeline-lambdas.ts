@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { PlanHourlyEnv } from '../lambdas/plan-hourly/schema';
-import { RUNS_PREFIX } from '../lambdas/shared/layout';
+import { RUNS_PREFIX } from '../core/layout';
 import { IMPORTED_ARN, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
 import { CLUSTER_USAGE_FINDINGS, grantClusterUsageRead, priceTableEnvironment } from './cost-recording';

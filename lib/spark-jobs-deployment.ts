@@ -5,7 +5,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { LOCATIONS_KEY } from '../lambdas/shared/layout';
+import { LOCATIONS_KEY } from '../core/layout';
 import type { LocationConfig } from './config';
 import type { SparkJobsPackage } from './workflow/stage-args';
 

@@ -18,7 +18,7 @@ import { installPromiseWithResolvers } from './polyfills';
 import { RunningAwsEndpoint, checkWorkspaceCatalog, ensureAwsFidelityJars, recordedAwsResources, startAwsEndpoint } from './runtime/aws-fidelity';
 import { REPO_ROOT, synthesizeLocalApp } from './runtime/local-app';
 import { DEFAULT_WORKSPACE, archiveLocations, ensurePythonEnv, recordedLakeBucket, runPipeline } from './runtime/local-run';
-import { timelineSvg } from '../bin/cli/timeline-svg';
+import { timelineSvg } from '../core/timeline/timeline-svg';
 import { queryWarehouse } from './runtime/query';
 import { localRunTimeline, readRunRecord, runRecordPath } from './runtime/run-record';
 import { workspaceAt } from './runtime/workspace';

@@ -6,7 +6,7 @@ import { DescribeClusterCommand, ListClustersCommand } from '@aws-sdk/client-emr
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeStateMachineCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { CLUSTER_TAG_KEYS } from '../../lambdas/shared/tags';
+import { CLUSTER_TAG_KEYS } from '../../core/tags';
 import type { CfnTemplate } from '../../local/definition';
 import type { PipelineConfig } from '../../lib/config';
 import { STACK_NAMES } from '../../lib/stack-names';

@@ -7,7 +7,7 @@ import {
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { PlanState } from '../../lambdas/plan-backfill/plan';
+import type { PlanState } from '../../core/backfill/plan';
 
 /** The plan states of the two state machines (lib/hourly-workflow.ts HOURLY_STATES, lib/workflow/backfill-definition.ts). */
 export const PLAN_STATES = { hourly: 'Plan hourly run', backfill: 'Plan backfill' } as const;

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
-import { splitIntoChunks } from '../../lambdas/plan-backfill/chunks';
-import { InvalidBackfillInput } from '../../lambdas/plan-backfill/errors';
-import { sizeCluster } from '../../lambdas/plan-backfill/sizing';
-import type { BackfillSettings } from '../../lambdas/plan-backfill/settings';
-import { type BackfillRequest, validateBackfillInput } from '../../lambdas/plan-backfill/validate';
+import { splitIntoChunks } from '../../core/backfill/chunks';
+import { InvalidBackfillInput } from '../../core/backfill/errors';
+import { sizeCluster } from '../../core/backfill/sizing';
+import type { BackfillSettings } from '../../core/backfill/settings';
+import { type BackfillRequest, validateBackfillInput } from '../../core/backfill/validate';
 import { CliError } from './errors';
 
 /** `--input` is the JSON itself, or `@path` to a file holding it. */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BackfillSettings } from '../../lambdas/plan-backfill/settings';
+import type { BackfillSettings } from '../../core/backfill/settings';
 import { readVersion } from '../../lib/versions';
 import { CONFIG_CONTEXT_KEY, parsePipelineConfig, type PipelineConfig } from '../../lib/config';
 

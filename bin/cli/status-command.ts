@@ -2,8 +2,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
 import type { RunManifest } from '../../lambdas/finalize/manifest';
-import { describeRunCost } from '../../lambdas/shared/run-cost';
-import { manifestKey, type Pipeline, runPrefix } from '../../lambdas/shared/layout';
+import { describeRunCost } from '../../core/run-cost';
+import { manifestKey, type Pipeline, runPrefix } from '../../core/layout';
 import { type ExecutionView, parseS3Uri } from './execution';
 
 /** The manifest `status` reads: the backfill's (fan-in, then backfill-finalize) or the hourly finalize's. */

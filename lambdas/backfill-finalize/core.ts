@@ -1,15 +1,15 @@
-import { manifestKey, stageResultKey } from '../shared/layout';
-import type { ClusterUsageSource, Logger, ObjectStore, PipelineStateStore } from '../shared/ports';
-import type { RunPriceTable } from '../shared/pricing';
-import { readRunCost } from '../shared/run-cost';
+import { manifestKey, stageResultKey } from '../../core/layout';
+import type { ClusterUsageSource, Logger, ObjectStore, PipelineStateStore } from '../../core/ports';
+import type { RunPriceTable } from '../../core/pricing';
+import { readRunCost } from '../../core/run-cost';
 import { completeCatchUpBackfill } from '../finalize/watermark';
-import { StageResultSchema } from '../shared/stage-result';
-import { failedStageStepInCause } from '../shared/step-cause';
+import { StageResultSchema } from '../../core/stage-result';
+import { failedStageStepInCause } from '../../core/step-cause';
 import { type BackfillManifest, BackfillManifestSchema, type StageOutcome, stepLogUri } from '../fan-in/manifest';
-import { type BackfillPlan, planKey } from '../plan-backfill/plan';
+import { type BackfillPlan, planKey } from '../../core/backfill/plan';
 import { z } from 'zod';
-import { nonEmpty } from '../shared/env';
-import { PriceTableEnvSchema } from '../shared/pricing';
+import { nonEmpty } from '../../core/env';
+import { PriceTableEnvSchema } from '../../core/pricing';
 import { stepIdOf } from '../finalize/core';
 import { FinalizeInputSchema } from '../finalize/schema';
 

@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { S3ObjectStore } from '../shared/aws/s3-object-store';
-import { nonEmpty, readEnv } from '../shared/env';
+import { S3ObjectStore } from '../../core/aws/s3-object-store';
+import { nonEmpty, readEnv } from '../../core/env';
 import { functionTools, instrumentedHandler } from '../shared/powertools';
-import { parseBackfillState } from '../plan-backfill/errors';
+import { parseBackfillState } from '../../core/backfill/errors';
 import { RecordChunkEventSchema, recordChunkStep } from './core';
 
 const env = readEnv(z.object({ LAKE_BUCKET: nonEmpty }));

@@ -1,6 +1,6 @@
-import { ERROR_NAMES } from '../shared/errors';
-import { parseInput } from '../shared/input';
-import type { Logger, StepControl } from '../shared/ports';
+import { ERROR_NAMES } from '../../core/errors';
+import { parseInput } from '../../core/input';
+import type { Logger, StepControl } from '../../core/ports';
 import { CancelStepsInputSchema } from './schema';
 
 export interface CancelStepsResult {

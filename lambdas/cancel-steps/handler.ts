@@ -1,5 +1,5 @@
 import { EMRClient } from '@aws-sdk/client-emr';
-import { EmrControl } from '../shared/aws/emr-control';
+import { EmrControl } from '../../core/aws/emr-control';
 import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { cancelActiveSteps } from './core';
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { chunkResultKey, chunkResultPrefix, manifestKey } from '../shared/layout';
-import type { ObjectStore } from '../shared/ports';
-import { type StageResult, StageResultSchema } from '../shared/stage-result';
+import { chunkResultKey, chunkResultPrefix, manifestKey } from '../../core/layout';
+import type { ObjectStore } from '../../core/ports';
+import { type StageResult, StageResultSchema } from '../../core/stage-result';
 import { type ChunkStepRecord, ChunkStepRecordSchema, chunkStepRecordKey, chunkStepRecordPrefix } from '../backfill-record-chunk/record';
-import type { Chunk } from '../plan-backfill/chunks';
-import { type BackfillPlan, planKey } from '../plan-backfill/plan';
-import { BACKFILL_RUN_ID_PATTERN } from '../plan-backfill/run-id';
+import type { Chunk } from '../../core/backfill/chunks';
+import { type BackfillPlan, planKey } from '../../core/backfill/plan';
+import { BACKFILL_RUN_ID_PATTERN } from '../../core/backfill/run-id';
 import { type BackfillManifest, type ChunkOutcome, stepLogUri } from './manifest';
 
 export const FanInEventSchema = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { StagePhaseSchema } from '../shared/stage-result';
-import { ManifestCostSchema } from '../shared/run-cost';
+import { StagePhaseSchema } from '../../core/stage-result';
+import { ManifestCostSchema } from '../../core/run-cost';
 
 export const ChunkOutcomeSchema = z.object({
   chunkId: z.string(),

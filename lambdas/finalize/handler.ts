@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EMRClient } from '@aws-sdk/client-emr';
 import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoPipelineStateStore } from '../shared/aws/dynamodb-state-store';
-import { EmfMetricsSink } from '../shared/aws/emf-metrics';
-import { EmrClusterUsage } from '../shared/aws/emr-usage';
-import { S3ObjectStore } from '../shared/aws/s3-object-store';
-import { readEnv } from '../shared/env';
+import { DynamoPipelineStateStore } from '../../core/aws/dynamodb-state-store';
+import { EmfMetricsSink } from '../../core/aws/emf-metrics';
+import { EmrClusterUsage } from '../../core/aws/emr-usage';
+import { S3ObjectStore } from '../../core/aws/s3-object-store';
+import { readEnv } from '../../core/env';
 import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { finalizeRun } from './core';
 import { FinalizeEnvSchema } from './schema';

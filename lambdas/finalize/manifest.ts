@@ -1,6 +1,6 @@
-import type { Pipeline, Stage } from '../shared/layout';
-import type { StagePhase } from '../shared/stage-result';
-import type { ManifestCost } from '../shared/run-cost';
+import type { Pipeline, Stage } from '../../core/layout';
+import type { StagePhase } from '../../core/stage-result';
+import type { ManifestCost } from '../../core/run-cost';
 
 export type StageStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'MISSING' | 'NOT_RUN';
 

@@ -1,6 +1,6 @@
-import type { Stage } from '../shared/layout';
-import { STAGES } from '../shared/layout';
-import type { PipelineStateStore, WatermarkRecord } from '../shared/ports';
+import type { Stage } from '../../core/layout';
+import { STAGES } from '../../core/layout';
+import type { PipelineStateStore, WatermarkRecord } from '../../core/ports';
 import type { StageRecord } from './manifest';
 import type { FinalizeInput } from './schema';
 

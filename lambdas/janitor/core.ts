@@ -1,7 +1,7 @@
-import { ERROR_NAMES } from '../shared/errors';
-import { parseInput } from '../shared/input';
-import type { ClusterControl, Logger, PipelineStateStore } from '../shared/ports';
-import { CLUSTER_TAG_KEYS } from '../shared/tags';
+import { ERROR_NAMES } from '../../core/errors';
+import { parseInput } from '../../core/input';
+import type { ClusterControl, Logger, PipelineStateStore } from '../../core/ports';
+import { CLUSTER_TAG_KEYS } from '../../core/tags';
 import type { z } from 'zod';
 import { janitorEventSchema, type StateMachineRequestSchema, type StatusChangeEventSchema } from './schema';
 

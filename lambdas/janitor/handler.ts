@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EMRClient } from '@aws-sdk/client-emr';
 import { z } from 'zod';
-import { DynamoPipelineStateStore } from '../shared/aws/dynamodb-state-store';
-import { EmrControl } from '../shared/aws/emr-control';
-import { readEnv } from '../shared/env';
+import { DynamoPipelineStateStore } from '../../core/aws/dynamodb-state-store';
+import { EmrControl } from '../../core/aws/emr-control';
+import { readEnv } from '../../core/env';
 import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { cleanUpExecution } from './core';
 

@@ -1,12 +1,12 @@
-import { LOCATIONS_KEY, manifestKey, runLocationsKey } from '../shared/layout';
-import type { ObjectStore } from '../shared/ports';
-import { type Chunk, parseChunkId } from './chunks';
-import { InvalidBackfillInput } from './errors';
-import { type BackfillPlan, type PlanState, planBackfill, planKey, type StageTimeouts, toPlanState } from './plan';
-import { backfillRunId } from './run-id';
-import { describeProblem } from './schema';
-import type { BackfillLimits, BackfillSettings, LocationConfig } from './settings';
-import { type BackfillRequest, validateBackfillInput } from './validate';
+import { LOCATIONS_KEY, manifestKey, runLocationsKey } from '../../core/layout';
+import type { ObjectStore } from '../../core/ports';
+import { type Chunk, parseChunkId } from '../../core/backfill/chunks';
+import { InvalidBackfillInput } from '../../core/backfill/errors';
+import { type BackfillPlan, type PlanState, planBackfill, planKey, type StageTimeouts, toPlanState } from '../../core/backfill/plan';
+import { backfillRunId } from '../../core/backfill/run-id';
+import { describeProblem } from '../../core/backfill/schema';
+import type { BackfillLimits, BackfillSettings, LocationConfig } from '../../core/backfill/settings';
+import { type BackfillRequest, validateBackfillInput } from '../../core/backfill/validate';
 
 /** What the state machine passes in: the execution input as typed, and who is running. */
 export interface PlanBackfillEvent {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { nonEmpty, positiveIntFromString } from '../shared/env';
-import type { ObjectStore } from '../shared/ports';
+import { nonEmpty, positiveIntFromString } from '../../core/env';
+import type { ObjectStore } from '../../core/ports';
 import type { PlanBackfillDeps } from './core';
 
 /** The function's environment, set by lib/backfill-workflow.ts from `cdk.json`. */

@@ -1,10 +1,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { S3ObjectStore } from '../shared/aws/s3-object-store';
-import { readEnv } from '../shared/env';
+import { S3ObjectStore } from '../../core/aws/s3-object-store';
+import { readEnv } from '../../core/env';
 import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { type PlanBackfillEvent, planBackfillRun } from './core';
 import { planBackfillDeps, PlanBackfillEnvSchema } from './env';
-import { InvalidBackfillInput } from './errors';
+import { InvalidBackfillInput } from '../../core/backfill/errors';
 
 const env = readEnv(PlanBackfillEnvSchema);
 const tools = functionTools('plan-backfill');

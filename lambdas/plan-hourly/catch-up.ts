@@ -1,6 +1,6 @@
-import { addDays, utcDate } from '../plan-backfill/calendar';
-import type { LockRecord, WatermarkRecord } from '../shared/ports';
-import { addHours, formatIsoHour, hoursBetween } from '../shared/time';
+import { addDays, utcDate } from '../../core/backfill/calendar';
+import type { LockRecord, WatermarkRecord } from '../../core/ports';
+import { addHours, formatIsoHour, hoursBetween } from '../../core/time';
 
 export interface CatchUpSettings {
   /** A gap between the watermark and the hour just ended longer than this is handed to a backfill. */

@@ -1,10 +1,10 @@
-import { ERROR_NAMES, PipelineError } from '../shared/errors';
-import { parseInput } from '../shared/input';
-import type { Stage } from '../shared/layout';
-import { STAGES } from '../shared/layout';
-import type { MetricsSink, PipelineStateStore } from '../shared/ports';
-import { makeRunId } from '../shared/run-id';
-import { floorToHour, formatIsoHour, hoursBetween } from '../shared/time';
+import { ERROR_NAMES, PipelineError } from '../../core/errors';
+import { parseInput } from '../../core/input';
+import type { Stage } from '../../core/layout';
+import { STAGES } from '../../core/layout';
+import type { MetricsSink, PipelineStateStore } from '../../core/ports';
+import { makeRunId } from '../../core/run-id';
+import { floorToHour, formatIsoHour, hoursBetween } from '../../core/time';
 import { type CatchUpBackfill, planCatchUpBackfill } from './catch-up';
 import { watermarkAgeMetric } from './freshness';
 import { type HourlyInput, HourlyInputSchema } from './schema';

@@ -1,5 +1,5 @@
-import type { MetricDatum, WatermarkRecord } from '../shared/ports';
-import { hoursBetween } from '../shared/time';
+import type { MetricDatum, WatermarkRecord } from '../../core/ports';
+import { hoursBetween } from '../../core/time';
 
 /** The freshness metric: hours from the end of the processed range to now (lib/monitoring.ts alarms on it). */
 export const WATERMARK_AGE_METRIC = 'WatermarkAgeHours';

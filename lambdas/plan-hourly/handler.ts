@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoPipelineStateStore } from '../shared/aws/dynamodb-state-store';
-import { EmfMetricsSink } from '../shared/aws/emf-metrics';
-import { readEnv } from '../shared/env';
+import { DynamoPipelineStateStore } from '../../core/aws/dynamodb-state-store';
+import { EmfMetricsSink } from '../../core/aws/emf-metrics';
+import { readEnv } from '../../core/env';
 import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { planHourly } from './core';
 import { PlanHourlyEnvSchema, planHourlySettings } from './schema';

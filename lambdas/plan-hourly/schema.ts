@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { STAGES } from '../shared/layout';
-import { ISO_HOUR_PATTERN } from '../shared/time';
+import { STAGES } from '../../core/layout';
+import { ISO_HOUR_PATTERN } from '../../core/time';
 import type { HourlyPlanSettings } from './core';
 
 const isoInstant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp such as 2025-01-01T03:15:00Z' });

@@ -1,5 +1,5 @@
-import type { WatermarkRecord } from '../shared/ports';
-import { addHours, hoursBetween } from '../shared/time';
+import type { WatermarkRecord } from '../../core/ports';
+import { addHours, hoursBetween } from '../../core/time';
 
 export interface WindowSettings {
   readonly lateDataMarginHours: number;

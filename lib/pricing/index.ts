@@ -1,4 +1,4 @@
-import { type PriceTable, PriceTableSchema } from '../../lambdas/shared/pricing';
+import { type PriceTable, PriceTableSchema } from '../../core/pricing';
 import usEast1 from './us-east-1.json';
 
 /**

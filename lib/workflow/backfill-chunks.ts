@@ -2,7 +2,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { CHUNK_ID_SEPARATOR } from '../../lambdas/plan-backfill/chunks';
+import { CHUNK_ID_SEPARATOR } from '../../core/backfill/chunks';
 import { lambdaTask } from './lambda-task';
 import type { ArchiveSource, StageArgsContext, StageInvocation } from './stage-args';
 import { stageStepName, stageStepTask } from './stage-step';

@@ -2,7 +2,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { Pipeline } from '../../lambdas/shared/layout';
+import type { Pipeline } from '../../core/layout';
 import { lambdaTask } from './lambda-task';
 import { PATHS } from './state-paths';
 

@@ -3,7 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { Pipeline } from '../../lambdas/shared/layout';
+import type { Pipeline } from '../../core/layout';
 import { dynamoRetry } from './retries';
 import { PATHS } from './state-paths';
 

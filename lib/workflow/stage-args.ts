@@ -1,6 +1,6 @@
 import { Token, Tokenization } from 'aws-cdk-lib';
 import { JsonPath } from 'aws-cdk-lib/aws-stepfunctions';
-import { chunkResultKey, type Pipeline, s3Uri, type Stage, stageResultKey, WAREHOUSE_PREFIX } from '../../lambdas/shared/layout';
+import { chunkResultKey, type Pipeline, s3Uri, type Stage, stageResultKey, WAREHOUSE_PREFIX } from '../../core/layout';
 import { EMR_NODE } from './emr-node';
 import { PATHS } from './state-paths';
 

@@ -1,4 +1,4 @@
-import type { Stage } from '../../lambdas/shared/layout';
+import type { Stage } from '../../core/layout';
 
 /**
  * Where each workflow keeps its data in the state document. The hourly and backfill state machines

@@ -5,7 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import type { Pipeline } from '../../lambdas/shared/layout';
+import type { Pipeline } from '../../core/layout';
 import { terminateClusterTask } from './emr-cluster';
 import { finalizeTask } from './finalize';
 import { lambdaTask } from './lambda-task';

@@ -4,8 +4,8 @@
  * cluster it stands in for, at the local run's instance-seconds: no provisioning time, no managed
  * scaling, and each Spot fleet taken as its first instance type (docs/COSTS.md says what that leaves out).
  */
-import type { ClusterUsageSource } from '../../lambdas/shared/ports';
-import type { ClusterInstance, ClusterUsage } from '../../lambdas/shared/run-cost';
+import type { ClusterUsageSource } from '../../core/ports';
+import type { ClusterInstance, ClusterUsage } from '../../core/run-cost';
 import type { LocalEmr } from '../runtime/local-emr';
 
 export class LocalClusterUsage implements ClusterUsageSource {

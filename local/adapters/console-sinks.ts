@@ -1,7 +1,7 @@
 /** Metrics and notifications locally: appended to a JSON-lines file and printed, where AWS would publish them. */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { MetricDatum, MetricsSink } from '../../lambdas/shared/ports';
+import type { MetricDatum, MetricsSink } from '../../core/ports';
 
 export class FileMetricsSink implements MetricsSink {
   constructor(private readonly file: string) {}

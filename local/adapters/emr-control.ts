@@ -1,5 +1,5 @@
 /** The `ClusterControl` and `StepControl` ports over the local EMR (what the janitor and cancel-steps use). */
-import type { ClusterControl, ClusterSummary, StepControl } from '../../lambdas/shared/ports';
+import type { ClusterControl, ClusterSummary, StepControl } from '../../core/ports';
 import { LocalEmr } from '../runtime/local-emr';
 
 export class LocalEmrControl implements ClusterControl, StepControl {

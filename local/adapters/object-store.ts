@@ -1,7 +1,7 @@
 /** The `ObjectStore` port over the workspace's `s3/<bucket>/<key>` directories. */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import type { ObjectStore } from '../../lambdas/shared/ports';
+import type { ObjectStore } from '../../core/ports';
 import { Workspace } from '../runtime/workspace';
 
 export class DirectoryObjectStore implements ObjectStore {

@@ -1,5 +1,5 @@
 /** The `PipelineStateStore` port over a local DynamoDB table: the Lambdas' own store, same items and calls. */
-import { type PipelineItemTable, PipelineTableStore } from '../../lambdas/shared/aws/dynamodb-state-store';
+import { type PipelineItemTable, PipelineTableStore } from '../../core/aws/dynamodb-state-store';
 import { DynamoDbTaskError, LocalDynamoDb } from './dynamodb-table';
 
 type Read = Awaited<ReturnType<PipelineItemTable['getItem']>>['Item'];

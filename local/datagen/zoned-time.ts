@@ -2,7 +2,7 @@
  * Wall-clock arithmetic for IANA time zones with nothing but `Intl`: the archive stamps every row with
  * local time and its offset, and a local day is 23, 24 or 25 hours long depending on DST.
  */
-import { addDays } from '../../lambdas/plan-backfill/calendar';
+import { addDays } from '../../core/backfill/calendar';
 
 const HOUR_MS = 3_600_000;
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import { S3ObjectStore } from '../../lambdas/shared/aws/s3-object-store';
+import { S3ObjectStore } from '../../core/aws/s3-object-store';
 import { LOCAL_REGION } from './cloud-assembly';
 import type { LocalApp } from './local-app';
 import { REPO_ROOT } from './local-app';

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { BarStatus, Timeline, TimelineBar } from '../../bin/cli/timeline';
+import type { BarStatus, Timeline, TimelineBar } from '../../core/timeline/timeline';
 import type { ExecutionOutcome } from './execute';
 import type { StateSpan, StepSummary } from './run-report';
 import type { Workspace } from './workspace';

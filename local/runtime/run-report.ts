@@ -3,7 +3,7 @@
  * output prefixed `[BRONZE 2024-01]`, each step's end with its rows, and at the end one line per stage,
  * `[OK] BRONZE   45.3s   12,345 rows`, the total, and where the manifest and logs are.
  */
-import { describeRunCost, ManifestCostSchema } from '../../lambdas/shared/run-cost';
+import { describeRunCost, ManifestCostSchema } from '../../core/run-cost';
 import { existsSync, readFileSync } from 'node:fs';
 import { ExecutionEventSink, ExecutionOutcome } from './execute';
 import { StepActivity, StepObserver, StepState } from './local-emr';

@@ -6,7 +6,7 @@
  * Each handler enforces its state's `TimeoutSeconds` itself: the interpreter stops waiting at the timeout
  * but never stops the work, so the handler's abort signal kills what it started (a spark-submit tree).
  */
-import type { Logger } from '../../lambdas/shared/ports';
+import type { Logger } from '../../core/ports';
 import { LOCAL_LAMBDAS, LocalServices } from './local-lambdas';
 
 /** The ASL fields the binder reads (the interpreter validates the rest). */

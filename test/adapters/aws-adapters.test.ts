@@ -1,13 +1,13 @@
 import { DynamoDBClient, CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { AddJobFlowStepsCommand, EMRClient, RunJobFlowCommand, DescribeClusterCommand } from '@aws-sdk/client-emr';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoPipelineStateStore } from '../../lambdas/shared/aws/dynamodb-state-store';
-import { EmrControl } from '../../lambdas/shared/aws/emr-control';
-import { S3ObjectStore } from '../../lambdas/shared/aws/s3-object-store';
+import { DynamoPipelineStateStore } from '../../core/aws/dynamodb-state-store';
+import { EmrControl } from '../../core/aws/emr-control';
+import { S3ObjectStore } from '../../core/aws/s3-object-store';
 import { fanIn } from '../../lambdas/fan-in/core';
 import { planBackfillRun } from '../../lambdas/plan-backfill/core';
-import { CLUSTER_TAG_KEYS } from '../../lambdas/shared/tags';
-import { stageResult } from '../lambdas/plan-backfill/fixtures';
+import { CLUSTER_TAG_KEYS } from '../../core/tags';
+import { stageResult } from '../core/backfill/fixtures';
 import { MOTO_CREDENTIALS, MotoServer } from './moto-server';
 import { ThrottlingProxy } from './throttling-proxy';
 

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { EMRClient } from '@aws-sdk/client-emr';
-import { EmrClusterUsage } from '../../lambdas/shared/aws/emr-usage';
-import { costOfCluster } from '../../lambdas/shared/run-cost';
+import { EmrClusterUsage } from '../../core/aws/emr-usage';
+import { costOfCluster } from '../../core/run-cost';
 import { TEST_PRICES } from '../workflow/support/memory-ports';
 import { MOTO_CREDENTIALS } from './moto-server';
 

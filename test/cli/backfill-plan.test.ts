@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { malformedInputs } from '../lambdas/plan-backfill/corpus';
+import { malformedInputs } from '../core/backfill/corpus';
 import { runCli } from './cli-io';
 
 const REPO = path.resolve(__dirname, '..', '..');

@@ -8,7 +8,7 @@ import { CreateScheduleCommand, GetScheduleCommand, SchedulerClient } from '@aws
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { SfnExecutionReader } from '../../bin/cli/execution';
-import { CLUSTER_TAG_KEYS } from '../../lambdas/shared/tags';
+import { CLUSTER_TAG_KEYS } from '../../core/tags';
 import { MOTO_CREDENTIALS, MotoServer } from '../adapters/moto-server';
 import { runCli } from './cli-io';
 

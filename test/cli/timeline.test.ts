@@ -1,8 +1,8 @@
 import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
 import { SfnExecutionReader } from '../../bin/cli/execution';
 import { stateSpans, stepCounts } from '../../bin/cli/history';
-import { executionTimeline } from '../../bin/cli/timeline';
-import { timelineSvg } from '../../bin/cli/timeline-svg';
+import { executionTimeline } from '../../core/timeline/timeline';
+import { timelineSvg } from '../../core/timeline/timeline-svg';
 import { runCli } from './cli-io';
 import { clientsFor, recordedExecution } from './recorded-execution';
 

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { RunPriceTableSchema } from '../../lambdas/shared/pricing';
+import { RunPriceTableSchema } from '../../core/pricing';
 import { HOURLY_STATES } from '../../lib/hourly-workflow';
 import { type AslState, type CfnTemplate, stateMachineDefinition } from '../../local/definition';
 import { defaultRawConfig, type SynthesizedApp, synthesize } from '../workflow/support/synth';

@@ -8,7 +8,7 @@ import { isAlive, sleep } from '../../local/runtime/process-tree';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { AslMachine, bindTasks } from '../../local/runtime/task-handlers';
 import { Workspace, workspaceAt } from '../../local/runtime/workspace';
-import { CLUSTER_TAG_KEYS } from '../../lambdas/shared/tags';
+import { CLUSTER_TAG_KEYS } from '../../core/tags';
 
 const FAKE = join(__dirname, 'support', 'fake-spark-submit.sh');
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:Test';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { timelineSvg } from '../../bin/cli/timeline-svg';
+import { timelineSvg } from '../../core/timeline/timeline-svg';
 import { LocalRunRecord, localRunTimeline, readRunRecord, writeRunRecord } from '../../local/runtime/run-record';
 import { workspaceAt } from '../../local/runtime/workspace';
 

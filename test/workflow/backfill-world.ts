@@ -5,10 +5,10 @@ import { cancelActiveSteps } from '../../lambdas/cancel-steps/core';
 import { fanIn, FanInEventSchema } from '../../lambdas/fan-in/core';
 import { cleanUpExecution } from '../../lambdas/janitor/core';
 import { planBackfillRun, type PlanBackfillEvent } from '../../lambdas/plan-backfill/core';
-import type { LocationConfig } from '../../lambdas/plan-backfill/settings';
+import type { LocationConfig } from '../../core/backfill/settings';
 import { silentLogger } from '../support/silent-logger';
-import type { ClusterSummary, LockRecord } from '../../lambdas/shared/ports';
-import type { StageResult } from '../../lambdas/shared/stage-result';
+import type { ClusterSummary, LockRecord } from '../../core/ports';
+import type { StageResult } from '../../core/stage-result';
 import { forLocalInterpreter } from '../../local/definition';
 import { MemoryClusterUsage, MemoryEmr, MemoryObjectStore, TEST_PRICES } from './support/memory-ports';
 

@@ -1,4 +1,4 @@
-import type { Stage } from '../../lambdas/shared/layout';
+import type { Stage } from '../../core/layout';
 import { HOURLY_STATES } from '../../lib/hourly-workflow';
 import { type AslDefinition, type AslState, stateMachineDefinition } from '../../local/definition';
 import {

@@ -4,8 +4,8 @@
  * is handed to a backfill that moves the watermark when it succeeds.
  */
 import { FinalizeBackfillEventSchema, finalizeBackfill } from '../../lambdas/backfill-finalize/core';
-import { validateBackfillInput } from '../../lambdas/plan-backfill/validate';
-import { addHours, formatIsoHour } from '../../lambdas/shared/time';
+import { validateBackfillInput } from '../../core/backfill/validate';
+import { addHours, formatIsoHour } from '../../core/time';
 import type { AslDefinition } from '../../local/definition';
 import { stateMachineDefinition } from '../../local/definition';
 import { argAfter, definitionValues, EXECUTION_ARN, HourlyWorld, LAKE_BUCKET, OTHER_EXECUTION_ARN } from './hourly-world';

@@ -2,7 +2,7 @@ import { finalizeBackfill, type FinalizeBackfillEvent } from '../../../lambdas/b
 import { fanIn } from '../../../lambdas/fan-in/core';
 import { silentLogger } from '../../support/silent-logger';
 import { MemoryClusterUsage, MemoryObjectStore, TEST_PRICES } from '../../workflow/support/memory-ports';
-import { FEB, JAN, LAKE, RUN_ID, stageResult, writtenPlan } from '../plan-backfill/fixtures';
+import { FEB, JAN, LAKE, RUN_ID, stageResult, writtenPlan } from '../../core/backfill/fixtures';
 
 const runs = `runs/backfill/${RUN_ID}`;
 const usage = new MemoryClusterUsage();

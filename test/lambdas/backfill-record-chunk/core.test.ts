@@ -1,6 +1,6 @@
 import { RecordChunkEventSchema, recordChunkStep, stepIdInCause } from '../../../lambdas/backfill-record-chunk/core';
 import { MemoryObjectStore } from '../../workflow/support/memory-ports';
-import { JAN, LAKE, RUN_ID } from '../plan-backfill/fixtures';
+import { JAN, LAKE, RUN_ID } from '../../core/backfill/fixtures';
 
 describe('backfill-record-chunk', () => {
   test('a succeeded step is recorded with its step id and no error', async () => {

@@ -1,5 +1,5 @@
 import { cancelActiveSteps } from '../../../lambdas/cancel-steps/core';
-import { PipelineError } from '../../../lambdas/shared/errors';
+import { PipelineError } from '../../../core/errors';
 import { silentLogger } from '../../support/silent-logger';
 import { type FakeCluster, MemoryEmr } from '../../workflow/support/memory-ports';
 

@@ -1,7 +1,7 @@
 import { recordChunkStep } from '../../../lambdas/backfill-record-chunk/core';
 import { describeStepError, fanIn } from '../../../lambdas/fan-in/core';
 import { MemoryObjectStore } from '../../workflow/support/memory-ports';
-import { FEB, JAN, LAKE, MAR, RUN_ID, stageResult, writtenPlan } from '../plan-backfill/fixtures';
+import { FEB, JAN, LAKE, MAR, RUN_ID, stageResult, writtenPlan } from '../../core/backfill/fixtures';
 
 const LOGS = 's3://aqi-logs/emr/';
 const runs = `runs/backfill/${RUN_ID}`;

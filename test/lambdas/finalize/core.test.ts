@@ -1,8 +1,8 @@
 import { finalizeRun, stepIdOf } from '../../../lambdas/finalize/core';
-import { PipelineError } from '../../../lambdas/shared/errors';
-import type { Stage } from '../../../lambdas/shared/layout';
+import { PipelineError } from '../../../core/errors';
+import type { Stage } from '../../../core/layout';
 import { silentLogger } from '../../support/silent-logger';
-import type { StageResult } from '../../../lambdas/shared/stage-result';
+import type { StageResult } from '../../../core/stage-result';
 import { MemoryClusterUsage, MemoryMetrics, MemoryObjectStore, MemoryStateStore, TEST_PRICES } from '../../workflow/support/memory-ports';
 
 const LAKE = 'lake';

@@ -1,4 +1,4 @@
-import { failedStageStepInCause } from '../../../lambdas/shared/step-cause';
+import { failedStageStepInCause } from '../../../core/step-cause';
 
 const describedStep = (step: Record<string, unknown>) => JSON.stringify({ Step: { Status: { State: 'FAILED' }, ...step } });
 

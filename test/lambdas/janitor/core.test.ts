@@ -1,5 +1,5 @@
 import { cleanUpExecution } from '../../../lambdas/janitor/core';
-import { PipelineError } from '../../../lambdas/shared/errors';
+import { PipelineError } from '../../../core/errors';
 import { silentLogger } from '../../support/silent-logger';
 import { MemoryEmr, MemoryStateStore } from '../../workflow/support/memory-ports';
 

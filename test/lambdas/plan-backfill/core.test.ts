@@ -1,6 +1,6 @@
 import { planBackfillRun, type PlanBackfillDeps } from '../../../lambdas/plan-backfill/core';
-import { InvalidBackfillInput } from '../../../lambdas/plan-backfill/errors';
-import { malformedInputs } from './corpus';
+import { InvalidBackfillInput } from '../../../core/backfill/errors';
+import { malformedInputs } from '../../core/backfill/corpus';
 import { MemoryObjectStore } from '../../workflow/support/memory-ports';
 
 const EXECUTION = 'arn:aws:states:us-east-1:111122223333:execution:Backfill:console-1';

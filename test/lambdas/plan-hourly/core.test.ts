@@ -1,6 +1,6 @@
 import { planHourly } from '../../../lambdas/plan-hourly/core';
-import { validateBackfillInput } from '../../../lambdas/plan-backfill/validate';
-import { PipelineError } from '../../../lambdas/shared/errors';
+import { validateBackfillInput } from '../../../core/backfill/validate';
+import { PipelineError } from '../../../core/errors';
 import { HOURLY_SIZING } from '../../workflow/hourly-world';
 import { MemoryMetrics, MemoryStateStore } from '../../workflow/support/memory-ports';
 

@@ -9,9 +9,9 @@ import type {
   PipelineStateStore,
   StepControl,
   WatermarkRecord,
-} from '../../../lambdas/shared/ports';
-import type { RunPriceTable } from '../../../lambdas/shared/pricing';
-import type { ClusterUsage } from '../../../lambdas/shared/run-cost';
+} from '../../../core/ports';
+import type { RunPriceTable } from '../../../core/pricing';
+import type { ClusterUsage } from '../../../core/run-cost';
 
 /** In-memory implementations of the Lambda ports, with the same contracts as the AWS adapters. */
 export class MemoryObjectStore implements ObjectStore {

@@ -1,5 +1,5 @@
-import { splitIntoChunks } from '../../../lambdas/plan-backfill/chunks';
-import { type BackfillPlan, lockTtlSeconds } from '../../../lambdas/plan-backfill/plan';
+import { splitIntoChunks } from '../../../core/backfill/chunks';
+import { type BackfillPlan, lockTtlSeconds } from '../../../core/backfill/plan';
 
 const TIMEOUTS = { bronzeSeconds: 3600, silverSeconds: 3600, goldSeconds: 1800, failedStepRetries: 1 };
 

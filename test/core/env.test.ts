@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { readEnv } from '../../../lambdas/shared/env';
-import { PipelineError } from '../../../lambdas/shared/errors';
-import { PlanHourlyEnvSchema } from '../../../lambdas/plan-hourly/schema';
+import { readEnv } from '../../core/env';
+import { PipelineError } from '../../core/errors';
+import { PlanHourlyEnvSchema } from '../../lambdas/plan-hourly/schema';
 
 /** plan-hourly's catch-up and sizing variables, as CDK writes them (lib/pipeline-lambdas.ts). */
 const SIZING_ENV = {

@@ -1,4 +1,4 @@
-import { STAGES, type Stage } from '../shared/layout';
+import { STAGES, type Stage } from '../layout';
 import { daysInclusive, utcDate } from './calendar';
 import type { ChunkSize } from './chunks';
 import { InvalidBackfillInput } from './errors';

@@ -1,6 +1,6 @@
 import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
-import type { ExecutionView } from './execution';
-import { isEmrStep, stateSpans } from './history';
+import type { ExecutionView } from '../../bin/cli/execution';
+import { isEmrStep, stateSpans } from '../../bin/cli/history';
 
 export type BarStatus = 'SUCCEEDED' | 'FAILED' | 'RUNNING';
 

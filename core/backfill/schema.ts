@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STAGES } from '../shared/layout';
+import { STAGES } from '../layout';
 import { isCalendarDate } from './calendar';
 import { CHUNK_SIZES } from './chunks';
 import { BACKFILL_RUN_ID_EXAMPLE, BACKFILL_RUN_ID_PATTERN } from './run-id';

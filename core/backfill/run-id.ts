@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { makeRunId } from '../shared/run-id';
+import { makeRunId } from '../run-id';
 
 /** A backfill's run id (docs/ARCHITECTURE.md, "Run ids"). */
 export const BACKFILL_RUN_ID_PATTERN = /^backfill-\d{8}T\d{4}Z-[0-9a-f]{8}$/;

@@ -1,6 +1,6 @@
-import { silentLogger } from '../../support/silent-logger';
-import { type ClusterUsage, costOfCluster, describeRunCost, readRunCost } from '../../../lambdas/shared/run-cost';
-import { MemoryClusterUsage, TEST_PRICES } from '../../workflow/support/memory-ports';
+import { silentLogger } from '../support/silent-logger';
+import { type ClusterUsage, costOfCluster, describeRunCost, readRunCost } from '../../core/run-cost';
+import { MemoryClusterUsage, TEST_PRICES } from '../workflow/support/memory-ports';
 
 const at = (iso: string) => new Date(iso);
 const MEASURED = at('2025-01-01T04:00:00Z');

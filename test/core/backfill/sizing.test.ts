@@ -1,5 +1,5 @@
-import { splitIntoChunks } from '../../../lambdas/plan-backfill/chunks';
-import { sizeCluster } from '../../../lambdas/plan-backfill/sizing';
+import { splitIntoChunks } from '../../../core/backfill/chunks';
+import { sizeCluster } from '../../../core/backfill/sizing';
 
 describe('sizing the cluster from the chunks and the locations', () => {
   test('one location over 22 months: four concurrent steps of one executor each', () => {

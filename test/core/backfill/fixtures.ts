@@ -1,4 +1,4 @@
-import type { StageResult } from '../../../lambdas/shared/stage-result';
+import type { StageResult } from '../../../core/stage-result';
 
 export const RUN_ID = 'backfill-20251020T1234Z-5e5e5e5e';
 export const LAKE = 'aqi-lake';

@@ -1,4 +1,4 @@
-import { runLocationsKey, runPrefix, s3Uri, type Stage } from '../shared/layout';
+import { runLocationsKey, runPrefix, s3Uri, type Stage } from '../layout';
 import { type Chunk, type ChunkSize, splitIntoChunks } from './chunks';
 import type { BackfillSettings } from './settings';
 import { type ClusterSize, sizeCluster } from './sizing';

@@ -1,6 +1,6 @@
-import { InvalidBackfillInput } from '../../../lambdas/plan-backfill/errors';
-import type { BackfillSettings } from '../../../lambdas/plan-backfill/settings';
-import { validateBackfillInput } from '../../../lambdas/plan-backfill/validate';
+import { InvalidBackfillInput } from '../../../core/backfill/errors';
+import type { BackfillSettings } from '../../../core/backfill/settings';
+import { validateBackfillInput } from '../../../core/backfill/validate';
 import { malformedInputs } from './corpus';
 
 const NOW = new Date('2025-10-20T12:00:00Z');

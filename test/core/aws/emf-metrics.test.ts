@@ -1,5 +1,5 @@
-import { EmfMetricsSink } from '../../../lambdas/shared/aws/emf-metrics';
-import { jsonLinesWrittenBy } from './written-json-lines';
+import { EmfMetricsSink } from '../../../core/aws/emf-metrics';
+import { jsonLinesWrittenBy } from '../../lambdas/shared/written-json-lines';
 
 describe('EmfMetricsSink', () => {
   it('writes one EMF document per dimension set, in the namespace given and without a service dimension', async () => {

@@ -1,4 +1,4 @@
-import { parseChunkId, splitIntoChunks } from '../../../lambdas/plan-backfill/chunks';
+import { parseChunkId, splitIntoChunks } from '../../../core/backfill/chunks';
 
 const ids = (start: string, end: string, size: 'day' | 'week' | 'month') => splitIntoChunks(start, end, size).map((c) => c.id);
 
