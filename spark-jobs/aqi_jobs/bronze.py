@@ -1,11 +1,13 @@
 """Bronze: raw OpenAQ rows, as text, into ``aqi.aqi_bronze.measurements``.
 
 ``backfill`` reads the archive files of the configured locations for local days [start, end];
-``hourly`` fetches the API window (start, end]. Each row gets its ``source``, ``source_key`` (S3 key or API
-request), ``ingested_at`` (one instant per run), ``run_id`` and ``row_hash``: a SHA-256 of the source and
-the raw columns. Only rows whose hash Bronze does not hold yet are appended, so ingesting the same file or
-window again adds nothing, while a re-exported file with changed values adds the changed rows (Silver
-keeps the latest). The hash leaves out ``source_key`` so overlapping API windows do not duplicate rows.
+``hourly`` fetches the API window (start, end] (each location's sensor list comes from the lake while it is
+fresh: ``aqi_jobs.sources.sensor_lists``; the result's ``apiRequests`` counts what was asked). Each row gets
+its ``source``, ``source_key`` (S3 key or API request), ``ingested_at`` (one instant per run), ``run_id``
+and ``row_hash``: a SHA-256 of the source and the raw columns. Only rows whose hash Bronze does not hold
+yet are appended, so ingesting the same file or window again adds nothing, while a re-exported file with
+changed values adds the changed rows (Silver keeps the latest). The hash leaves out ``source_key`` so
+overlapping API windows do not duplicate rows.
 
 Row accounting (the stage result): ``rowsRead`` = data lines decoded (archive) or records returned (API);
 ``rowsRejected`` = lines of files rejected whole (truncated gzip, wrong header: each logged with its key
@@ -26,9 +28,15 @@ from aqi_jobs.commit_lock import exclusive_commit
 from aqi_jobs.observations import UTC_TEXT, observed_at_utc, utc_timestamp
 from aqi_jobs.phases import lap
 from aqi_jobs.session import unpersisted_at_exit
-from aqi_jobs.sources import archive, openaq_api
+from aqi_jobs.sources import archive, openaq_api, sensor_lists
 from aqi_jobs.stage import StageContext, StageOutcome
-from aqi_jobs.tables import BRONZE_MEASUREMENTS, RAW_COLUMNS, current_snapshot, ensure_tables
+from aqi_jobs.tables import (
+    API_SENSOR_LISTS,
+    BRONZE_MEASUREMENTS,
+    RAW_COLUMNS,
+    current_snapshot,
+    ensure_tables,
+)
 
 BACKFILL, HOURLY = "backfill", "hourly"
 
@@ -93,12 +101,22 @@ def read_archive(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]
     return rows, sum(int(file.rejected_lines) for file in rejected)
 
 
-def read_api(spark: SparkSession, ctx: StageContext) -> DataFrame:
+def read_api(spark: SparkSession, ctx: StageContext) -> tuple[DataFrame, dict[str, object]]:
+    """Rows of the API window, and what fetching them cost in requests (the result's ``apiRequests``)."""
     client = openaq_api.OpenAQClient(_required(ctx, "api_base_url"), openaq_api.api_key(ctx.api_key_secret))
-    records = openaq_api.fetch_window(client, ctx.locations, _required(ctx, "start"), _required(ctx, "end"))
+    ensure_tables(spark, API_SENSOR_LISTS)
+    held = sensor_lists.read_lists(spark)
+    lap("read", "read sensor lists")
+    start, end = _required(ctx, "start"), _required(ctx, "end")
+    fetched = openaq_api.fetch_window(client, ctx.locations, start, end, held, datetime.now(UTC))
     lap("read", "fetch API window")
+    sensor_lists.write_lists(spark, held, fetched.renewed, ctx.run_id)
+    if fetched.renewed:
+        lap("write", "renew aqi_bronze.api_sensor_lists")
+    requests = {**client.tally.as_json(), "sensorListsRenewed": len(fetched.renewed)}
     schema = ", ".join(["source_key string", *(f"{c} string" for c in RAW_COLUMNS)])
-    return spark.createDataFrame([(r.request, *openaq_api.raw_fields(r)) for r in records], schema)
+    rows = spark.createDataFrame([(r.request, *openaq_api.raw_fields(r)) for r in fetched.records], schema)
+    return rows, requests
 
 
 def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
@@ -112,11 +130,12 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
 
 def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> StageOutcome:
     ingested_at = datetime.now(UTC)
+    api_requests = None
     if ctx.mode == BACKFILL:
         raw, rejected = read_archive(spark, ctx, cached)
         source = "archive"
     else:
-        raw, rejected = read_api(spark, ctx), 0
+        (raw, api_requests), rejected = read_api(spark, ctx), 0
         source = "api"
     rows = with_lineage(raw, source, ctx.run_id, ingested_at).cache()
     read = rows.count()
@@ -146,4 +165,5 @@ def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> 
         rows_duplicate=read - written,
         affected_days=sorted(days),
         snapshots={BRONZE_MEASUREMENTS.split(".", 1)[1]: current_snapshot(spark, BRONZE_MEASUREMENTS)},
+        api_requests=api_requests,
     )

@@ -35,6 +35,7 @@ from aqi_jobs.phases import lap
 from aqi_jobs.result import one_line
 from aqi_jobs.session import CATALOG
 from aqi_jobs.tables import (
+    API_SENSOR_LISTS,
     BRONZE_MEASUREMENTS,
     QUARANTINE,
     SILVER_CHANGES,
@@ -51,7 +52,14 @@ EXPIRY_SLACK = timedelta(days=1)
 CHANGE_LOG_RETENTION = timedelta(days=30)
 TIMESTAMP_SQL = "%Y-%m-%d %H:%M:%S"
 
-SILVER_UPKEEP_TABLES = (BRONZE_MEASUREMENTS, SILVER_HOURLY, QUARANTINE, SILVER_CHANGES, SILVER_STATE)
+SILVER_UPKEEP_TABLES = (
+    BRONZE_MEASUREMENTS,
+    API_SENSOR_LISTS,
+    SILVER_HOURLY,
+    QUARANTINE,
+    SILVER_CHANGES,
+    SILVER_STATE,
+)
 
 
 def _snapshot_times_ms(table) -> list[int]:  # noqa: ANN001 - a py4j proxy of org.apache.iceberg.Table

@@ -47,6 +47,7 @@ def stage_result(
         },
         "affectedDays": sorted(outcome.affected_days),
         "snapshots": dict(sorted(outcome.snapshots.items())),
+        "apiRequests": outcome.api_requests,
         "error": None if error is None else {"type": type(error).__name__, "message": one_line(error)},
     }
 

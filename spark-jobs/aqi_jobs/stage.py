@@ -46,3 +46,6 @@ class StageOutcome:
     window_end: str | None = None
     affected_days: list[str] = field(default_factory=list)
     snapshots: dict[str, int | None] = field(default_factory=dict)
+    # Bronze hourly only: the OpenAQ requests the window cost (openaq_api.RequestTally.as_json and
+    # sensorListsRenewed); None for every other stage and mode.
+    api_requests: dict[str, object] | None = None

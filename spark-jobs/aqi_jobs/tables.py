@@ -15,6 +15,7 @@ BRONZE_NAMESPACE = "aqi_bronze"
 SILVER_NAMESPACE = "aqi_silver"
 
 BRONZE_MEASUREMENTS = f"{CATALOG}.{BRONZE_NAMESPACE}.measurements"
+API_SENSOR_LISTS = f"{CATALOG}.{BRONZE_NAMESPACE}.api_sensor_lists"
 SILVER_HOURLY = f"{CATALOG}.{SILVER_NAMESPACE}.measurements_hourly"
 QUARANTINE = f"{CATALOG}.{SILVER_NAMESPACE}.quarantine"
 SILVER_STATE = f"{CATALOG}.{SILVER_NAMESPACE}.stage_state"
@@ -54,6 +55,17 @@ _DDL: dict[str, str] = {
         ) USING iceberg
         PARTITIONED BY (months(observed_at_utc))
         TBLPROPERTIES ('format-version' = '2', 'commit.retry.num-retries' = '{CONCURRENT_COMMIT_RETRIES}')""",
+    # Each location's OpenAQ sensor list as the hourly Bronze last asked for it (sources/sensor_lists.py):
+    # one row per location, rewritten whole when a run renews any list; a few KB for 1,000 locations.
+    API_SENSOR_LISTS: f"""
+        CREATE TABLE IF NOT EXISTS {API_SENSOR_LISTS} (
+          location_id BIGINT NOT NULL,
+          sensors ARRAY<STRUCT<id: BIGINT, parameter: STRING, units: STRING>> NOT NULL,
+          listed_at TIMESTAMP NOT NULL,
+          window_start TIMESTAMP NOT NULL,
+          run_id STRING NOT NULL
+        ) USING iceberg
+        TBLPROPERTIES ('format-version' = '2')""",
     SILVER_HOURLY: f"""
         CREATE TABLE IF NOT EXISTS {SILVER_HOURLY} (
           location_id BIGINT NOT NULL,

@@ -19,7 +19,7 @@ from pyspark.sql import SparkSession
 
 from aqi_jobs import bronze, cancellation, commit_lock
 from aqi_jobs.stage import Location, StageContext, StageOutcome
-from aqi_jobs.tables import BRONZE_MEASUREMENTS, RAW_COLUMNS
+from aqi_jobs.tables import API_SENSOR_LISTS, BRONZE_MEASUREMENTS, RAW_COLUMNS
 
 DEL_NORTE = Location(2178, "Del Norte", "America/Denver")
 COLUMNS = ["source_key", *RAW_COLUMNS]
@@ -202,6 +202,28 @@ def test_hourly_ingests_the_api_window_through_a_500_and_a_429_and_a_second_run_
     assert (first.rows_read, first.rows_written, first.affected_days) == (2, 2, ["2024-01-01"])
     assert (second.rows_read, second.rows_written, second.rows_duplicate) == (2, 0, 2)
     assert bronze_rows(spark) == after_first
+    # The first run asks for the sensor list (500 and 429 first) and keeps it in the lake; the second
+    # reuses it: one request, for the sensor's hours.
+    assert first.api_requests == {
+        "requests": 4,
+        "byEndpoint": {"/v3/locations/{id}/sensors": 3, "/v3/sensors/{id}/hours": 1},
+        "rateLimited": 1,
+        "retried": 1,
+        "waitedSeconds": 1.0,
+        "sensorListsRenewed": 1,
+    }
+    assert second.api_requests == {
+        "requests": 1,
+        "byEndpoint": {"/v3/sensors/{id}/hours": 1},
+        "rateLimited": 0,
+        "retried": 0,
+        "waitedSeconds": 0.0,
+        "sensorListsRenewed": 0,
+    }
+    kept = spark.table(API_SENSOR_LISTS).collect()
+    assert [(r.location_id, [s.id for s in r.sensors], r.run_id) for r in kept] == [
+        (2178, [3917], "hourly-1")
+    ]
     request = (
         "/v3/sensors/3917/hours?datetime_from=2024-01-01T00%3A00%3A00Z&datetime_to=2024-01-01T02%3A00%3A00Z"
         "&limit=1000&page=1"

@@ -213,6 +213,7 @@ def test_an_invalid_locations_file_fails_with_exit_1_one_line_and_a_failed_resul
         "rowsDuplicate": 0,
         "window": {"start": "2024-01-01", "end": "2024-01-31"},
         "affectedDays": [],
+        "apiRequests": None,
         "error": {"type": "InvalidLocationsError", "message": message},
     }
 
@@ -247,6 +248,7 @@ def test_a_successful_stage_exits_0_and_writes_a_succeeded_result(
         ("read", "pending Bronze rows outside the range"),
         ("result", "snapshot ids"),
         ("upkeep", "expire snapshots of aqi_bronze.measurements"),
+        ("upkeep", "expire snapshots of aqi_bronze.api_sensor_lists"),
         ("upkeep", "expire snapshots of aqi_silver.measurements_hourly"),
         ("upkeep", "expire snapshots of aqi_silver.quarantine"),
         ("upkeep", "expire snapshots of aqi_silver.hour_changes"),
@@ -265,6 +267,7 @@ def test_a_successful_stage_exits_0_and_writes_a_succeeded_result(
         "rowsDuplicate": 0,
         "window": {"start": None, "end": None},
         "affectedDays": [],
+        "apiRequests": None,
         "error": None,
     }
 

@@ -167,6 +167,7 @@ def test_a_bronze_backfill_runs_through_spark_submit_and_writes_its_result(
         "window": {"start": "2023-02-22", "end": "2023-02-22"},
         "affectedDays": ["2023-02-22"],
         "snapshots": bronze_result["snapshots"],
+        "apiRequests": None,
         "error": None,
     }
 
