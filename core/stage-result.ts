@@ -14,6 +14,23 @@ export const StagePhaseSchema = z.object({
 export type StagePhase = z.infer<typeof StagePhaseSchema>;
 
 /**
+ * What an hourly Bronze asked the OpenAQ API (`aqi_jobs/sources/openaq_api.py`, `RequestTally`): answered
+ * requests by path pattern (`/v3/sensors/{id}/hours`), 429s, retried failures, seconds slept for the rate
+ * limit, and how many locations' sensor lists were asked for rather than reused from the lake. The figure
+ * docs/COSTS.md models a run's API wait from.
+ */
+export const ApiRequestsSchema = z.object({
+  requests: z.number().int().nonnegative(),
+  byEndpoint: z.record(z.string(), z.number().int().nonnegative()),
+  rateLimited: z.number().int().nonnegative(),
+  retried: z.number().int().nonnegative(),
+  waitedSeconds: z.number().nonnegative(),
+  sensorListsRenewed: z.number().int().nonnegative(),
+});
+
+export type ApiRequests = z.infer<typeof ApiRequestsSchema>;
+
+/**
  * The stage result contract: what every EMR step (spark-jobs, `aqi_jobs.result`) writes to its
  * `--result-uri`, and what the fan-in and finalize Lambdas read. A missing result means the step failed.
  */
@@ -35,6 +52,8 @@ export const StageResultSchema = z.object({
   window: z.object({ start: z.string().nullable(), end: z.string().nullable() }),
   affectedDays: z.array(z.string()),
   snapshots: z.record(z.string(), z.number().nullable()),
+  /** Bronze hourly only; null elsewhere, absent from results written before requests were counted. */
+  apiRequests: ApiRequestsSchema.nullable().optional(),
   error: z.object({ type: z.string(), message: z.string() }).nullable(),
 });
 

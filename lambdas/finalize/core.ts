@@ -164,6 +164,7 @@ function stageRecord(
     rowsWritten: result?.rowsWritten ?? null,
     rowsRejected: result?.rowsRejected ?? null,
     rowsDuplicate: result?.rowsDuplicate ?? null,
+    apiRequests: result?.apiRequests ?? null,
     error: result?.error ?? null,
   };
 }

@@ -1,5 +1,5 @@
 import type { Pipeline, Stage } from '../../core/layout';
-import type { StagePhase } from '../../core/stage-result';
+import type { ApiRequests, StagePhase } from '../../core/stage-result';
 import type { ManifestCost } from '../../core/run-cost';
 
 export type StageStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'MISSING' | 'NOT_RUN';
@@ -18,6 +18,8 @@ export interface StageRecord {
   rowsWritten: number | null;
   rowsRejected: number | null;
   rowsDuplicate: number | null;
+  /** What the stage asked the OpenAQ API (Bronze hourly); null for other stages and older results. */
+  apiRequests: ApiRequests | null;
   error: { type: string; message: string } | null;
 }
 

@@ -65,13 +65,21 @@ function putResults(objects: MemoryObjectStore, ...results: StageResult[]) {
 }
 
 describe('finalizeRun', () => {
-  test('writes the manifest with each stage\'s step, log URI, duration, phases and rows, and advances the watermark', async () => {
+  test('writes the manifest with each stage\'s step, log URI, duration, phases, rows and API requests, and advances the watermark', async () => {
     const { objects, state, deps } = world();
     const phases = [
       { kind: 'start' as const, name: 'SparkSession', seconds: 4.2 },
       { kind: 'write' as const, name: 'append aqi_bronze.measurements', seconds: 1.3 },
     ];
-    putResults(objects, result('bronze', { rowsWritten: 120, phases }), result('silver', { rowsWritten: 48 }), result('gold', { rowsWritten: 12 }));
+    const apiRequests = {
+      requests: 605,
+      byEndpoint: { '/v3/locations/{id}/sensors': 5, '/v3/sensors/{id}/hours': 600 },
+      rateLimited: 0,
+      retried: 1,
+      waitedSeconds: 540.5,
+      sensorListsRenewed: 5,
+    };
+    putResults(objects, result('bronze', { rowsWritten: 120, phases, apiRequests }), result('silver', { rowsWritten: 48 }), result('gold', { rowsWritten: 12 }));
 
     const out = await finalizeRun(input(), deps);
 
@@ -98,8 +106,10 @@ describe('finalizeRun', () => {
       rowsRejected: 1,
       rowsDuplicate: 1,
       phases,
+      apiRequests,
       error: null,
     });
+    expect((manifest.stages as Record<string, { apiRequests: unknown }>).silver.apiRequests).toBeNull();
     expect(state.watermarks.get('hourly')).toEqual({ windowEnd: '2025-01-01T03:00:00Z', runId: RUN_ID, updatedAt: '2025-01-01T03:40:02.000Z' });
   });
 
@@ -231,6 +241,7 @@ describe('finalizeRun', () => {
       rowsWritten: null,
       rowsRejected: null,
       rowsDuplicate: null,
+      apiRequests: null,
       error: null,
     });
     expect(manifest.stages.gold).toEqual({
@@ -244,6 +255,7 @@ describe('finalizeRun', () => {
       rowsWritten: null,
       rowsRejected: null,
       rowsDuplicate: null,
+      apiRequests: null,
       error: null,
     });
   });
