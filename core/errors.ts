@@ -11,6 +11,7 @@ export const ERROR_NAMES = {
   stageResultMissing: 'StageResultMissing',
   stageResultInvalid: 'StageResultInvalid',
   invalidEnvironment: 'InvalidEnvironment',
+  invalidSecurityGroupCleanupEvent: 'InvalidSecurityGroupCleanupEvent',
 } as const;
 
 export type PipelineErrorName = (typeof ERROR_NAMES)[keyof typeof ERROR_NAMES];

@@ -15,11 +15,14 @@ export class PipelineNetwork extends Construct {
   readonly subnetIds: string[];
   /** The VPC the subnets belong to (the stack's EMR security groups are created in it). */
   readonly vpc: ec2.IVpc;
+  /** Whether the stack created the VPC (`new-vpc`) rather than being given subnets of an existing one. */
+  readonly ownsVpc: boolean;
 
   constructor(scope: Construct, id: string, config: NetworkConfig) {
     super(scope, id);
     if (config.mode === 'existing-subnets') {
       this.subnetIds = [...config.subnetIds];
+      this.ownsVpc = false;
       this.vpc = ec2.Vpc.fromVpcAttributes(this, 'ExistingVpc', { vpcId: config.vpcId, availabilityZones: Fn.getAzs() });
       return;
     }
@@ -44,6 +47,7 @@ export class PipelineNetwork extends Construct {
     // (statement CreateInTaggedNetwork); the public subnets stay untagged so EMR can never use them.
     for (const subnet of vpc.privateSubnets) Tags.of(subnet).add(EMR_MANAGED_POLICY_TAG.key, EMR_MANAGED_POLICY_TAG.value);
     this.vpc = vpc;
+    this.ownsVpc = true;
     this.subnetIds = vpc.privateSubnets.map((subnet) => subnet.subnetId);
   }
 }

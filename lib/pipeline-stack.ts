@@ -21,6 +21,7 @@ import { EmrRuntime } from './emr-runtime';
 import { HourlyWorkflow, hourlyExecutionTimeout } from './hourly-workflow';
 import { PipelineMonitoring } from './monitoring';
 import { PipelineNetwork } from './network';
+import { EmrSecurityGroupCleanup } from './security-group-cleanup';
 import { PipelineFunction } from './pipeline-functions';
 import { createPipelineLambdas, type PipelineLambdas } from './pipeline-lambdas';
 import { addPipelineOutputs } from './stack-outputs';
@@ -95,6 +96,14 @@ export class PipelineStack extends Stack {
       vpc: network.vpc,
       sparkJobs: lake.sparkJobs,
     });
+    const { securityGroups } = this.emr.blueprint;
+    if (securityGroups !== undefined) {
+      new EmrSecurityGroupCleanup(this, 'EmrSecurityGroupCleanup', {
+        vpc: network.vpc,
+        groupIds: [securityGroups.primary, securityGroups.core, securityGroups.serviceAccess],
+        removeEmrDefaultGroups: network.ownsVpc,
+      });
+    }
     this.stageContext = { sparkJobs: lake.sparkJobs, lakeBucketName: lake.lakeBucket.bucketName };
 
     this.topicKey = lake.key;

@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { CLUSTER_ACTIONS } from '../../lib/emr-access';
+import { CLUSTER_ACTIONS, CLUSTER_TAG_KEYS_WRITTEN } from '../../lib/emr-access';
+import { CLEANUP_RESOURCE_TYPE } from '../../lib/security-group-cleanup';
 import { HOURLY_STATES } from '../../lib/hourly-workflow';
 import { EMR_NODE } from '../../lib/workflow/emr-node';
 import { type AslDefinition, stateMachineDefinition } from '../../local/definition';
@@ -23,6 +24,7 @@ beforeAll(() => {
 });
 
 const EMR_TAG = { Key: 'for-use-with-amazon-emr-managed-policies', Value: 'true' };
+const ACCOUNT = { Ref: 'AWS::AccountId' };
 
 describe('cluster instances', () => {
   test('the security configuration requires IMDSv2 with a hop limit of 1', () => {
@@ -122,6 +124,68 @@ describe('network', () => {
   });
 });
 
+describe('stack deletion', () => {
+  const cleanupOf = (t: Template) => {
+    const found = Object.entries(t.findResources(CLEANUP_RESOURCE_TYPE));
+    expect(found).toHaveLength(1);
+    return found[0][1];
+  };
+  const groupId = (prefix: string) => {
+    const ids = Object.keys(template.findResources('AWS::EC2::SecurityGroup')).filter((id) => id.startsWith(prefix));
+    expect(ids).toHaveLength(1);
+    return { 'Fn::GetAtt': [ids[0], 'GroupId'] };
+  };
+  const vpcCondition = (vpcId: unknown) => ({
+    StringEquals: {
+      'ec2:Vpc': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', ACCOUNT, ':vpc/', vpcId]] },
+    },
+  });
+  const securityGroupArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', ACCOUNT, ':security-group/*']] };
+
+  test("a cleanup resource names the stack's three EMR security groups, so CloudFormation deletes it before them", () => {
+    const cleanup = cleanupOf(template);
+    const vpcIds = Object.keys(template.findResources('AWS::EC2::VPC'));
+    expect(vpcIds).toHaveLength(1);
+    expect(cleanup.Properties).toMatchObject({
+      VpcId: { Ref: vpcIds[0] },
+      StackGroupIds: [groupId('EmrPrimarySecurityGroup'), groupId('EmrCoreSecurityGroup'), groupId('EmrServiceAccessSecurityGroup')],
+      RemoveEmrDefaultGroups: 'true',
+    });
+    // ...and after it, the function that runs the cleanup, with its role and policy.
+    expect(cleanup.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^EmrSecurityGroupCleanupHandler.*ServiceRoleDefaultPolicy/)]));
+  });
+
+  test('its function may revoke rules and delete groups only of security groups in the stack VPC', () => {
+    const vpcId = { Ref: Object.keys(template.findResources('AWS::EC2::VPC'))[0] };
+    expect(statementsOf('EmrSecurityGroupCleanupHandlerServiceRole')).toEqual(
+      expect.arrayContaining([
+        { Sid: 'FindReferencingRules', Effect: 'Allow', Action: 'ec2:DescribeSecurityGroups', Resource: '*' },
+        {
+          Sid: 'RevokeRulesInThisVpc',
+          Effect: 'Allow',
+          Action: ['ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress'],
+          Resource: securityGroupArn,
+          Condition: vpcCondition(vpcId),
+        },
+        { Sid: 'DeleteEmrDefaultGroupsInThisVpc', Effect: 'Allow', Action: 'ec2:DeleteSecurityGroup', Resource: securityGroupArn, Condition: vpcCondition(vpcId) },
+      ]),
+    );
+  });
+
+  test("in an existing VPC the cleanup only revokes rules: EMR's default groups there may serve other clusters", () => {
+    const raw = defaultRawConfig();
+    raw.network = { mode: 'existing-subnets', vpcId: 'vpc-0abc1234', subnetIds: ['subnet-0abc1234', 'subnet-0def5678'] };
+    const existing = synthesize(raw).pipelineTemplate;
+    expect(cleanupOf(existing).Properties).toMatchObject({ VpcId: 'vpc-0abc1234', RemoveEmrDefaultGroups: 'false' });
+    const actions = Object.values(existing.findResources('AWS::IAM::Policy'))
+      .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref.startsWith('EmrSecurityGroupCleanupHandlerServiceRole')))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+      .flatMap((st) => [st.Action].flat());
+    expect(actions).toContain('ec2:RevokeSecurityGroupIngress');
+    expect(actions).not.toContain('ec2:DeleteSecurityGroup');
+  });
+});
+
 /** Every statement of the inline policies attached to roles whose logical id starts with `rolePrefix`. */
 function statementsOf(rolePrefix: string): Record<string, unknown>[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
@@ -129,7 +193,6 @@ function statementsOf(rolePrefix: string): Record<string, unknown>[] {
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
 }
 
-const ACCOUNT = { Ref: 'AWS::AccountId' };
 
 describe('IAM', () => {
   test.each(['BackfillFanIn', 'BackfillFinalizeBackfill', 'BackfillRecordChunk', 'BackfillPlanBackfill'])(
@@ -165,6 +228,33 @@ describe('IAM', () => {
       );
     },
   );
+
+  test.each(['HourlyStateMachineRole', 'BackfillStateMachineRole', 'CancelStepsServiceRole', 'JanitorServiceRole', 'FinalizeServiceRole', 'BackfillFinalizeBackfillServiceRole'])(
+    '%s may add tags only in requests carrying the pipeline tag, and only the keys createCluster writes',
+    (rolePrefix) => {
+      expect(statementsOf(rolePrefix)).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: 'elasticmapreduce:AddTags',
+            Resource: '*',
+            Condition: { StringNotEquals: { 'aws:RequestTag/aqi-pipeline:pipeline': ['hourly', 'backfill'] } },
+          }),
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: 'elasticmapreduce:AddTags',
+            Resource: '*',
+            Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [...CLUSTER_TAG_KEYS_WRITTEN] } },
+          }),
+        ]),
+      );
+    },
+  );
+
+  test("createCluster's tag-on-create passes the AddTags denies: every key it writes is allowed", () => {
+    const keys = (createCluster.Tags as { Key: string }[]).map((tag) => tag.Key).sort();
+    expect(keys).toEqual([...CLUSTER_TAG_KEYS_WRITTEN].sort());
+  });
 
   test('the denied cluster actions are exactly the resource-level EMR actions pipeline principals use', () => {
     expect([...CLUSTER_ACTIONS].sort()).toEqual([

@@ -199,10 +199,11 @@ describe('PipelineStack', () => {
   test('every Lambda runs Node.js 22 on arm64 with tracing, and no environment variable holds a secret', () => {
     // Not CDK's own custom-resource providers (runtime chosen by aws-cdk-lib).
     const functions = Object.entries(template.findResources('AWS::Lambda::Function'))
-      .filter(([id, f]) => (f.Properties.Runtime as string).startsWith('nodejs') && !id.includes('CustomResourceProvider'))
+      .filter(([id, f]) => (f.Properties.Runtime as string).startsWith('nodejs') && !id.includes('CustomResourceProvider') && !id.includes('Providerframework'))
       .map(([, f]) => f);
-    // plan-hourly, finalize, cancel-steps, janitor; plan-backfill, backfill-record-chunk, fan-in, backfill-finalize
-    expect(functions).toHaveLength(8);
+    // plan-hourly, finalize, cancel-steps, janitor; plan-backfill, backfill-record-chunk, fan-in, backfill-finalize;
+    // security-group-cleanup
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       const names = Object.keys(fn.Properties.Environment?.Variables ?? {});
@@ -256,8 +257,9 @@ describe('PipelineStack', () => {
   test('every Lambda function has an alarm on its errors', () => {
     // Not CDK's own deploy-time helpers (bucket deployment; the provider that empties the VPC's default
     // security group under @aws-cdk/aws-ec2:restrictDefaultSecurityGroup): they run once per deploy.
+    // Nor CDK's Provider framework in front of the security-group cleanup (the cleanup itself is watched).
     const functions = Object.keys(template.findResources('AWS::Lambda::Function')).filter(
-      (id) => !id.startsWith('CustomCDKBucketDeployment') && !id.includes('CustomResourceProvider'),
+      (id) => !id.startsWith('CustomCDKBucketDeployment') && !id.includes('CustomResourceProvider') && !id.startsWith('EmrSecurityGroupCleanupProviderframework'),
     );
     const errorAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } }));
     const watched = errorAlarms.map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0]?.Value.Ref).sort();
