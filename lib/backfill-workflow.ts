@@ -6,14 +6,11 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { PlanBackfillEnv } from '../lambdas/plan-backfill/env';
 import { longestRunSeconds } from '../core/backfill/plan';
-import { LOCATIONS_KEY, pipelineRunsPrefix, s3Uri } from '../core/layout';
+import { s3Uri } from '../core/layout';
+import { type BackfillFunctions, createBackfillFunctions } from './backfill-functions';
 import { type PipelineConfig, stageTimeouts } from './config';
-import { TABLE_KMS_FINDINGS } from './compliance';
-import { grantClusterUsageRead, priceTableEnvironment } from './cost-recording';
 import { OPENAQ_ARCHIVE_BUCKET } from './emr-runtime';
-import { PipelineFunction } from './pipeline-functions';
 import { bronzeChunksMap } from './workflow/backfill-chunks';
 import { backfillDefinition } from './workflow/backfill-definition';
 import type { EmrClusterBlueprint } from './workflow/emr-cluster';
@@ -40,78 +37,48 @@ export interface BackfillWorkflowProps {
 
 /**
  * The backfill state machine and its Lambdas (plan-backfill, backfill-record-chunk, fan-in,
- * backfill-finalize). Started from the console or `aqi-pipeline backfill start` with
- * `{ "startDate": "2024-01-01", "endDate": "2025-10-16" }`; see docs/BACKFILL.md.
+ * backfill-finalize: lib/backfill-functions.ts). Started from the console or `aqi-pipeline backfill
+ * start` with `{ "startDate": "2024-01-01", "endDate": "2025-10-16" }`; see docs/BACKFILL.md.
  */
 export class BackfillWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly planFunction: lambda.IFunction;
-  readonly fanInFunction: lambda.IFunction;
+  readonly functions: BackfillFunctions;
 
   constructor(scope: Construct, id: string, props: BackfillWorkflowProps) {
     super(scope, id);
     const { config } = props;
-    const emrLogUri = props.blueprint.logUri;
-    const lake = { LAKE_BUCKET: props.lakeBucket.bucketName };
-
-    const planEnv: Record<keyof PlanBackfillEnv, string> = {
-      LAKE_BUCKET: props.lakeBucket.bucketName,
-      ARTIFACTS_BUCKET: props.artifactsBucket.bucketName,
-      MAX_RANGE_DAYS: String(config.backfill.maxRangeDays),
-      DEFAULT_MAX_CONCURRENCY: String(config.backfill.defaultMaxConcurrency),
-      MAX_CONCURRENCY_LIMIT: String(config.backfill.maxConcurrencyLimit),
-      CORE_INSTANCE_COUNT: String(config.emr.coreInstanceCount),
-      BRONZE_TIMEOUT_SECONDS: String(config.stageTimeoutSeconds.bronze),
-      SILVER_TIMEOUT_SECONDS: String(config.stageTimeoutSeconds.silver),
-      GOLD_TIMEOUT_SECONDS: String(config.stageTimeoutSeconds.gold),
-      FAILED_STEP_RETRIES: String(config.emr.stepRetries),
-    };
-    const plan = new PipelineFunction(this, 'PlanBackfill', {
-      name: 'plan-backfill',
-      description: 'Validates a backfill input, splits it into calendar chunks and sizes the cluster',
-      environment: planEnv,
+    const functions = createBackfillFunctions(this, {
+      config,
+      table: props.table,
+      lakeBucket: props.lakeBucket,
+      artifactsBucket: props.artifactsBucket,
+      emrLogUri: props.blueprint.logUri,
     });
-    const recordChunk = new PipelineFunction(this, 'RecordChunk', {
-      name: 'backfill-record-chunk',
-      description: "Records a backfill chunk's EMR step id or error in the lake",
-      environment: lake,
-    });
-    // A few thousand small S3 reads at 16 in flight: well under a minute; five leaves room for slow S3.
-    const fanIn = new PipelineFunction(this, 'FanIn', {
-      name: 'fan-in',
-      description: 'Checks every backfill chunk against its result in S3 and writes the manifest',
-      environment: { ...lake, EMR_LOG_URI: emrLogUri },
-      timeout: Duration.minutes(5),
-    });
-    const finalize = new PipelineFunction(this, 'FinalizeBackfill', {
-      name: 'backfill-finalize',
-      description: 'Completes the backfill manifest with Silver, Gold, the cost and the final status; ends a catch-up',
-      environment: { ...lake, EMR_LOG_URI: emrLogUri, TABLE_NAME: props.table.tableName, ...priceTableEnvironment(config) },
-      acknowledgements: TABLE_KMS_FINDINGS,
-    });
-    props.table.grantReadWriteData(finalize);
-    // Every backfill record (plan, locations, chunk records and results, manifest) is under runs/backfill/.
-    const backfillRuns = `${pipelineRunsPrefix('backfill')}*`;
-    props.lakeBucket.grantReadWrite(plan, backfillRuns);
-    props.artifactsBucket.grantRead(plan, LOCATIONS_KEY);
-    props.lakeBucket.grantWrite(recordChunk, backfillRuns);
-    props.lakeBucket.grantReadWrite(fanIn, backfillRuns);
-    props.lakeBucket.grantReadWrite(finalize, backfillRuns);
-    grantClusterUsageRead(finalize);
 
     const chunks = bronzeChunksMap(this, 'Bronze chunks', {
       context: props.stageArgs,
       archive: { kind: 'archive', archiveUri: props.archiveUri ?? s3Uri(OPENAQ_ARCHIVE_BUCKET, '').replace(/\/$/, '') },
       bronzeTimeout: Duration.seconds(config.stageTimeoutSeconds.bronze),
       failedStepRetries: config.emr.stepRetries,
-      recordChunkFunction: recordChunk,
+      recordChunkFunction: functions.recordChunk,
       cancelStepsFunction: props.cancelStepsFunction,
     });
     const definition = backfillDefinition(this, {
-      ...props,
-      planFunction: plan,
-      fanInFunction: fanIn,
-      finalizeFunction: finalize,
+      blueprint: props.blueprint,
+      capacity: config.backfill.capacity,
+      stageArgs: props.stageArgs,
+      rangeStepTimeouts: {
+        silver: Duration.seconds(config.stageTimeoutSeconds.silver),
+        gold: Duration.seconds(config.stageTimeoutSeconds.gold),
+      },
+      failedStepRetries: config.emr.stepRetries,
+      table: props.table,
+      topic: props.topic,
+      cancelStepsFunction: props.cancelStepsFunction,
+      janitorFunction: props.janitorFunction,
+      planFunction: functions.plan,
+      fanInFunction: functions.fanIn,
+      finalizeFunction: functions.finalize,
       chunksMap: chunks,
     });
 
@@ -126,8 +93,7 @@ export class BackfillWorkflow extends Construct {
         includeExecutionData: true,
       },
     });
-    this.planFunction = plan;
-    this.fanInFunction = fanIn;
+    this.functions = functions;
   }
 }
 

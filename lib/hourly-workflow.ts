@@ -1,7 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -9,6 +10,7 @@ import { Construct } from 'constructs';
 import { ERROR_NAMES } from '../core/errors';
 import { type Stage, STAGES } from '../core/layout';
 import type { PipelineConfig } from './config';
+import { createHourlyFunctions, type HourlyFunctions } from './hourly-functions';
 import {
   type ApiSource,
   createClusterTask,
@@ -27,17 +29,15 @@ import {
   terminateClusterTask,
 } from './workflow';
 
-export interface HourlyWorkflowFunctions {
-  readonly planHourly: lambda.IFunction;
-  readonly finalize: lambda.IFunction;
-  readonly cancelSteps: lambda.IFunction;
-  readonly janitor: lambda.IFunction;
-}
-
 export interface HourlyWorkflowProps {
   readonly config: PipelineConfig;
-  readonly functions: HourlyWorkflowFunctions;
   readonly table: dynamodb.ITable;
+  /** Where finalize reads stage results and writes manifests. */
+  readonly lakeBucket: s3.IBucket;
+  /** lambdas/cancel-steps, shared with the backfill teardown. */
+  readonly cancelStepsFunction: lambda.IFunction;
+  /** lambdas/janitor, shared with the backfill teardown. */
+  readonly janitorFunction: lambda.IFunction;
   readonly topic: sns.ITopic;
   readonly cluster: EmrClusterBlueprint;
   readonly stageContext: StageArgsContext;
@@ -78,22 +78,34 @@ function hourlyInvocation(stage: Stage, source: ApiSource): StageInvocation {
 }
 
 /**
- * The hourly state machine: plan → lock (or skip) → createCluster → Bronze, Silver, Gold as three EMR
- * steps (each honouring `skipStages`) → terminate → finalize → release the lock. Every state after
- * createCluster is caught into the `RunTeardown`.
+ * The hourly state machine and its Lambdas (plan-hourly, finalize: lib/hourly-functions.ts): plan → lock
+ * (or skip) → createCluster → Bronze, Silver, Gold as three EMR steps (each honouring `skipStages`) →
+ * terminate → finalize → release the lock. Every state after createCluster is caught into the
+ * `RunTeardown`.
  */
 export class HourlyWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  readonly functions: HourlyFunctions;
 
   constructor(scope: Construct, id: string, props: HourlyWorkflowProps) {
     super(scope, id);
-    const { config, functions } = props;
+    const { config } = props;
+    // In the stack rather than under this construct: their logical ids (PlanHourly, Finalize) and so the
+    // deployed functions and log groups stay as they were before the workflow owned them.
+    const functions = createHourlyFunctions(Stack.of(this), {
+      config,
+      table: props.table,
+      lakeBucket: props.lakeBucket,
+      emrLogUri: props.cluster.logUri,
+      lockTtl: hourlyExecutionTimeout(config).plus(Duration.minutes(15)),
+    });
+    this.functions = functions;
     const teardown = new RunTeardown(this, 'Teardown', {
       pipeline: 'hourly',
       table: props.table,
       topic: props.topic,
-      cancelStepsFunction: functions.cancelSteps,
-      janitorFunction: functions.janitor,
+      cancelStepsFunction: props.cancelStepsFunction,
+      janitorFunction: props.janitorFunction,
       finalizeFunction: functions.finalize,
     });
     const onFailure = { resultPath: PATHS.error };
@@ -212,7 +224,7 @@ export class HourlyWorkflow extends Construct {
       resultPath: CATCH_UP_PATH,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
     });
-    const record = finalizeTask(this, HOURLY_STATES.recordCatchUp, props.functions.finalize, 'hourly', 'SUCCEEDED', '$.manifest', {
+    const record = finalizeTask(this, HOURLY_STATES.recordCatchUp, this.functions.finalize, 'hourly', 'SUCCEEDED', '$.manifest', {
       clusterless: true,
       extra: { 'catchUpExecution.$': CATCH_UP_PATH },
     });

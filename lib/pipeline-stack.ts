@@ -1,10 +1,8 @@
 import { ArnFormat, type CfnElement, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -15,29 +13,18 @@ import type { Construct } from 'constructs';
 import { BackfillWorkflow } from './backfill-workflow';
 import { acknowledgeBackfillWorkflow, acknowledgeDeadLetterQueue, acknowledgeEmrStateMachine } from './compliance';
 import type { PipelineConfig } from './config';
+import type { DataLakeResources } from './data-lake-resources';
 import { confineToPipelineClusters } from './emr-access';
 import { tagCostAllocation } from './cost-allocation-tags';
 import { EmrRuntime } from './emr-runtime';
-import { HourlyWorkflow, hourlyExecutionTimeout } from './hourly-workflow';
+import { HourlyWorkflow } from './hourly-workflow';
 import { PipelineMonitoring } from './monitoring';
 import { PipelineNetwork } from './network';
 import { EmrSecurityGroupCleanup } from './security-group-cleanup';
 import { PipelineFunction } from './pipeline-functions';
-import { createPipelineLambdas, type PipelineLambdas } from './pipeline-lambdas';
+import { createRunCleanupFunctions, type RunCleanupFunctions } from './run-cleanup-functions';
 import { addPipelineOutputs } from './stack-outputs';
-import type { SparkJobsPackage, StageArgsContext } from './workflow/stage-args';
-
-/** The data-lake stack's resources, handed over as typed props. */
-export interface DataLakeResources {
-  readonly key: kms.IKey;
-  readonly lakeBucket: s3.IBucket;
-  readonly artifactsBucket: s3.IBucket;
-  readonly logsBucket: s3.IBucket;
-  readonly table: dynamodb.ITable;
-  readonly sparkJobs: SparkJobsPackage;
-  /** The EMR `LogUri` prefix inside the logs bucket. */
-  readonly emrLogPrefix: string;
-}
+import type { StageArgsContext } from './workflow/stage-args';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: PipelineConfig;
@@ -66,14 +53,15 @@ export const JANITOR_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
  * machine and its schedule, the janitor rule, the SNS topic, alarms and dashboard. Safe to destroy and
  * redeploy; all data lives in the data-lake stack.
  *
- * The backfill workflow (lib/backfill-workflow.ts) is built from the same members: `emr.blueprint`,
- * `stageContext`, `functions`, `topic`; `watchStateMachine(sm)` puts it under the janitor and alarms.
+ * Each workflow builds its own Lambdas (lib/hourly-workflow.ts, lib/backfill-workflow.ts) from the same
+ * members: `emr.blueprint`, `stageContext`, `runCleanup`, `topic`; `watchStateMachine(sm)` puts the
+ * backfill under the janitor and alarms.
  */
 export class PipelineStack extends Stack {
   readonly emr: EmrRuntime;
   readonly stageContext: StageArgsContext;
   readonly topic: sns.Topic;
-  readonly functions: PipelineLambdas;
+  readonly runCleanup: RunCleanupFunctions;
   readonly hourly: HourlyWorkflow;
   readonly backfill: BackfillWorkflow;
   readonly monitoring: PipelineMonitoring;
@@ -125,15 +113,8 @@ export class PipelineStack extends Stack {
       'kms:GenerateDataKey*',
     );
 
-    this.functions = createPipelineLambdas(this, {
-      config,
-      lake,
-      emrLogUri: this.emr.blueprint.logUri,
-      lockTtl: hourlyExecutionTimeout(config).plus(Duration.minutes(15)),
-    });
-    const { cancelSteps, janitor } = this.functions;
-    confineToPipelineClusters(cancelSteps);
-    confineToPipelineClusters(janitor);
+    this.runCleanup = createRunCleanupFunctions(this, { table: lake.table });
+    const { cancelSteps, janitor } = this.runCleanup;
 
     this.backfill = new BackfillWorkflow(this, 'Backfill', {
       config,
@@ -148,19 +129,23 @@ export class PipelineStack extends Stack {
     });
     this.hourly = new HourlyWorkflow(this, 'Hourly', {
       config,
-      functions: this.functions,
       table: lake.table,
+      lakeBucket: lake.lakeBucket,
+      cancelStepsFunction: cancelSteps,
+      janitorFunction: janitor,
       topic: this.topic,
       cluster: this.emr.blueprint,
       stageContext: this.stageContext,
       backfill: this.backfill.stateMachine,
     });
 
+    const hourlyFunctions = [...Object.values(this.hourly.functions), cancelSteps, janitor];
+    // Every function, whoever built it: each gets an error alarm and a line on the dashboard.
+    const functions = this.node.findAll().filter((c): c is PipelineFunction => c instanceof PipelineFunction);
+    const logicalIdOf = (fn: PipelineFunction) => this.getLogicalId(fn.node.defaultChild as CfnElement);
+
     confineToPipelineClusters(this.hourly.stateMachine);
-    acknowledgeEmrStateMachine(
-      this.hourly.stateMachine,
-      Object.values(this.functions).map((fn) => this.getLogicalId(fn.node.defaultChild as CfnElement)),
-    );
+    acknowledgeEmrStateMachine(this.hourly.stateMachine, hourlyFunctions.map(logicalIdOf));
 
     const scheduleDeadLetters = deadLetterQueue(this, 'ScheduleDeadLetters');
     const janitorDeadLetters = deadLetterQueue(this, 'JanitorDeadLetters');
@@ -199,24 +184,21 @@ export class PipelineStack extends Stack {
     this.topicKey.grant(this.hourly.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey*');
 
     this.watchStateMachine('Backfill', this.backfill.stateMachine);
-    for (const fn of this.node.findAll().filter((c): c is PipelineFunction => c instanceof PipelineFunction)) {
-      this.monitoring.watchFunction(fn.node.id, fn);
-    }
+    for (const fn of functions) this.monitoring.watchFunction(fn.node.id, fn);
 
     tagCostAllocation(this, 'shared');
-    const { planHourly, finalize } = this.functions;
-    for (const hourlyOnly of [this.hourly, planHourly, planHourly.logGroup, finalize, finalize.logGroup]) tagCostAllocation(hourlyOnly, 'hourly');
+    // The hourly functions live in the stack, not under the hourly construct (lib/hourly-workflow.ts).
+    for (const hourlyOnly of [this.hourly, ...Object.values(this.hourly.functions).flatMap((fn) => [fn, fn.logGroup])]) {
+      tagCostAllocation(hourlyOnly, 'hourly');
+    }
     tagCostAllocation(this.backfill, 'backfill');
     acknowledgeBackfillWorkflow(
       this.backfill,
       this.backfill.stateMachine,
-      this.node
-        .findAll()
-        .filter((c): c is PipelineFunction => c instanceof PipelineFunction)
-        .map((fn) => this.getLogicalId(fn.node.defaultChild as CfnElement)),
+      functions.map(logicalIdOf),
       this.getLogicalId(this.backfill.stateMachine.node.defaultChild as CfnElement),
     );
-    this.monitoring.watchFunctions(this.node.findAll().filter((c): c is PipelineFunction => c instanceof PipelineFunction));
+    this.monitoring.watchFunctions(functions);
     addPipelineOutputs(this, {
       hourly: this.hourly.stateMachine,
       backfill: this.backfill.stateMachine,

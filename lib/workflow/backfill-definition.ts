@@ -4,8 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { PipelineConfig } from '../config';
-import { createClusterTask, type EmrClusterBlueprint, terminateClusterTask } from './emr-cluster';
+import { type ClusterCapacity, createClusterTask, type EmrClusterBlueprint, terminateClusterTask } from './emr-cluster';
 import { finalizeTask } from './finalize';
 import { lambdaTask } from './lambda-task';
 import { acquireLockOrSkip, LOCK_HELD_ERROR, releaseLockTask } from './lock';
@@ -26,9 +25,14 @@ export const BACKFILL_PATHS = {
 } as const;
 
 export interface BackfillDefinitionProps {
-  readonly config: PipelineConfig;
   readonly blueprint: EmrClusterBlueprint;
+  /** Where the cluster's capacity comes from (`backfill.capacity` of the config). */
+  readonly capacity: ClusterCapacity;
   readonly stageArgs: StageArgsContext;
+  /** Each range step's timeout per attempt (`stageTimeoutSeconds` of the config). */
+  readonly rangeStepTimeouts: Readonly<Record<'silver' | 'gold', Duration>>;
+  /** How often a failed range step is retried (`emr.stepRetries` of the config). */
+  readonly failedStepRetries: number;
   readonly table: dynamodb.ITable;
   readonly topic: sns.ITopic;
   readonly cancelStepsFunction: lambda.IFunction;
@@ -47,7 +51,6 @@ export interface BackfillDefinitionProps {
  * the failed run, release the lock, notify).
  */
 export function backfillDefinition(scope: Construct, props: BackfillDefinitionProps): sfn.IChainable {
-  const { config } = props;
   const teardown = new RunTeardown(scope, 'Teardown', {
     pipeline: 'backfill',
     table: props.table,
@@ -89,7 +92,7 @@ export function backfillDefinition(scope: Construct, props: BackfillDefinitionPr
       minimumUnits: sfn.JsonPath.numberAt(`${PATHS.plan}.cluster.minCapacityUnits`),
       maximumUnits: sfn.JsonPath.numberAt(`${PATHS.plan}.cluster.maxCapacityUnits`),
     },
-    capacity: config.backfill.capacity,
+    capacity: props.capacity,
   });
   create.addCatch(teardown.beforeClusterEntry, { errors: ['States.ALL'], resultPath: PATHS.error });
 
@@ -105,8 +108,8 @@ export function backfillDefinition(scope: Construct, props: BackfillDefinitionPr
       stageStepTask(scope, id, {
         context: props.stageArgs,
         invocation: { pipeline: 'backfill', stage, mode: 'range', startPath: `${PATHS.plan}.window.start`, endPath: `${PATHS.plan}.window.end` },
-        timeout: Duration.seconds(config.stageTimeoutSeconds[stage]),
-        failedStepRetries: config.emr.stepRetries,
+        timeout: props.rangeStepTimeouts[stage],
+        failedStepRetries: props.failedStepRetries,
       }),
     );
   const silver = rangeStep('silver', 'Silver range');

@@ -3,7 +3,7 @@ import { readEnv } from '../../core/env';
 import { PipelineError } from '../../core/errors';
 import { PlanHourlyEnvSchema } from '../../lambdas/plan-hourly/schema';
 
-/** plan-hourly's catch-up and sizing variables, as CDK writes them (lib/pipeline-lambdas.ts). */
+/** plan-hourly's catch-up and sizing variables, as CDK writes them (lib/hourly-functions.ts). */
 const SIZING_ENV = {
   BACKFILL_AFTER_GAP_HOURS: '168',
   MAX_BACKFILL_RANGE_DAYS: '1096',
