@@ -29,7 +29,7 @@ from aqi_jobs.observations import UTC_TEXT, observed_at_utc, utc_timestamp
 from aqi_jobs.phases import lap
 from aqi_jobs.session import unpersisted_at_exit
 from aqi_jobs.sources import archive, openaq_api, sensor_lists
-from aqi_jobs.stage import StageContext, StageOutcome
+from aqi_jobs.stage import BACKFILL, StageContext, StageOutcome
 from aqi_jobs.tables import (
     API_SENSOR_LISTS,
     BRONZE_MEASUREMENTS,
@@ -37,8 +37,6 @@ from aqi_jobs.tables import (
     current_snapshot,
     ensure_tables,
 )
-
-BACKFILL, HOURLY = "backfill", "hourly"
 
 
 def with_lineage(raw: DataFrame, source: str, run_id: str, ingested_at: datetime) -> DataFrame:

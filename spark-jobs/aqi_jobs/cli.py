@@ -25,7 +25,7 @@ from aqi_jobs.phases import PhaseClock, timed_stage
 from aqi_jobs.result import one_line, stage_result, write_result
 from aqi_jobs.session import CATALOG_KINDS, build_session
 from aqi_jobs.sources.openaq_api import OpenAQApiError
-from aqi_jobs.stage import STAGES, StageContext, StageOutcome
+from aqi_jobs.stage import BACKFILL, HOURLY, INCREMENTAL, MODES, RANGE, STAGES, StageContext, StageOutcome
 from aqi_jobs.storage import read_text
 
 DATE = "date"  # YYYY-MM-DD, inclusive on both ends
@@ -41,13 +41,13 @@ class Mode:
         self.requires = requires
 
 
-MODES: dict[str, dict[str, Mode]] = {
+COMMAND_LINES: dict[str, dict[str, Mode]] = {
     "bronze": {
-        "backfill": Mode(DATE, source="archive", requires=("archive_uri", "locations_uri")),
-        "hourly": Mode(HOUR, source="api", requires=("api_base_url", "locations_uri")),
+        BACKFILL: Mode(DATE, source="archive", requires=("archive_uri", "locations_uri")),
+        HOURLY: Mode(HOUR, source="api", requires=("api_base_url", "locations_uri")),
     },
-    "silver": {"incremental": Mode(None), "range": Mode(DATE)},
-    "gold": {"incremental": Mode(None), "range": Mode(DATE)},
+    "silver": {INCREMENTAL: Mode(None), RANGE: Mode(DATE)},
+    "gold": {INCREMENTAL: Mode(None), RANGE: Mode(DATE)},
 }
 SOURCES = ("archive", "api")
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--run-id", required=True, help="pipeline run id, e.g. hourly-20250101T0300Z-1a2b3c4d"
     )
     parser.add_argument(
-        "--mode", required=True, help="bronze: backfill|hourly; silver, gold: incremental|range"
+        "--mode",
+        required=True,
+        help="; ".join(f"{stage}: {'|'.join(modes)}" for stage, modes in MODES.items()),
     )
     parser.add_argument(
         "--start", help="window start: YYYY-MM-DD (backfill, range) or YYYY-MM-DDTHH:00:00Z (hourly)"
@@ -105,7 +107,7 @@ def parse_context(argv: Sequence[str]) -> StageContext:
         start=args.start,
         end=args.end,
         chunk_id=args.chunk_id,
-        source=args.source or MODES[args.stage][args.mode].source,
+        source=args.source or COMMAND_LINES[args.stage][args.mode].source,
         archive_uri=args.archive_uri,
         api_base_url=args.api_base_url,
         api_key_secret=args.api_key_secret,
@@ -122,7 +124,7 @@ def _validate(args: argparse.Namespace) -> None:
             f"argument --run-id: {args.run_id!r} is not allowed; use 1-128 letters, digits, '.', '_' or '-' "
             f"starting with a letter or digit (it becomes part of S3 keys and EMR tags)"
         )
-    modes = MODES[args.stage]
+    modes = COMMAND_LINES[args.stage]
     if args.mode not in modes:
         raise UsageError(
             f"argument --mode: {args.mode!r} is not a mode of {args.stage}; allowed: {', '.join(modes)}"

@@ -57,11 +57,9 @@ from aqi_jobs.gold_tables import (
     merge_changed,
 )
 from aqi_jobs.phases import lap
-from aqi_jobs.stage import StageContext, StageOutcome
+from aqi_jobs.stage import MODES, RANGE, StageContext, StageOutcome
 from aqi_jobs.tables import SILVER_CHANGES, SILVER_HOURLY, current_snapshot, ensure_tables
 
-INCREMENTAL, RANGE = "incremental", "range"
-MODES = (INCREMENTAL, RANGE)
 STATE_KEY = "gold"
 TIMESTAMP_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSS"
 # Offsets before/after an hour's LST begin whose days it affects (see the module docstring).
@@ -118,8 +116,8 @@ def recompute(hours: DataFrame, scope: Scope) -> tuple[DataFrame, DataFrame]:
 
 
 def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
-    if ctx.mode not in MODES:
-        raise GoldInputError(f"--mode for gold must be one of {', '.join(MODES)}; got {ctx.mode!r}")
+    if ctx.mode not in MODES["gold"]:
+        raise GoldInputError(f"--mode for gold must be one of {', '.join(MODES['gold'])}; got {ctx.mode!r}")
     # Checked before anything is written; None means incremental.
     range_days = _range_days(ctx) if ctx.mode == RANGE else None
     computed_at = datetime.now(UTC).replace(microsecond=0)

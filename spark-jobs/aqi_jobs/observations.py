@@ -13,6 +13,19 @@ from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 
 from aqi_jobs import units
 
+# The OpenAQ archive's columns, in file order; API rows are mapped onto the same names.
+RAW_COLUMNS: tuple[str, ...] = (
+    "location_id",
+    "sensors_id",
+    "location",
+    "datetime",
+    "lat",
+    "lon",
+    "parameter",
+    "units",
+    "value",
+)
+
 # A timestamp without an offset would be read in the session time zone, silently shifting an archive's
 # local times by hours: OpenAQ always sends an offset or Z, so anything else is rejected.
 _OFFSET_AT_END = r"(Z|[+-]\d{2}(:?\d{2})?)$"

@@ -6,6 +6,17 @@ from dataclasses import dataclass, field
 
 STAGES = ("bronze", "silver", "gold")
 
+# The pipeline's mode names (the values of --mode), written here only. Bronze reads the archive by local
+# days (backfill) or the API by hours (hourly); Silver and Gold take what changed since their watermark
+# (incremental) or recompute a range of days (range).
+BACKFILL, HOURLY = "backfill", "hourly"
+INCREMENTAL, RANGE = "incremental", "range"
+MODES: dict[str, tuple[str, ...]] = {
+    "bronze": (BACKFILL, HOURLY),
+    "silver": (INCREMENTAL, RANGE),
+    "gold": (INCREMENTAL, RANGE),
+}
+
 
 @dataclass(frozen=True)
 class Location:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 
 from aqi_jobs.commit_lock import exclusive_commit
+from aqi_jobs.observations import RAW_COLUMNS
 from aqi_jobs.session import CATALOG
 
 BRONZE_NAMESPACE = "aqi_bronze"
@@ -20,19 +21,6 @@ SILVER_HOURLY = f"{CATALOG}.{SILVER_NAMESPACE}.measurements_hourly"
 QUARANTINE = f"{CATALOG}.{SILVER_NAMESPACE}.quarantine"
 SILVER_STATE = f"{CATALOG}.{SILVER_NAMESPACE}.stage_state"
 SILVER_CHANGES = f"{CATALOG}.{SILVER_NAMESPACE}.hour_changes"
-
-# The OpenAQ archive's columns, in file order; API rows are mapped onto the same names.
-RAW_COLUMNS: tuple[str, ...] = (
-    "location_id",
-    "sensors_id",
-    "location",
-    "datetime",
-    "lat",
-    "lon",
-    "parameter",
-    "units",
-    "value",
-)
 
 # Backfill chunks run as concurrent EMR steps that all append to Bronze; appends never conflict, but each
 # losing writer must retry its commit, and Iceberg's default of 4 retries is too few for a wide Map.

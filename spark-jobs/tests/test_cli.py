@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 
 from aqi_jobs import cancellation, cli
 from aqi_jobs.cancellation import StageCancelledError
-from aqi_jobs.stage import StageContext
+from aqi_jobs.stage import MODES, StageContext
 
 BASE = [
     "--run-id",
@@ -91,6 +91,10 @@ def test_a_bronze_backfill_command_line_parses_into_its_context() -> None:
 
 def test_the_source_defaults_from_the_mode() -> None:
     assert cli.parse_context(BRONZE_HOURLY).source == "api"
+
+
+def test_the_command_line_knows_exactly_the_modes_of_each_stage() -> None:
+    assert {name: tuple(modes) for name, modes in cli.COMMAND_LINES.items()} == MODES
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from fixtures import assert_rows, drop_lake_tables
 from fixtures.openaq import archive_csv, write_archive_file
 from pyspark.sql import DataFrame, SparkSession
 
-from aqi_jobs import bronze, silver
+from aqi_jobs import bronze, silver, silver_rows
 from aqi_jobs.stage import Location, StageContext, StageOutcome
 from aqi_jobs.tables import BRONZE_MEASUREMENTS, QUARANTINE, RAW_COLUMNS, SILVER_CHANGES, SILVER_HOURLY
 
@@ -63,7 +63,7 @@ def test_each_row_gets_exactly_one_outcome_and_rejected_rows_a_reason(spark: Spa
         raw("2023-02-22T12:00:00-07:00", "6", sensor="abc"),
         raw("2023-02-22T13:00:00-07:00", "6", location=""),
     ]
-    classified = silver.classify(bronze_frame(spark, rows))
+    classified = silver_rows.classify(bronze_frame(spark, rows))
     assert outcomes(classified) == [
         ("2023-02-22T01:00:00-07:00", "6.2", "valid", None),
         ("2023-02-22T02:00:00-07:00", "-999", "rejected", "value_sentinel_-999"),
@@ -87,7 +87,7 @@ def test_the_latest_ingested_copy_of_an_instant_wins_even_when_stamped_in_anothe
 ) -> None:
     older = bronze_frame(spark, [raw("2023-02-22T01:00:00-07:00", "6.2")], ingested_at=T0)
     newer = bronze_frame(spark, [raw("2023-02-22T08:00:00Z", "-999")], ingested_at=T1)
-    assert outcomes(silver.classify(older.unionByName(newer))) == [
+    assert outcomes(silver_rows.classify(older.unionByName(newer))) == [
         ("2023-02-22T01:00:00-07:00", "6.2", "duplicate", None),
         ("2023-02-22T08:00:00Z", "-999", "rejected", "value_sentinel_-999"),
     ]
@@ -101,12 +101,12 @@ def test_sub_hourly_samples_average_into_their_hour_ending_hour_in_aqi_units(spa
         raw("2023-02-22T01:00:00-07:00", "-4", sensor="12"),
         raw("2023-02-22T01:00:00-07:00", "0.035", parameter="no2", units="ppm", sensor="13"),
     ]
-    classified = silver.classify(bronze_frame(spark, rows))
-    hours = silver.hourly(classified.where("outcome = 'valid'"), "silver-run", T1)
+    classified = silver_rows.classify(bronze_frame(spark, rows))
+    hours = silver_rows.hourly(classified.where("outcome = 'valid'"), "silver-run", T1)
     ingested, processed = datetime(2024, 5, 1, 12), datetime(2024, 5, 2, 12)
     assert_rows(
         hours,
-        list(silver.HOURLY_COLUMNS),
+        list(silver_rows.HOURLY_COLUMNS),
         [
             # (100 + 50 + 0) / 3 µg/m³ × 24.45 / 48.00 / 1000 = 0.0254687… ppm
             (
