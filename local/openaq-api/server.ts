@@ -113,7 +113,8 @@ function route(index: ArchiveIndex, url: URL): { pattern: string; result: unknow
   }
   if (parts[1] === 'locations' && parts[3] === 'sensors' && parts.length === 4) {
     const location = locationBody(index, idParam(parts[2]));
-    return { pattern: '/v3/locations/{id}/sensors', result: page(location.sensors, 1, 100, location.sensors.length) };
+    const sensors = location.sensors.map((sensor) => sensorRecord(index, index.sensors.get(sensor.id)!));
+    return { pattern: '/v3/locations/{id}/sensors', result: page(sensors, 1, 100, sensors.length) };
   }
   if (parts[1] === 'sensors' && parts[3] === 'hours' && parts.length === 4) {
     return { pattern: '/v3/sensors/{id}/hours', result: sensorHours(index, idParam(parts[2]), url.searchParams) };
@@ -165,6 +166,31 @@ function locationBody(index: ArchiveIndex, id: number) {
     distance: null,
     datetimeFirst: null,
     datetimeLast: null,
+  };
+}
+
+/**
+ * A `/v3/locations/{id}/sensors` result as the API shapes it (sample: location_2178_sensors.json): the
+ * sensor, its first and last measurement and the latest value. `coverage` and `summary` (statistics over
+ * the sensor's whole life) are null, which the API's schema allows: the stand-in would have to read every
+ * file of the location to compute them, and Bronze reads neither.
+ */
+function sensorRecord(index: ArchiveIndex, sensor: IndexedSensor) {
+  const location = index.locations.get(sensor.locationId)!;
+  const measured = (day: string | undefined) =>
+    day === undefined ? [] : index.rows(location.id, day).filter((row) => row.sensorId === sensor.id && row.value.trim() !== '' && Number.isFinite(Number(row.value)));
+  const first = measured(location.days[0]).sort((a, b) => Date.parse(a.datetime) - Date.parse(b.datetime))[0];
+  const last = measured(location.days[location.days.length - 1]).sort((a, b) => Date.parse(b.datetime) - Date.parse(a.datetime))[0];
+  const at = (row: typeof first | undefined) => (row === undefined ? null : stamp(Date.parse(row.datetime), location.timezone));
+  return {
+    id: sensor.id,
+    name: `${sensor.parameter.name} ${sensor.parameter.units}`,
+    parameter: sensor.parameter,
+    datetimeFirst: at(first),
+    datetimeLast: at(last),
+    coverage: null,
+    latest: last === undefined ? null : { datetime: at(last), value: Number(last.value), coordinates: { latitude: Number(last.lat), longitude: Number(last.lon) } },
+    summary: null,
   };
 }
 

@@ -51,6 +51,7 @@ _DDL: dict[str, str] = {
           sensors ARRAY<STRUCT<id: BIGINT, parameter: STRING, units: STRING>> NOT NULL,
           listed_at TIMESTAMP NOT NULL,
           window_start TIMESTAMP NOT NULL,
+          renew_after TIMESTAMP NOT NULL,
           run_id STRING NOT NULL
         ) USING iceberg
         TBLPROPERTIES ('format-version' = '2')""",

@@ -9,7 +9,7 @@ from fixtures.openaq import FakeOpenAQ, hour_record, serve
 
 from aqi_jobs.sources import openaq_api
 from aqi_jobs.sources.openaq_api import OpenAQApiError, OpenAQClient, RetryPolicy
-from aqi_jobs.sources.sensor_lists import ListedSensor, SensorList, lists_to_renew
+from aqi_jobs.sources.sensor_lists import ListedSensor, SensorList, lists_to_renew, renewal_times
 from aqi_jobs.stage import Location
 
 DEL_NORTE = Location(2178, "Del Norte", "America/Denver")
@@ -62,7 +62,7 @@ def test_a_server_error_is_retried_after_a_backoff_and_the_answer_used() -> None
     api = FakeOpenAQ(sensors={2178: [PM25_SENSOR]}, failures=[(500, {}), (503, {})])
     sleeps = Sleeps()
     with serve(api) as base:
-        sensors = client(base, sleeps).sensor_list(2178, NOW, NOW)
+        sensors = client(base, sleeps).sensor_list(2178, NOW, NOW, NOW)
     assert [s.id for s in sensors.sensors] == [3917]
     assert sleeps == [0.5, 1.0]
     assert len(api.requests) == 3
@@ -71,7 +71,7 @@ def test_a_server_error_is_retried_after_a_backoff_and_the_answer_used() -> None
 def test_server_errors_past_the_bound_fail_with_the_request_and_the_last_status() -> None:
     api = FakeOpenAQ(sensors={2178: [PM25_SENSOR]}, failures=[(500, {}), (502, {}), (500, {})])
     with serve(api) as base, pytest.raises(OpenAQApiError) as raised:
-        client(base, Sleeps()).sensor_list(2178, NOW, NOW)
+        client(base, Sleeps()).sensor_list(2178, NOW, NOW, NOW)
     assert (
         str(raised.value) == "GET /v3/locations/2178/sensors?limit=1000&page=1: failed 3 times, last HTTP 500"
     )
@@ -82,7 +82,7 @@ def test_a_429_waits_for_the_rate_limit_reset_then_retries_and_the_tally_counts_
     sleeps = Sleeps()
     with serve(api) as base:
         api_client = client(base, sleeps)
-        sensors = api_client.sensor_list(2178, NOW, NOW)
+        sensors = api_client.sensor_list(2178, NOW, NOW, NOW)
     assert [s.id for s in sensors.sensors] == [3917]
     assert sleeps == [7.0, 0.5]
     assert api_client.tally.as_json() == {
@@ -100,7 +100,7 @@ def test_an_exhausted_quota_waits_for_the_reset_before_the_next_request() -> Non
     )
     sleeps = Sleeps()
     with serve(api) as base:
-        client(base, sleeps).sensor_list(2178, NOW, NOW)
+        client(base, sleeps).sensor_list(2178, NOW, NOW, NOW)
     assert sleeps == [42.0]
 
 
@@ -108,7 +108,7 @@ def test_a_rejected_key_fails_at_once_and_the_message_never_shows_the_key() -> N
     api = FakeOpenAQ(failures=[(401, {})])
     sleeps = Sleeps()
     with serve(api) as base, pytest.raises(OpenAQApiError) as raised:
-        client(base, sleeps).sensor_list(2178, NOW, NOW)
+        client(base, sleeps).sensor_list(2178, NOW, NOW, NOW)
     assert str(raised.value) == (
         "GET /v3/locations/2178/sensors?limit=1000&page=1: the API key was rejected (401): "
         "check the secret or OPENAQ_API_KEY"
@@ -142,7 +142,7 @@ def test_only_sensors_of_aqi_pollutants_are_fetched_and_rows_carry_the_archive_c
 def test_the_base_url_may_carry_the_version_segment() -> None:
     api = FakeOpenAQ(sensors={2178: [PM25_SENSOR]})
     with serve(api) as base:
-        client(base + "/v3/", Sleeps()).sensor_list(2178, NOW, NOW)
+        client(base + "/v3/", Sleeps()).sensor_list(2178, NOW, NOW, NOW)
     assert api.requests == ["/v3/locations/2178/sensors?limit=1000&page=1"]
 
 
@@ -261,6 +261,10 @@ def test_the_next_run_reuses_the_kept_lists_and_returns_the_same_rows_with_a_req
         "/v3/sensors/5001/hours",
     ]
     assert api_client.tally.requests == 4 and later.renewed == {}
+    assert [first.renewed[i].renew_after - NOW for i in (2178, 2180)] == [
+        timedelta(hours=12),
+        timedelta(hours=24),
+    ]
     assert rows(later) == rows(first)
     assert len(rows(first)) == 16  # 4 AQI sensors x 4 hours, values and all
     assert ("2178", "3918", "Del Norte", "2024-01-01T04:00:00Z", None, None, "o3", "ppm", "0.071") in rows(
@@ -268,20 +272,47 @@ def test_the_next_run_reuses_the_kept_lists_and_returns_the_same_rows_with_a_req
     )
 
 
-def kept(location_id: int, listed_at: datetime, *sensor_ids: int) -> SensorList:
+def kept(
+    location_id: int, listed_at: datetime, *sensor_ids: int, due: timedelta = timedelta(hours=24)
+) -> SensorList:
     sensors = tuple(ListedSensor(i, "pm25", "µg/m³") for i in sensor_ids)
-    return SensorList(location_id, sensors, listed_at, listed_at - timedelta(hours=4))
+    return SensorList(location_id, sensors, listed_at, listed_at - timedelta(hours=4), listed_at + due)
 
 
-def test_lists_are_renewed_when_missing_a_day_old_or_a_24th_of_the_stalest_from_half_a_day() -> None:
+def test_a_run_renews_the_lists_it_holds_none_for_and_those_past_due() -> None:
     t0 = datetime(2024, 1, 1, tzinfo=UTC)
-    held = {i: kept(i, t0 + timedelta(minutes=i), 1) for i in range(1, 49)}  # 48 lists, 1 is the stalest
-    ids = list(range(1, 50))  # 49 is new
-    assert lists_to_renew(ids, held, t0 + timedelta(hours=11)) == {49}
-    # ceil(49 / 24) = 3 a run once half a day old, the stalest first: renewal spreads over the runs
-    assert lists_to_renew(ids, held, t0 + timedelta(hours=12, minutes=30)) == {49, 1, 2, 3}
-    assert lists_to_renew(ids, held, t0 + timedelta(hours=24, minutes=10)) == {49, *range(1, 11)}  # expired
-    assert lists_to_renew(ids, held, t0 + timedelta(hours=24, minutes=48)) == set(range(1, 50))
+    held = {1: kept(1, t0, 1), 2: kept(2, t0, 1, due=timedelta(hours=2))}
+    assert lists_to_renew([1, 2, 3], held, t0 + timedelta(hours=1)) == {3}
+    assert lists_to_renew([1, 2, 3], held, t0 + timedelta(hours=2)) == {2, 3}
+    assert lists_to_renew([1, 2, 3], held, t0 + timedelta(hours=24)) == {1, 2, 3}
+
+
+def test_lists_asked_for_the_first_time_together_fall_due_spread_over_the_next_day() -> None:
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    due = renewal_times([4, 1, 3, 2, 9], {9: kept(9, t0 - timedelta(hours=30), 1)}, t0)
+    assert due == {
+        1: t0 + timedelta(hours=6),
+        2: t0 + timedelta(hours=12),
+        3: t0 + timedelta(hours=18),
+        4: t0 + timedelta(hours=24),
+        9: t0 + timedelta(hours=24),  # a renewal is due a day on
+    }
+
+
+def test_a_day_and_a_half_of_hourly_runs_at_100_locations_renews_about_a_24th_of_the_lists_a_run() -> None:
+    t0 = datetime(2024, 1, 1, 4, 5, tzinfo=UTC)
+    ids = range(100)
+    held: dict[int, SensorList] = {}
+    renewals = []
+    for run in range(36):
+        now = t0 + timedelta(hours=run)
+        renew = lists_to_renew(ids, held, now)
+        renewals.append(len(renew))
+        due = renewal_times(renew, held, now)
+        held |= {i: SensorList(i, (), now, now, due[i]) for i in renew}
+        assert max(now - entry.listed_at for entry in held.values()) <= timedelta(hours=24)
+    assert renewals[0] == 100
+    assert set(renewals[1:]) == {4, 5} and sum(renewals[1:25]) == 100  # every list once a day, 4 or 5 a run
 
 
 def test_a_sensor_first_listed_on_renewal_is_fetched_back_to_the_window_of_the_run_that_kept_the_list() -> (
@@ -309,7 +340,8 @@ def test_a_kept_list_naming_a_sensor_openaq_no_longer_knows_is_renewed_and_the_l
     None
 ):
     api = albuquerque_api()
-    held = {2178: kept(2178, NOW, 3917, 999), 2180: kept(2180, NOW, 5001)}
+    # South Valley's list is due anyway; Del Norte's is not, until its 999 turns out unknown.
+    held = {2178: kept(2178, NOW, 3917, 999), 2180: kept(2180, NOW - timedelta(hours=25), 5001)}
     with serve(api) as base:
         fetch = openaq_api.fetch_window(client(base, Sleeps()), ALBUQUERQUE, *WINDOW, held, NOW)
     assert endpoints(api.requests) == [
@@ -319,8 +351,37 @@ def test_a_kept_list_naming_a_sensor_openaq_no_longer_knows_is_renewed_and_the_l
         "/v3/sensors/3917/hours",
         "/v3/sensors/3918/hours",
         "/v3/sensors/25227/hours",
+        "/v3/locations/2180/sensors",
         "/v3/sensors/5001/hours",
     ]
-    assert sorted(fetch.renewed) == [2178]
+    assert sorted(fetch.renewed) == [2178, 2180]
     assert sorted({r[1] for r in rows(fetch)}) == ["25227", "3917", "3918", "5001"]
     assert len(rows(fetch)) == 16  # the first attempt's pm25 hours are not counted twice
+
+
+def test_hourly_runs_at_100_locations_of_six_aqi_sensors_ask_700_requests_then_604_with_the_same_rows() -> (
+    None
+):
+    # Six AQI sensors a location, like Del Norte: the figure docs/COSTS.md models the API wait from.
+    locations = tuple(Location(10_000 + i, f"Station {i}", "UTC") for i in range(100))
+    sensor = {"id": 0, "parameter": {"id": 2, "name": "pm25", "units": "µg/m³"}}
+    ids = {loc.id: [loc.id * 10 + k for k in range(6)] for loc in locations}
+    api = FakeOpenAQ(
+        sensors={loc: [{**sensor, "id": i} for i in sensor_ids] for loc, sensor_ids in ids.items()},
+        hours={i: hourly("pm25", "µg/m³", i % 50) for sensor_ids in ids.values() for i in sensor_ids},
+    )
+    held: dict[int, SensorList] = {}
+    per_run = []
+    with serve(api) as base:
+        for run in range(3):  # the same window each time, so the rows can be compared
+            api_client = client(base, Sleeps())
+            fetch = openaq_api.fetch_window(api_client, locations, *WINDOW, held, NOW + timedelta(hours=run))
+            held |= fetch.renewed
+            per_run.append((api_client.tally.as_json()["byEndpoint"], rows(fetch)))
+    assert [endpoints for endpoints, _ in per_run] == [
+        {"/v3/locations/{id}/sensors": 100, "/v3/sensors/{id}/hours": 600},
+        {"/v3/locations/{id}/sensors": 4, "/v3/sensors/{id}/hours": 600},  # the first 4 of 100 fall due
+        {"/v3/locations/{id}/sensors": 4, "/v3/sensors/{id}/hours": 600},
+    ]
+    assert per_run[1][1] == per_run[2][1] == per_run[0][1]
+    assert len(per_run[0][1]) == 2400  # 600 sensors x 4 hours

@@ -35,6 +35,29 @@ describe('OpenAQ API v3 stand-in', () => {
       ]);
     }));
 
+  test('a location\'s sensor list carries each sensor\'s first and last measurement and latest value, as the API shapes it', () =>
+    withApi({}, async (api) => {
+      const listed = await fetch(`${api.baseUrl}/v3/locations/2178/sensors`);
+      const body = (await listed.json()) as { meta: { found: number }; results: Record<string, unknown>[] };
+      const hour = (await (await fetch(`${api.baseUrl}/v3/sensors/3919/hours?datetime_from=2024-03-13T05:00:00Z&datetime_to=2024-03-13T06:00:00Z`)).json()) as HoursPage;
+
+      expect(body.meta.found).toBe(6);
+      expect(body.results.find((sensor) => sensor.id === 3919)).toEqual({
+        id: 3919,
+        name: 'pm10 µg/m³',
+        parameter: { id: 1, name: 'pm10', units: 'µg/m³', displayName: 'PM10' },
+        // The archive's first row (01:00 MST on 2024-03-08) and last (24:00 MDT on 2024-03-12: DST began on the 10th)
+        datetimeFirst: { utc: '2024-03-08T08:00:00Z', local: '2024-03-08T01:00:00-07:00' },
+        datetimeLast: { utc: '2024-03-13T06:00:00Z', local: '2024-03-13T00:00:00-06:00' },
+        coverage: null,
+        latest: { datetime: { utc: '2024-03-13T06:00:00Z', local: '2024-03-13T00:00:00-06:00' }, value: 25.5, coordinates: { latitude: 35.1353, longitude: -106.584702 } },
+        summary: null,
+      });
+      // The latest value is the last hour's, as /hours reports it.
+      expect(hour.results.map((r) => [r.period.datetimeTo.utc, r.summary.avg])).toEqual([['2024-03-13T06:00:00Z', 25.5]]);
+      expect(api.requestCounts).toEqual(new Map([['/v3/locations/{id}/sensors', 1], ['/v3/sensors/{id}/hours', 1]]));
+    }));
+
   test('hours are selected by period end: datetime_from exclusive, datetime_to inclusive', () =>
     withApi({}, async (api) => {
       const url = `${api.baseUrl}/v3/sensors/3920/hours?datetime_from=2024-03-10T08:00:00Z&datetime_to=2024-03-10T11:00:00Z`;

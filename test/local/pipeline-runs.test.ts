@@ -182,7 +182,15 @@ async function nextHourlyPlan(ws: Workspace, scheduledTime: string): Promise<unk
   return LOCAL_LAMBDAS[fn.name]({ scheduledTime }, fn.environment, services, silentLogger);
 }
 
+/** What the run's Bronze step asked the OpenAQ API stand-in (its stage result's `apiRequests`). */
+function bronzeApiRequests(result: LocalRunResult): { requests: number; byEndpoint: Record<string, number>; sensorListsRenewed: number } {
+  const step = result.report.steps.find((s) => s.stage === 'bronze');
+  return (JSON.parse(readFileSync(step!.resultFile!, 'utf8')) as { apiRequests: ReturnType<typeof bronzeApiRequests> }).apiRequests;
+}
+
 describe('the hourly state machine, run locally', () => {
+  let ranFirst: LocalRunResult;
+
   test('of two runs started together one is skipped, and the next run plans over the skipped hour', async () => {
     const ws = workspace('hourly');
     const isSkipped = (r: LocalRunResult) => (r.outcome.output as { status?: string } | undefined)?.status === 'SKIPPED';
@@ -195,6 +203,7 @@ describe('the hourly state machine, run locally', () => {
     expect(pair.map((r) => r.outcome.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(pair.filter(isSkipped)).toHaveLength(1);
     const ran = pair.find((r) => !isSkipped(r))!;
+    ranFirst = ran;
     expect(ran.report.stages().map((s) => [s.stage, s.status])).toEqual([
       ['bronze', 'OK'],
       ['silver', 'OK'],
@@ -215,5 +224,16 @@ describe('the hourly state machine, run locally', () => {
     );
     expect(hours.rows).toEqual(pair[0] === ran ? [['05:00'], ['06:00']] : [['05:00'], ['06:00'], ['07:00']]);
     expect(await lockItem(ws, TABLE)).toBeUndefined();
+  });
+
+  test('the next hourly run reuses the sensor lists the first kept in the lake: one API request per AQI sensor', async () => {
+    const ws = workspace('hourly');
+
+    const next = await run('hourly', { scheduledTime: '2024-03-09T08:15:00Z' }, ws);
+
+    expect(next.outcome.status).toBe('SUCCEEDED');
+    // Del Norte's 6 sensors and Queens College's 5, all AQI pollutants: one /hours request each.
+    expect(bronzeApiRequests(ranFirst)).toMatchObject({ byEndpoint: { '/v3/locations/{id}/sensors': 2, '/v3/sensors/{id}/hours': 11 }, sensorListsRenewed: 2 });
+    expect(bronzeApiRequests(next)).toMatchObject({ requests: 11, byEndpoint: { '/v3/sensors/{id}/hours': 11 }, sensorListsRenewed: 0 });
   });
 });

@@ -118,10 +118,12 @@ class OpenAQClient:
         self._sleep = sleep
         self.tally = RequestTally()
 
-    def sensor_list(self, location_id: int, listed_at: datetime, window_start: datetime) -> SensorList:
+    def sensor_list(
+        self, location_id: int, listed_at: datetime, window_start: datetime, renew_after: datetime
+    ) -> SensorList:
         """Every sensor of a location (``/v3/locations/{id}/sensors``), whatever it measures."""
         results = (record for _, record in self.pages(f"/v3/locations/{location_id}/sensors", {}))
-        return sensor_lists.parse_sensor_list(location_id, results, listed_at, window_start)
+        return sensor_lists.parse_sensor_list(location_id, results, listed_at, window_start, renew_after)
 
     def sensor_hours(self, sensor_id: int, start: str, end: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """(request, record) of the hourly values with period end in (start, end] (UTC ``...Z`` stamps)."""
@@ -240,12 +242,13 @@ def fetch_window(
     """
     window_start = _utc_instant(start)
     renew = sensor_lists.lists_to_renew((location.id for location in locations), held, now)
+    due = sensor_lists.renewal_times(renew, held, now)
     renewed: dict[int, SensorList] = {}
     records: list[HourRecord] = []
     for location in locations:
         previous = held.get(location.id)
         if location.id in renew:
-            renewed[location.id] = client.sensor_list(location.id, now, window_start)
+            renewed[location.id] = client.sensor_list(location.id, now, window_start, due[location.id])
         try:
             records += _location_hours(
                 client, location, renewed.get(location.id) or previous, previous, start, end
@@ -253,7 +256,9 @@ def fetch_window(
         except OpenAQApiError as error:
             if error.status != 404 or location.id in renewed:
                 raise
-            renewed[location.id] = client.sensor_list(location.id, now, window_start)
+            renewed[location.id] = client.sensor_list(
+                location.id, now, window_start, now + sensor_lists.MAX_AGE
+            )
             records += _location_hours(client, location, renewed[location.id], previous, start, end)
     return WindowFetch(records, renewed)
 
