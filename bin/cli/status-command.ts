@@ -3,6 +3,7 @@ import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
 import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
 import type { RunManifest } from '../../lambdas/finalize/manifest';
 import { describeRunCost } from '../../core/run-cost';
+import type { ApiRequests } from '../../core/stage-result';
 import { manifestKey, type Pipeline, runPrefix } from '../../core/layout';
 import { type ExecutionView, parseS3Uri } from './execution';
 
@@ -38,6 +39,8 @@ export function describeStatus(view: ExecutionView, manifest: StatusManifest | u
     for (const [stage, record] of Object.entries(manifest.stages)) {
       if (record) lines.push(`${stage.padEnd(12)}${record.status}${record.rowsWritten !== null ? `, ${record.rowsWritten} rows written` : ''}`);
     }
+    const api = manifest.stages.bronze?.apiRequests;
+    if (api) lines.push(`OpenAQ API  ${describeApiRequests(api)}`);
     if (manifest.cost) lines.push(`Cost        ${describeRunCost(manifest.cost)}`);
   }
   if (isBackfillManifest(manifest)) {
@@ -53,6 +56,17 @@ export function describeStatus(view: ExecutionView, manifest: StatusManifest | u
   }
   if (view.error && !(isBackfillManifest(manifest) && manifest.reprocessInput)) lines.push(`Error       ${view.error}: ${view.cause ?? ''}`);
   return lines.join('\n');
+}
+
+/** `605 requests (600 /v3/sensors/{id}/hours, 5 /v3/locations/{id}/sensors), 540 s waited for the rate limit, 2 answered 429` */
+export function describeApiRequests(api: ApiRequests): string {
+  const endpoints = Object.entries(api.byEndpoint)
+    .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
+    .map(([endpoint, count]) => `${count} ${endpoint}`);
+  const parts = [`${api.requests} requests (${endpoints.join(', ')})`, `${Math.round(api.waitedSeconds)} s waited for the rate limit`];
+  if (api.rateLimited > 0) parts.push(`${api.rateLimited} answered 429`);
+  if (api.retried > 0) parts.push(`${api.retried} retried`);
+  return parts.join(', ');
 }
 
 /**

@@ -108,6 +108,18 @@ describe('status of an hourly run', () => {
     expect(lakeBucketOf({ ...base, runId: 'hourly-20251130T1000Z-9f9f9f9f', events: [bronzeScheduled] })).toBeUndefined();
   });
 
+  test("prints what the hourly run's Bronze asked the OpenAQ API, busiest endpoint first", () => {
+    const bronze = {
+      status: 'SUCCEEDED' as const, stepId: 's-B', stepLogUri: null, resultKey: 'k', durationSeconds: 700, phases: null,
+      rowsRead: 2400, rowsWritten: 100, rowsRejected: 0, rowsDuplicate: 2300, error: null,
+      apiRequests: { requests: 607, byEndpoint: { '/v3/locations/{id}/sensors': 5, '/v3/sensors/{id}/hours': 602 }, rateLimited: 2, retried: 0, waitedSeconds: 540.4, sensorListsRenewed: 5 },
+    };
+    const text = describeStatus({ executionArn: hourlyManifest.executionArn, status: 'SUCCEEDED', pipeline: 'hourly', runId }, { ...hourlyManifest, stages: { bronze } });
+    expect(text.split('\n')).toContain(
+      'OpenAQ API  607 requests (602 /v3/sensors/{id}/hours, 5 /v3/locations/{id}/sensors), 540 s waited for the rate limit, 2 answered 429',
+    );
+  });
+
   test("prints the hourly manifest's status and recorded cost", () => {
     const text = describeStatus({ executionArn: hourlyManifest.executionArn, status: 'SUCCEEDED', pipeline: 'hourly', runId }, hourlyManifest);
     expect(text.split('\n')).toEqual(
