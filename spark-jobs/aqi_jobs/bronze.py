@@ -18,6 +18,7 @@ held or that repeat within the read; ``rowsWritten`` = rows appended. read = wri
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from pyspark.sql import DataFrame, SparkSession
@@ -99,8 +100,17 @@ def read_archive(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]
     return rows, sum(int(file.rejected_lines) for file in rejected)
 
 
-def read_api(spark: SparkSession, ctx: StageContext) -> tuple[DataFrame, dict[str, object]]:
-    """Rows of the API window, and what fetching them cost in requests (the result's ``apiRequests``)."""
+@dataclass(frozen=True)
+class ApiWindow:
+    """An API window read: its rows, what it cost in requests, and the sensor lists to keep afterwards."""
+
+    rows: DataFrame
+    requests: dict[str, object]  # the result's apiRequests
+    held: dict[int, sensor_lists.SensorList]
+    renewed: dict[int, sensor_lists.SensorList]
+
+
+def read_api(spark: SparkSession, ctx: StageContext) -> ApiWindow:
     client = openaq_api.OpenAQClient(_required(ctx, "api_base_url"), openaq_api.api_key(ctx.api_key_secret))
     ensure_tables(spark, API_SENSOR_LISTS)
     held = sensor_lists.read_lists(spark)
@@ -108,13 +118,10 @@ def read_api(spark: SparkSession, ctx: StageContext) -> tuple[DataFrame, dict[st
     start, end = _required(ctx, "start"), _required(ctx, "end")
     fetched = openaq_api.fetch_window(client, ctx.locations, start, end, held, datetime.now(UTC))
     lap("read", "fetch API window")
-    sensor_lists.write_lists(spark, held, fetched.renewed, ctx.run_id)
-    if fetched.renewed:
-        lap("write", "renew aqi_bronze.api_sensor_lists")
     requests = {**client.tally.as_json(), "sensorListsRenewed": len(fetched.renewed)}
     schema = ", ".join(["source_key string", *(f"{c} string" for c in RAW_COLUMNS)])
     rows = spark.createDataFrame([(r.request, *openaq_api.raw_fields(r)) for r in fetched.records], schema)
-    return rows, requests
+    return ApiWindow(rows, requests, held, fetched.renewed)
 
 
 def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
@@ -128,12 +135,13 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
 
 def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> StageOutcome:
     ingested_at = datetime.now(UTC)
-    api_requests = None
+    api, api_requests = None, None
     if ctx.mode == BACKFILL:
         raw, rejected = read_archive(spark, ctx, cached)
         source = "archive"
     else:
-        (raw, api_requests), rejected = read_api(spark, ctx), 0
+        api = read_api(spark, ctx)
+        raw, rejected, api_requests = api.rows, 0, api.requests
         source = "api"
     rows = with_lineage(raw, source, ctx.run_id, ingested_at).cache()
     read = rows.count()
@@ -156,6 +164,11 @@ def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> 
             cancellation.raise_if_cancelled()
             fresh.writeTo(BRONZE_MEASUREMENTS).append()
         lap("write", "append aqi_bronze.measurements")
+    if api is not None and api.renewed:
+        # Only once the rows are in: a sensor new to a renewed list had its hours fetched back to the old
+        # list's window, and a run that failed before its append must fetch them again next time.
+        sensor_lists.write_lists(spark, api.held, api.renewed, ctx.run_id)
+        lap("write", "renew aqi_bronze.api_sensor_lists")
     return StageOutcome(
         rows_read=read + rejected,
         rows_written=written,

@@ -167,6 +167,22 @@ def test_a_damaged_file_is_reported_and_skipped_while_the_others_are_ingested(
     assert [r.value for r in spark.table(BRONZE_MEASUREMENTS).collect()] == ["6.2"]
 
 
+def hourly_context(api_base_url: str, run_id: str) -> StageContext:
+    return StageContext(
+        stage="bronze",
+        run_id=run_id,
+        mode="hourly",
+        catalog="hadoop",
+        warehouse="unused",
+        result_uri="unused",
+        start="2024-01-01T00:00:00Z",
+        end="2024-01-01T02:00:00Z",
+        source="api",
+        api_base_url=api_base_url,
+        locations=(DEL_NORTE,),
+    )
+
+
 def test_hourly_ingests_the_api_window_through_a_500_and_a_429_and_a_second_run_changes_nothing(
     spark: SparkSession, empty_lake: None
 ) -> None:
@@ -182,19 +198,7 @@ def test_hourly_ingests_the_api_window_through_a_500_and_a_429_and_a_second_run_
         failures=[(500, {}), (429, {"x-ratelimit-reset": "1"})],  # both retried, nothing lost
     )
     with serve(api) as base:
-        ctx = StageContext(
-            stage="bronze",
-            run_id="hourly-1",
-            mode="hourly",
-            catalog="hadoop",
-            warehouse="unused",
-            result_uri="unused",
-            start="2024-01-01T00:00:00Z",
-            end="2024-01-01T02:00:00Z",
-            source="api",
-            api_base_url=base,
-            locations=(DEL_NORTE,),
-        )
+        ctx = hourly_context(base, "hourly-1")
         first = bronze.run(spark, ctx)
         after_first = bronze_rows(spark)
         second = bronze.run(spark, ctx)
@@ -253,6 +257,20 @@ def test_a_cancelled_stage_stops_before_its_commit_and_leaves_the_table_untouche
     with pytest.raises(cancellation.StageCancelledError):
         bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-22"))
     assert spark.table(BRONZE_MEASUREMENTS).count() == 0
+
+
+def test_a_cancelled_hourly_run_keeps_no_sensor_list_so_the_next_run_fetches_what_it_fetched_again(
+    spark: SparkSession, empty_lake: None, sigterm_received: None
+) -> None:
+    api = FakeOpenAQ(
+        sensors={2178: [{"id": 3917, "parameter": {"id": 2, "name": "pm25", "units": "µg/m³"}}]},
+        hours={3917: [hour_record("2024-01-01T01:00:00Z", 6, "pm25", "µg/m³", 6.04)]},
+    )
+    with serve(api) as base, pytest.raises(cancellation.StageCancelledError):
+        bronze.run(spark, hourly_context(base, "hourly-1"))
+    assert len(api.requests) == 2  # the list and the hours were fetched, then the stage stopped
+    assert spark.table(BRONZE_MEASUREMENTS).count() == 0
+    assert spark.table(API_SENSOR_LISTS).count() == 0
 
 
 def test_a_local_bronze_step_commits_only_while_it_holds_the_warehouse_commit_lock(
