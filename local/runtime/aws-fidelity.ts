@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../core/aws/s3-object-store';
-import { LOCAL_REGION } from './cloud-assembly';
+import { LOCAL_REGION } from '../definition';
 import type { LocalApp } from './local-app';
 import { REPO_ROOT } from './local-app';
 import { OPENAQ_ARCHIVE_BUCKET } from './step-command';

@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { forLocalInterpreter } from '../definition';
+import { type AslDefinition, forLocalInterpreter } from '../definition';
 import { installPromiseWithResolvers } from '../polyfills';
 import { LocalServices } from './local-lambdas';
-import { AslMachine, LocalFunction, bindTasks } from './task-handlers';
+import { LocalFunction, bindTasks } from './task-handlers';
 import { lambdaLogger, LOCAL_LAMBDAS } from './local-lambdas';
 import { sleep } from './process-tree';
 
@@ -36,7 +36,7 @@ export interface ExecutionEventSink {
 }
 
 export interface StartExecutionRequest {
-  definition: AslMachine;
+  definition: AslDefinition;
   stateMachineArn: string;
   input: unknown;
   /** @default - a random UUID, as StartExecution */

@@ -16,8 +16,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../../lib/app';
-import { CfnTemplate, CloudAssembly, LOCAL_ACCOUNT, LOCAL_REGION, UnresolvableTemplate } from './cloud-assembly';
-import { AslMachine, LocalFunction } from './task-handlers';
+import { type AslDefinition, type CfnTemplate, CloudAssembly, DefinitionError, LOCAL_ACCOUNT, LOCAL_REGION } from '../definition';
+import type { LocalFunction } from './task-handlers';
 import { Workspace } from './workspace';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -26,7 +26,7 @@ export interface LocalStateMachine {
   /** `hourly` or `backfill`: the id of the workflow construct that owns it. */
   pipeline: string;
   arn: string;
-  definition: AslMachine;
+  definition: AslDefinition;
 }
 
 export interface LocalApp {
@@ -72,7 +72,7 @@ function folderOf(construct: IConstruct, folders: readonly string[]): string | u
   const best = Math.max(0, ...fits.map((f) => f.split('-').length));
   const winners = fits.filter((f) => f.split('-').length === best);
   if (winners.length > 1) {
-    throw new UnresolvableTemplate(`function ${construct.node.path} could be any of lambdas/${winners.join(', lambdas/')}; name its construct after one folder`);
+    throw new DefinitionError(`function ${construct.node.path} could be any of lambdas/${winners.join(', lambdas/')}; name its construct after one folder`);
   }
   return winners[0];
 }
@@ -115,10 +115,7 @@ export function synthesizeLocalApp(options: SynthOptions = {}): LocalApp {
   for (const construct of all.filter((c): c is sfn.StateMachine => c instanceof sfn.StateMachine)) {
     const { stack, logicalId } = logicalIdOf(construct);
     const pipeline = construct.node.scope!.node.id.toLowerCase();
-    const props = assembly.resource(stack, logicalId).Properties ?? {};
-    const definition = JSON.parse(String(assembly.resolve(stack, props.DefinitionString))) as AslMachine;
-    if (props.DefinitionSubstitutions) throw new UnresolvableTemplate(`${pipeline} state machine uses DefinitionSubstitutions, which the local runtime does not resolve`);
-    machines.set(pipeline, { pipeline, arn: assembly.ref(stack, logicalId), definition });
+    machines.set(pipeline, { pipeline, arn: assembly.ref(stack, logicalId), definition: assembly.stateMachineDefinition(stack, logicalId) });
   }
   const functions = new Map<string, FunctionInfo>();
   const folders = lambdaFolders();
@@ -138,7 +135,7 @@ export function synthesizeLocalApp(options: SynthOptions = {}): LocalApp {
 
   const lakeStack = 'AqiDataLake';
   const lakeBucket = assembly.resourcesOfType(lakeStack, 'AWS::S3::Bucket').find((id) => id.startsWith('LakeBucket'));
-  if (!lakeBucket) throw new UnresolvableTemplate(`the ${lakeStack} stack has no LakeBucket* bucket`);
+  if (!lakeBucket) throw new DefinitionError(`the ${lakeStack} stack has no LakeBucket* bucket`);
 
   return {
     assembly,
@@ -146,7 +143,7 @@ export function synthesizeLocalApp(options: SynthOptions = {}): LocalApp {
     lakeBucket: assembly.physicalName(lakeStack, lakeBucket),
     resolveFunction(nameOrArn) {
       const info = functions.get(nameOrArn) ?? functions.get(nameOrArn.split(':').slice(0, 7).join(':'));
-      if (!info) throw new UnresolvableTemplate(`function '${nameOrArn}' is not one of the app's Lambdas (${[...new Set([...functions.values()].map((f) => f.folder))].join(', ')})`);
+      if (!info) throw new DefinitionError(`function '${nameOrArn}' is not one of the app's Lambdas (${[...new Set([...functions.values()].map((f) => f.folder))].join(', ')})`);
       return localFunction(info);
     },
     statusChangeTargets(stateMachineArn, status) {
@@ -216,7 +213,7 @@ function deployBucketDeployments(assembly: CloudAssembly, outdir: string, worksp
       const extract = String(p.Extract ?? 'true') !== 'false';
       for (const key of p.SourceObjectKeys) {
         const asset = assets.get(key.replace(/\.zip$/, ''));
-        if (!asset) throw new UnresolvableTemplate(`${stack}/${id}: source ${key} is not an asset of the assembly`);
+        if (!asset) throw new DefinitionError(`${stack}/${id}: source ${key} is not an asset of the assembly`);
         const target = workspace.s3Path(p.DestinationBucketName, prefix);
         mkdirSync(target, { recursive: true });
         if (extract && asset.packaging === 'zip') {

@@ -7,24 +7,8 @@
  * but never stops the work, so the handler's abort signal kills what it started (a spark-submit tree).
  */
 import type { Logger } from '../../core/ports';
+import type { AslDefinition, AslState } from '../definition';
 import { LOCAL_LAMBDAS, LocalServices } from './local-lambdas';
-
-/** The ASL fields the binder reads (the interpreter validates the rest). */
-export interface AslState {
-  Type: string;
-  Resource?: string;
-  TimeoutSeconds?: number;
-  TimeoutSecondsPath?: string;
-  ItemProcessor?: AslMachine;
-  Iterator?: AslMachine;
-  Branches?: AslMachine[];
-}
-
-export interface AslMachine {
-  StartAt: string;
-  States: Record<string, AslState>;
-  TimeoutSeconds?: number;
-}
 
 /** A function the definition invokes, as the template declares it. */
 export interface LocalFunction {
@@ -56,7 +40,7 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Handler = (input: Json) => Promise<Json>;
 
 /** Every Task state, nested Map and Parallel states included (state names are unique per machine). */
-export function taskStates(machine: AslMachine): [string, AslState][] {
+export function taskStates(machine: AslDefinition): [string, AslState][] {
   const found: [string, AslState][] = [];
   for (const [name, state] of Object.entries(machine.States)) {
     if (state.Type === 'Task') found.push([name, state]);
@@ -71,7 +55,7 @@ export class UnsupportedResource extends Error {
   override readonly name = 'UnsupportedResource';
 }
 
-export function bindTasks(machine: AslMachine, bindings: TaskBindings): Record<string, Handler> {
+export function bindTasks(machine: AslDefinition, bindings: TaskBindings): Record<string, Handler> {
   const handlers: Record<string, Handler> = {};
   for (const [name, state] of taskStates(machine)) {
     const run = serviceHandler(name, state, bindings);

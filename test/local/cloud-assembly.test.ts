@@ -1,4 +1,4 @@
-import { CloudAssembly } from '../../local/runtime/cloud-assembly';
+import { CloudAssembly } from '../../local/definition';
 
 /** Two stacks shaped like the app's: the pipeline stack imports the data-lake stack's names. */
 const assembly = new CloudAssembly({
@@ -48,6 +48,21 @@ describe('resolving the cloud assembly with local physical names', () => {
     expect(assembly.resolve('AqiPipeline', { 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:x/${PlanHourlyD6175F45}' })).toBe(
       'arn:aws:states:us-east-1:000000000000:x/AqiPipeline-PlanHourly',
     );
+  });
+
+  test('Fn::Sub writes an escaped ${!Literal} as the literal ${Literal}', () => {
+    expect(assembly.resolve('AqiPipeline', { 'Fn::Sub': 's3://${!Bucket}/${PlanHourlyD6175F45}' })).toBe('s3://${Bucket}/AqiPipeline-PlanHourly');
+  });
+
+  test('the logical-id scheme names resources by logical id and still reads the deployment keys as a list', () => {
+    const byLogicalId = new CloudAssembly({ AqiDataLake: { Resources: { PackageCustomResource9C87252A: { Type: 'Custom::CDKBucketDeployment', Properties: { SourceObjectKeys: ['0123abcd.zip'] } }, LakeBucket0B1D1709: { Type: 'AWS::S3::Bucket' } } } }, { naming: 'logical-id' });
+
+    expect(byLogicalId.resolve('AqiDataLake', { 'Fn::Select': [0, { 'Fn::GetAtt': ['PackageCustomResource9C87252A', 'SourceObjectKeys'] }] })).toBe('0123abcd.zip');
+    expect(byLogicalId.resolve('AqiDataLake', { Ref: 'LakeBucket0B1D1709' })).toBe('lakebucket0b1d1709');
+  });
+
+  test('an intrinsic it cannot evaluate is refused, naming the stack', () => {
+    expect(() => assembly.resolve('AqiPipeline', { 'Fn::GetAZs': '' })).toThrow('unsupported intrinsic Fn::GetAZs in stack AqiPipeline');
   });
 
   test('an import no stack exports is named in the error', () => {

@@ -6,7 +6,8 @@ import { startExecution } from '../../local/runtime/execute';
 import { LocalEmr } from '../../local/runtime/local-emr';
 import { isAlive, sleep } from '../../local/runtime/process-tree';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { AslMachine, bindTasks } from '../../local/runtime/task-handlers';
+import type { AslDefinition } from '../../local/definition';
+import { bindTasks } from '../../local/runtime/task-handlers';
 import { Workspace, workspaceAt } from '../../local/runtime/workspace';
 import { CLUSTER_TAG_KEYS } from '../../core/tags';
 
@@ -17,7 +18,7 @@ const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:Te
  * The shape of the pipeline's EMR section, in miniature: lock, create a tagged cluster, one step with
  * its own TimeoutSeconds. Enough to watch timeouts and aborts end the step's processes.
  */
-function machine(stepTimeoutSeconds: number): AslMachine {
+function machine(stepTimeoutSeconds: number): AslDefinition {
   return {
     StartAt: 'Acquire lock',
     States: {
@@ -45,7 +46,7 @@ function machine(stepTimeoutSeconds: number): AslMachine {
         End: true,
       },
     },
-  } as unknown as AslMachine;
+  } as unknown as AslDefinition;
 }
 
 let dir: string;
@@ -125,7 +126,7 @@ describe('a local execution', () => {
     const { ClusterId } = await emr.createCluster({ Name: 'aqi-test' });
     const step = { StartAt: 'Bronze step', States: { 'Bronze step': machine(1).States['Bronze step'] } };
     const executionAbort = new AbortController();
-    const handlers = bindTasks(step as AslMachine, {
+    const handlers = bindTasks(step as AslDefinition, {
       resolveFunction: () => {
         throw new Error('no Lambda in this machine');
       },
