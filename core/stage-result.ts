@@ -31,6 +31,36 @@ export const ApiRequestsSchema = z.object({
 export type ApiRequests = z.infer<typeof ApiRequestsSchema>;
 
 /**
+ * Silver's quality gate (`aqi_jobs/silver_quality.py`): each configured rule with its figures. A rule that
+ * did not pass failed the stage before Silver promoted anything.
+ */
+export const QualityGateSchema = z.object({
+  passed: z.boolean(),
+  checks: z.array(
+    z.discriminatedUnion('rule', [
+      z.object({
+        rule: z.literal('rejectedShare'),
+        passed: z.boolean(),
+        limit: z.number(),
+        share: z.number(),
+        rowsRejected: z.number().int().nonnegative(),
+        rowsRead: z.number().int().nonnegative(),
+      }),
+      z.object({
+        rule: z.literal('silentLocations'),
+        passed: z.boolean(),
+        lookbackHours: z.number().int().positive(),
+        batchFirstHour: z.string().nullable(),
+        reportedBefore: z.number().int().nonnegative(),
+        silentLocationIds: z.array(z.number().int()),
+      }),
+    ]),
+  ),
+});
+
+export type QualityGate = z.infer<typeof QualityGateSchema>;
+
+/**
  * The stage result contract: what every EMR step (spark-jobs, `aqi_jobs.result`) writes to its
  * `--result-uri`, and what the fan-in and finalize Lambdas read. A missing result means the step failed.
  */
@@ -55,6 +85,8 @@ export const StageResultSchema = z.object({
   /** Bronze hourly only; null elsewhere, absent from results written before requests were counted. */
   apiRequests: ApiRequestsSchema.nullable().optional(),
   error: z.object({ type: z.string(), message: z.string() }).nullable(),
+  /** Silver run with a quality gate; absent otherwise. */
+  qualityGate: QualityGateSchema.optional(),
 });
 
 export type StageResult = z.infer<typeof StageResultSchema>;

@@ -14,7 +14,7 @@ import { OPENAQ_ARCHIVE_BUCKET } from './emr-runtime';
 import { bronzeChunksMap } from './workflow/backfill-chunks';
 import { backfillDefinition } from './workflow/backfill-definition';
 import type { EmrClusterBlueprint } from './workflow/emr-cluster';
-import type { StageArgsContext } from './workflow/stage-args';
+import { silverQualityLimits, type StageArgsContext } from './workflow/stage-args';
 
 export interface BackfillWorkflowProps {
   readonly config: PipelineConfig;
@@ -72,6 +72,7 @@ export class BackfillWorkflow extends Construct {
         gold: Duration.seconds(config.stageTimeoutSeconds.gold),
       },
       failedStepRetries: config.emr.stepRetries,
+      silverQualityLimits: silverQualityLimits(config.backfill.silverQualityGate),
       table: props.table,
       topic: props.topic,
       cancelStepsFunction: props.cancelStepsFunction,

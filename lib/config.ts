@@ -39,6 +39,28 @@ const LocationSchema = z.strictObject({
   timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/Denver'),
 });
 
+/**
+ * Silver's batch data-quality gate (spark-jobs/aqi_jobs/silver_quality.py), per pipeline. A tripped rule
+ * fails the run before Silver promotes anything; docs/OPERATIONS.md says how to read and clear it.
+ */
+const SilverQualityGateSchema = z
+  .strictObject({
+    /** false: Silver checks neither rule (the off switch). @default true */
+    enabled: z.boolean({ message: 'must be true or false' }).default(true),
+    /** Silver fails when rejected rows / rows read exceeds this share; 1 never trips. @default 0.2 */
+    maxRejectedShare: z
+      .number({ message: 'must be a number from 0 to 1' })
+      .min(0, 'must be a share from 0 to 1, e.g. 0.2')
+      .max(1, 'must be a share from 0 to 1, e.g. 0.2')
+      .default(0.2),
+    /**
+     * Silver fails when a location with Silver hours in this many hours before the batch sends no row in
+     * it; 0 turns this rule off. @default 24
+     */
+    silentLocationHours: int(0, 168).default(24),
+  })
+  .prefault({});
+
 const NetworkSchema = z.discriminatedUnion(
   'mode',
   [
@@ -107,6 +129,7 @@ function configSchema(defaultReleaseLabel: string) {
         freshnessAlarmHours: int(1, 168).default(3),
         /** The skipped-runs alarm fires after this many consecutive hours with a skipped run. @default 2 */
         skippedRunsAlarmHours: int(1, 24).default(2),
+        silverQualityGate: SilverQualityGateSchema,
         /** How the plan shapes each hourly cluster (lambdas/plan-hourly/sizing.ts, docs/COSTS.md). */
         sizing: z
           .strictObject({
@@ -127,6 +150,7 @@ function configSchema(defaultReleaseLabel: string) {
         maxRangeDays: int(1, 3660).default(1096),
         defaultMaxConcurrency: int(1, 256).default(4),
         maxConcurrencyLimit: int(1, 256).default(16),
+        silverQualityGate: SilverQualityGateSchema,
         /** Where the backfill cluster's capacity comes from (instance fleets). */
         capacity: z
           .strictObject({
@@ -165,6 +189,7 @@ function configSchema(defaultReleaseLabel: string) {
 }
 
 export type PipelineConfig = z.infer<ReturnType<typeof configSchema>>;
+export type SilverQualityGateConfig = z.infer<typeof SilverQualityGateSchema>;
 export type NetworkConfig = PipelineConfig['network'];
 export type LocationConfig = PipelineConfig['locations'][number];
 

@@ -24,6 +24,8 @@ import {
   RunTeardown,
   skipPath,
   type StageArgsContext,
+  type SilverQualityLimits,
+  silverQualityLimits,
   type StageInvocation,
   stageStepTask,
   terminateClusterTask,
@@ -70,11 +72,11 @@ export const HOURLY_STATES = {
 const CATCH_UP_PATH = '$.catchUp';
 
 /** Per-stage Stage CLI arguments of an hourly run (docs/ARCHITECTURE.md, "Stage CLI"). */
-function hourlyInvocation(stage: Stage, source: ApiSource): StageInvocation {
+function hourlyInvocation(stage: Stage, source: ApiSource, qualityLimits: SilverQualityLimits): StageInvocation {
   if (stage === 'bronze') {
     return { pipeline: 'hourly', stage, mode: 'hourly', startPath: '$.plan.window.start', endPath: '$.plan.window.end', source };
   }
-  return { pipeline: 'hourly', stage, mode: 'incremental' };
+  return { pipeline: 'hourly', stage, mode: 'incremental', ...(stage === 'silver' && { qualityLimits }) };
 }
 
 /**
@@ -143,7 +145,7 @@ export class HourlyWorkflow extends Construct {
     for (const stage of [...STAGES].reverse()) {
       const step = stageStepTask(this, HOURLY_STATES.stage(stage), {
         context: props.stageContext,
-        invocation: hourlyInvocation(stage, source),
+        invocation: hourlyInvocation(stage, source, silverQualityLimits(config.hourly.silverQualityGate)),
         timeout: Duration.seconds(config.stageTimeoutSeconds[stage]),
         failedStepRetries: config.emr.stepRetries,
       });

@@ -3,7 +3,7 @@ import type { ClusterUsageSource, Logger, ObjectStore, PipelineStateStore } from
 import type { RunPriceTable } from '../../core/pricing';
 import { readRunCost } from '../../core/run-cost';
 import { completeCatchUpBackfill } from '../finalize/watermark';
-import { StageResultSchema } from '../../core/stage-result';
+import { type QualityGate, StageResultSchema } from '../../core/stage-result';
 import { failedStageStepInCause } from '../../core/step-cause';
 import { type BackfillManifest, BackfillManifestSchema, type StageOutcome, stepLogUri } from '../fan-in/manifest';
 import { type BackfillPlan, planKey } from '../../core/backfill/plan';
@@ -28,6 +28,8 @@ export interface FinalizeBackfillResult {
   readonly reprocessInput: Record<string, unknown> | null;
   /** For the Fail state: what failed and the input that reruns it, as one readable string. */
   readonly cause: string;
+  /** Silver's quality gate when it tripped: the rule and its figures, for the failure notice. */
+  readonly qualityGate?: QualityGate;
 }
 
 export interface FinalizeBackfillDeps {
@@ -85,13 +87,22 @@ export async function finalizeBackfill(event: FinalizeBackfillEvent, deps: Final
     failedChunks: final.failedChunks,
     reprocessInput: final.reprocessInput,
     cause: describeOutcome(final, event.error?.Error, stageFailed),
+    ...(stages.silver?.qualityGate?.passed === false && { qualityGate: stages.silver.qualityGate }),
   };
 }
+
+const STAGE_NAMES = ['silver', 'gold'] as const;
 
 function describeOutcome(manifest: BackfillManifest, error: string | undefined, stageFailed: string[]): string {
   const parts: string[] = [];
   if (error) parts.push(`the run stopped on ${error}`);
-  if (stageFailed.length > 0) parts.push(`stage(s) ${stageFailed.join(', ')} failed`);
+  if (stageFailed.length > 0) {
+    const errors = STAGE_NAMES.flatMap((stage) => {
+      const error = manifest.stages[stage]?.error;
+      return error ? [`${stage}: ${error.type}: ${error.message}`] : [];
+    });
+    parts.push(`stage(s) ${stageFailed.join(', ')} failed${errors.length > 0 ? ` (${errors.join('; ')})` : ''}`);
+  }
   if (manifest.failedChunks.length > 0) {
     parts.push(
       `${manifest.failedChunks.length} of ${manifest.chunks.length} Bronze chunks failed (${manifest.failedChunks.join(', ')}); the other chunks went through Silver and Gold. Start a new execution with this input to rerun only the failed chunks: ${JSON.stringify(manifest.reprocessInput)}`,
@@ -146,5 +157,7 @@ async function stageOutcome(
     rowsWritten: result?.rowsWritten ?? null,
     rowsRejected: result?.rowsRejected ?? null,
     phases: result?.phases,
+    ...(result?.error && { error: result.error }),
+    ...(result?.qualityGate !== undefined && { qualityGate: result.qualityGate }),
   };
 }

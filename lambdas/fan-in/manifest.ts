@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StagePhaseSchema } from '../../core/stage-result';
+import { QualityGateSchema, StagePhaseSchema } from '../../core/stage-result';
 import { ManifestCostSchema } from '../../core/run-cost';
 
 export const ChunkOutcomeSchema = z.object({
@@ -30,6 +30,10 @@ export const StageOutcomeSchema = z.object({
   rowsWritten: z.number().nullable(),
   rowsRejected: z.number().nullable(),
   phases: z.array(StagePhaseSchema).optional(),
+  /** The stage's own error (its result's `error`); absent when it succeeded or wrote no result. */
+  error: z.object({ type: z.string(), message: z.string() }).optional(),
+  /** Silver's quality gate: each rule's figures (its result's `qualityGate`). */
+  qualityGate: QualityGateSchema.optional(),
 });
 
 export type StageOutcome = z.infer<typeof StageOutcomeSchema>;

@@ -4,7 +4,7 @@ import { manifestKey, type Stage, STAGES, stageResultKey } from '../../core/layo
 import type { ClusterUsageSource, Logger, MetricDatum, MetricsSink, ObjectStore, PipelineStateStore } from '../../core/ports';
 import type { RunPriceTable } from '../../core/pricing';
 import { type ManifestCost, readRunCost } from '../../core/run-cost';
-import { type StageResult, StageResultSchema } from '../../core/stage-result';
+import { type QualityGate, type StageResult, StageResultSchema } from '../../core/stage-result';
 import { type FailedStageStep, failedStageStepInCause } from '../../core/step-cause';
 import { watermarkAgeMetric } from '../plan-hourly/freshness';
 import type { RunManifest, StageRecord } from './manifest';
@@ -35,6 +35,10 @@ export interface FinalizeResult {
   manifestKey: string;
   status: RunManifest['status'];
   watermarkAdvanced: boolean;
+  /** Each stage's own error, from its result, when any stage wrote one: the failure notification carries them (lib/workflow/teardown.ts). */
+  stageErrors?: Partial<Record<Stage, { type: string; message: string }>>;
+  /** Silver's quality gate when it tripped: the rule and its figures, for the notification. */
+  qualityGate?: QualityGate;
 }
 
 /**
@@ -95,7 +99,15 @@ export async function finalizeRun(rawInput: unknown, deps: FinalizeDeps): Promis
   if (input.pipeline === 'hourly') metrics.push(...watermarkAgeMetric(await deps.state.getWatermark('hourly'), deps.now));
   await deps.metrics.putMetrics(settings.metricsNamespace, metrics);
   deps.log.info('finalized run', { runId, status: input.outcome, manifestKey: key, watermarkAdvanced, catchUpBackfill });
-  return { manifestKey: key, status: input.outcome, watermarkAdvanced };
+  const stageErrors = Object.fromEntries(STAGES.flatMap((stage) => (results[stage]?.error ? [[stage, results[stage].error]] : [])));
+  const gate = results.silver?.qualityGate;
+  return {
+    manifestKey: key,
+    status: input.outcome,
+    watermarkAdvanced,
+    ...(Object.keys(stageErrors).length > 0 && { stageErrors }),
+    ...(gate?.passed === false && { qualityGate: gate }),
+  };
 }
 
 /** The backfill this run started for a long outage: its execution, input and where it moves the watermark. */
@@ -166,6 +178,7 @@ function stageRecord(
     rowsDuplicate: result?.rowsDuplicate ?? null,
     apiRequests: result?.apiRequests ?? null,
     error: result?.error ?? null,
+    ...(result?.qualityGate !== undefined && { qualityGate: result.qualityGate }),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Pipeline, Stage } from '../../core/layout';
-import type { ApiRequests, StagePhase } from '../../core/stage-result';
+import type { ApiRequests, QualityGate, StagePhase } from '../../core/stage-result';
 import type { ManifestCost } from '../../core/run-cost';
 
 export type StageStatus = 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'MISSING' | 'NOT_RUN';
@@ -21,6 +21,8 @@ export interface StageRecord {
   /** What the stage asked the OpenAQ API (Bronze hourly); null for other stages and older results. */
   apiRequests: ApiRequests | null;
   error: { type: string; message: string } | null;
+  /** Silver's quality gate: each rule's figures (absent for other stages and runs without a gate). */
+  qualityGate?: QualityGate;
 }
 
 /** `runs/<pipeline>/<runId>/manifest.json` (docs/ARCHITECTURE.md, "Run manifest"). */

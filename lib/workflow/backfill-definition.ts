@@ -8,7 +8,7 @@ import { type ClusterCapacity, createClusterTask, type EmrClusterBlueprint, term
 import { finalizeTask } from './finalize';
 import { lambdaTask } from './lambda-task';
 import { acquireLockOrSkip, LOCK_HELD_ERROR, releaseLockTask } from './lock';
-import type { StageArgsContext } from './stage-args';
+import type { SilverQualityLimits, StageArgsContext } from './stage-args';
 import { stageStepTask } from './stage-step';
 import { PATHS, skipPath } from './state-paths';
 import { RunTeardown } from './teardown';
@@ -33,6 +33,8 @@ export interface BackfillDefinitionProps {
   readonly rangeStepTimeouts: Readonly<Record<'silver' | 'gold', Duration>>;
   /** How often a failed range step is retried (`emr.stepRetries` of the config). */
   readonly failedStepRetries: number;
+  /** Silver's quality-gate limits (`backfill.silverQualityGate` of the config, `silverQualityLimits`). */
+  readonly silverQualityLimits: SilverQualityLimits;
   readonly table: dynamodb.ITable;
   readonly topic: sns.ITopic;
   readonly cancelStepsFunction: lambda.IFunction;
@@ -107,7 +109,14 @@ export function backfillDefinition(scope: Construct, props: BackfillDefinitionPr
     caught(
       stageStepTask(scope, id, {
         context: props.stageArgs,
-        invocation: { pipeline: 'backfill', stage, mode: 'range', startPath: `${PATHS.plan}.window.start`, endPath: `${PATHS.plan}.window.end` },
+        invocation: {
+          pipeline: 'backfill',
+          stage,
+          mode: 'range',
+          startPath: `${PATHS.plan}.window.start`,
+          endPath: `${PATHS.plan}.window.end`,
+          ...(stage === 'silver' && { qualityLimits: props.silverQualityLimits }),
+        },
         timeout: props.rangeStepTimeouts[stage],
         failedStepRetries: props.failedStepRetries,
       }),

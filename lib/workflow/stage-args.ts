@@ -66,6 +66,26 @@ export interface StageInvocation {
    * @default - only the fixed `SPARK_SUBMIT_PREFIX` settings
    */
   readonly sparkConfPaths?: Readonly<Record<string, string>>;
+  /** Silver only: its quality gate's limits (`silverQualityLimits`). @default - no gate */
+  readonly qualityLimits?: SilverQualityLimits;
+}
+
+/**
+ * Silver's quality-gate limits as Stage CLI flags (`--max-rejected-share`, `--silent-location-hours`);
+ * an absent limit leaves that rule off.
+ */
+export interface SilverQualityLimits {
+  readonly maxRejectedShare?: number;
+  readonly silentLocationHours?: number;
+}
+
+/** The limits a pipeline's `silverQualityGate` config turns on: none when disabled, hours 0 = rule off. */
+export function silverQualityLimits(gate: { enabled: boolean; maxRejectedShare: number; silentLocationHours: number }): SilverQualityLimits {
+  if (!gate.enabled) return {};
+  return {
+    maxRejectedShare: gate.maxRejectedShare,
+    ...(gate.silentLocationHours > 0 && { silentLocationHours: gate.silentLocationHours }),
+  };
 }
 
 export interface StageArgsContext {
@@ -123,11 +143,23 @@ export function stageStepArgs(ctx: StageArgsContext, inv: StageInvocation): stri
   } else if (inv.source?.kind === 'archive') {
     values.push('--source', 'archive', '--archive-uri', inv.source.archiveUri);
   }
+  values.push(...qualityArgs(inv));
   values.push(
     '--locations-uri',
     inv.locationsUriPath !== undefined ? JsonPath.stringAt(inv.locationsUriPath) : s3Uri(ctx.sparkJobs.bucketName, ctx.sparkJobs.locationsKey),
   );
   return asJsonPathList(JsonPath.array(...values));
+}
+
+function qualityArgs(inv: StageInvocation): string[] {
+  const limits = inv.qualityLimits ?? {};
+  if (Object.keys(limits).length > 0 && inv.stage !== 'silver') {
+    throw new Error(`qualityLimits: only the silver stage has a quality gate; got it for ${inv.stage}`);
+  }
+  return [
+    ...(limits.maxRejectedShare !== undefined ? ['--max-rejected-share', String(limits.maxRejectedShare)] : []),
+    ...(limits.silentLocationHours !== undefined ? ['--silent-location-hours', String(limits.silentLocationHours)] : []),
+  ];
 }
 
 /**

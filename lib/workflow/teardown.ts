@@ -70,6 +70,10 @@ export class RunTeardown extends Construct {
         'clusterId.$': PATHS.clusterId,
         'error.$': PATHS.errorName,
         'cause.$': PATHS.errorCause,
+        // What the teardown recorded: the manifest key and each stage's own error (a quality gate's rule
+        // and figures included), or why recording failed. Always set by then: `Record failed run` writes
+        // its result or its caught error under it.
+        'recorded.$': PATHS.teardown,
       },
       resultPath: `${PATHS.teardown}.notice`,
     });

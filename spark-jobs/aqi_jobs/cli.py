@@ -50,6 +50,7 @@ COMMAND_LINES: dict[str, dict[str, Mode]] = {
     "gold": {INCREMENTAL: Mode(None), RANGE: Mode(DATE)},
 }
 SOURCES = ("archive", "api")
+MAX_LOOKBACK_HOURS = 168  # the quality gate's silent-location look-back: at most a week
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -86,6 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-base-url", help="OpenAQ API base, e.g. https://api.openaq.org")
     parser.add_argument("--api-key-secret", help="Secrets Manager secret holding the OpenAQ API key")
     parser.add_argument("--locations-uri", help="JSON list of locations: id, name, timezone")
+    parser.add_argument(
+        "--max-rejected-share",
+        help="silver quality gate: fail when rejected rows / rows read exceeds this share (0-1, e.g. 0.2)",
+    )
+    parser.add_argument(
+        "--silent-location-hours",
+        help="silver quality gate: fail when a location with Silver hours in this many hours before the "
+        "batch sends no row in it (1-168, e.g. 24)",
+    )
     return parser
 
 
@@ -111,6 +121,8 @@ def parse_context(argv: Sequence[str]) -> StageContext:
         archive_uri=args.archive_uri,
         api_base_url=args.api_base_url,
         api_key_secret=args.api_key_secret,
+        max_rejected_share=None if args.max_rejected_share is None else float(args.max_rejected_share),
+        silent_location_hours=None if args.silent_location_hours is None else int(args.silent_location_hours),
     )
 
 
@@ -139,6 +151,37 @@ def _validate(args: argparse.Namespace) -> None:
     for name in mode.requires:
         if not getattr(args, name):
             raise UsageError(f"argument --{name.replace('_', '-')} is required for {args.stage} {args.mode}")
+    _validate_quality_gate(args)
+
+
+def _validate_quality_gate(args: argparse.Namespace) -> None:
+    limits = {
+        "max_rejected_share": args.max_rejected_share,
+        "silent_location_hours": args.silent_location_hours,
+    }
+    for name, value in limits.items():
+        if value is None:
+            continue
+        flag = f"--{name.replace('_', '-')}"
+        if args.stage != "silver":
+            raise UsageError(f"argument {flag}: only silver has a quality gate; remove it from {args.stage}")
+        if name == "max_rejected_share" and not _is_share(value):
+            raise UsageError(f"argument {flag}: {value!r} is not a share; use a number from 0 to 1, e.g. 0.2")
+        if name == "silent_location_hours" and not (
+            value.isdigit() and 1 <= int(value) <= MAX_LOOKBACK_HOURS
+        ):
+            raise UsageError(
+                f"argument {flag}: {value!r} is not a number of hours; use a whole number from 1 to "
+                f"{MAX_LOOKBACK_HOURS}, e.g. 24"
+            )
+
+
+def _is_share(value: str) -> bool:
+    try:
+        share = float(value)
+    except ValueError:
+        return False
+    return 0 <= share <= 1
 
 
 def _validate_window(args: argparse.Namespace, mode: Mode) -> None:
@@ -269,9 +312,11 @@ def _fail(
         traceback.print_exception(error, file=sys.stderr)
     try:
         failed_at = datetime.now(UTC)
-        _write_timed(
-            spark, ctx, clock, lambda: stage_result(ctx, StageOutcome(), started_at, failed_at, error)
-        )
+        # A stage that stopped on purpose (Silver's quality gate) reports what it did before it stopped.
+        outcome = getattr(error, "outcome", None)
+        if not isinstance(outcome, StageOutcome):
+            outcome = StageOutcome()
+        _write_timed(spark, ctx, clock, lambda: stage_result(ctx, outcome, started_at, failed_at, error))
     except Exception as write_error:  # noqa: BLE001 - the result is best effort once the stage failed
         print(
             f"aqi-jobs: could not write the FAILED result to {ctx.result_uri}: {one_line(write_error)}",

@@ -27,7 +27,7 @@ def stage_result(
     error: BaseException | None = None,
 ) -> dict[str, Any]:
     """The result document; ``error`` set means FAILED. The CLI fills ``phases`` from its clock."""
-    return {
+    document = {
         "stage": ctx.stage,
         "runId": ctx.run_id,
         "chunkId": ctx.chunk_id,
@@ -50,6 +50,9 @@ def stage_result(
         "apiRequests": outcome.api_requests,
         "error": None if error is None else {"type": type(error).__name__, "message": one_line(error)},
     }
+    if outcome.quality_gate is not None:
+        document["qualityGate"] = outcome.quality_gate
+    return document
 
 
 def one_line(error: BaseException) -> str:

@@ -10,6 +10,10 @@ Change log. Before merging, the recomputed hours are compared with ``measurement
 (``silver_changes``); the changes are appended to ``hour_changes`` with this run's ``processed_at`` and
 ``run_id``. A run with no change writes nothing at all (no empty snapshot).
 
+Quality gate (``silver_quality``, when the run is given its limits): after classifying and before any
+write. A tripped rule merges the batch's rejected rows into the quarantine and fails the stage with the
+rule and its figures; nothing else is written, so the watermark stays and Gold sees nothing.
+
 Writes, in this order: the change log (append), one MERGE into ``measurements_hourly`` (insert, update
 only when something changed, delete an hour none of whose rows is valid any more), one MERGE into
 ``quarantine`` keyed on ``row_hash``, then the watermark. Each is an atomic Iceberg commit. The log goes
@@ -21,6 +25,7 @@ one at a time under the lake-wide lock, so Gold never reads between the two comm
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from pyspark.sql import DataFrame, SparkSession
@@ -30,8 +35,15 @@ from aqi_jobs import cancellation
 from aqi_jobs.phases import lap
 from aqi_jobs.session import unpersisted_at_exit
 from aqi_jobs.silver_changes import hour_changes, recomputed
+from aqi_jobs.silver_quality import BatchFigures, QualityGate, QualityGateTrippedError, Verdict, judge
 from aqi_jobs.silver_rows import DUPLICATE, REJECTED, VALID, classify, hourly, quarantine_rows
-from aqi_jobs.silver_selection import next_watermark, rows_to_read, triggers
+from aqi_jobs.silver_selection import (
+    HOUR_TEXT,
+    locations_reported_before,
+    next_watermark,
+    rows_to_read,
+    triggers,
+)
 from aqi_jobs.silver_writes import in_bounds, merge_hourly, merge_quarantine
 from aqi_jobs.stage import StageContext, StageOutcome
 from aqi_jobs.state import read_watermark, write_watermark
@@ -64,6 +76,14 @@ def _process(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) ->
         r.day.isoformat() for r in touched.select(F.to_date("hour_end_utc").alias("day")).distinct().collect()
     )
     lap("action", "affected days")
+    verdict = _quality_verdict(spark, ctx, classified, touched, by_outcome)
+    if verdict is not None and verdict.tripped:
+        _merge_rejected(spark, rejected, by_outcome)
+        # Nothing promoted: no row written, no day changed; the accounting of what was read stays.
+        outcome = replace(
+            _outcome(spark, by_outcome, written, days=[]), rows_written=0, quality_gate=verdict.as_json()
+        )
+        raise QualityGateTrippedError(verdict, outcome, ctx.run_id)
     if bounds["low"] is not None:
         current = spark.table(SILVER_HOURLY).where(in_bounds(bounds))
         changes = hour_changes(recomputed(hours, touched), current, ctx.run_id, now).cache()
@@ -78,21 +98,58 @@ def _process(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) ->
             cancellation.raise_if_cancelled()
             merge_hourly(spark, hours, touched, bounds)
             lap("merge", "merge aqi_silver.measurements_hourly")
-    if by_outcome.get(REJECTED, 0):
-        cancellation.raise_if_cancelled()
-        merge_quarantine(spark, rejected)
-        lap("merge", "merge aqi_silver.quarantine")
+    _merge_rejected(spark, rejected, by_outcome)
     moved_to = next_watermark(spark, ctx, watermark, bounds["ingested_through"])
     lap("read", "pending Bronze rows outside the range")
     if moved_to is not None and (watermark is None or moved_to > watermark):
         cancellation.raise_if_cancelled()
         write_watermark(spark, "silver", moved_to, ctx.run_id)
         lap("merge", "merge aqi_silver.stage_state")
+    outcome = _outcome(spark, by_outcome, written, days)
+    outcome.quality_gate = None if verdict is None else verdict.as_json()
+    return outcome
+
+
+def _merge_rejected(spark: SparkSession, rejected: DataFrame, by_outcome: dict[str, int]) -> None:
+    if by_outcome.get(REJECTED, 0):
+        cancellation.raise_if_cancelled()
+        merge_quarantine(spark, rejected)
+        lap("merge", "merge aqi_silver.quarantine")
+
+
+def _quality_verdict(
+    spark: SparkSession,
+    ctx: StageContext,
+    classified: DataFrame,
+    touched: DataFrame,
+    by_outcome: dict[str, int],
+) -> Verdict | None:
+    """The quality gate's verdict on this batch, or None when the run has no gate configured."""
+    gate = QualityGate(ctx.max_rejected_share, ctx.silent_location_hours)
+    if not gate.enabled:
+        return None
+    first = touched.agg(F.date_format(F.min("hour_end_utc"), HOUR_TEXT).alias("hour")).first()
+    first_hour = None if first is None else first.hour
+    figures = BatchFigures(rows_read=sum(by_outcome.values()), rows_rejected=by_outcome.get(REJECTED, 0))
+    if gate.silent_location_hours is not None and first_hour is not None:
+        in_batch = classified.where(F.col("obs_location_id").isNotNull()).select("obs_location_id").distinct()
+        figures = replace(
+            figures,
+            first_hour=first_hour,
+            reported_before=locations_reported_before(spark, first_hour, gate.silent_location_hours),
+            in_batch=tuple(r.obs_location_id for r in in_batch.collect()),
+        )
+    lap("action", "quality gate")
+    return judge(gate, figures)
+
+
+def _outcome(spark: SparkSession, by_outcome: dict[str, int], written: int, days: list[str]) -> StageOutcome:
     valid = by_outcome.get(VALID, 0)
     return StageOutcome(
         rows_read=sum(by_outcome.values()),
         rows_written=written,
         rows_rejected=by_outcome.get(REJECTED, 0),
+        # A valid row that is not written was folded into its hour's row (see silver_rows).
         rows_duplicate=by_outcome.get(DUPLICATE, 0) + valid - written,
         affected_days=days,
         snapshots={t.split(".", 1)[1]: current_snapshot(spark, t) for t in (SILVER_HOURLY, QUARANTINE)},

@@ -16,7 +16,10 @@ from pyspark.sql import functions as F  # noqa: N812 - the PySpark convention
 
 from aqi_jobs import observations
 from aqi_jobs.stage import INCREMENTAL, StageContext
-from aqi_jobs.tables import BRONZE_MEASUREMENTS
+from aqi_jobs.tables import BRONZE_MEASUREMENTS, SILVER_HOURLY
+
+# An hour as the quality gate reports it (the session's time zone is UTC: aqi_jobs.session).
+HOUR_TEXT = "yyyy-MM-dd'T'HH:mm:ss'Z'"
 
 
 def _newer_than(watermark: str | None) -> Column:
@@ -96,3 +99,13 @@ def rows_to_read(
         how="left_semi",
     )
     return of_touched.unionByName(unkeyed), touched, bounds.asDict()
+
+
+def locations_reported_before(spark: SparkSession, first_hour: str, hours: int) -> tuple[int, ...]:
+    """Locations with Silver hours in the ``hours`` before ``first_hour`` (``HOUR_TEXT``), for the quality
+    gate."""
+    until = F.to_timestamp(F.lit(first_hour), HOUR_TEXT)
+    since = until - F.expr(f"INTERVAL {int(hours)} HOURS")
+    hour = F.col("hour_end_utc")
+    rows = spark.table(SILVER_HOURLY).where((hour >= since) & (hour < until)).select("location_id").distinct()
+    return tuple(sorted(r.location_id for r in rows.collect()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 STAGES = ("bronze", "silver", "gold")
 
@@ -43,6 +44,9 @@ class StageContext:
     api_base_url: str | None = None
     api_key_secret: str | None = None
     locations: tuple[Location, ...] = ()
+    # Silver's quality gate (aqi_jobs.silver_quality); None turns a rule off.
+    max_rejected_share: float | None = None
+    silent_location_hours: int | None = None
 
 
 @dataclass
@@ -60,3 +64,5 @@ class StageOutcome:
     # Bronze hourly only: the OpenAQ requests the window cost (openaq_api.RequestTally.as_json and
     # sensorListsRenewed); None for every other stage and mode.
     api_requests: dict[str, object] | None = None
+    # Silver with a quality gate: each rule's figures (the result's ``qualityGate``); None: not checked.
+    quality_gate: dict[str, Any] | None = None

@@ -154,6 +154,19 @@ def test_the_command_line_knows_exactly_the_modes_of_each_stage() -> None:
             with_arg(BRONZE_BACKFILL, "--catalog", "hive"),
             "argument --catalog: invalid choice: 'hive' (choose from 'glue', 'hadoop')",
         ),
+        (
+            ["silver", *BASE, "--mode", "incremental", "--max-rejected-share", "1.5"],
+            "argument --max-rejected-share: '1.5' is not a share; use a number from 0 to 1, e.g. 0.2",
+        ),
+        (
+            ["silver", *BASE, "--mode", "incremental", "--silent-location-hours", "0"],
+            "argument --silent-location-hours: '0' is not a number of hours; "
+            "use a whole number from 1 to 168",
+        ),
+        (
+            ["gold", *BASE, "--mode", "incremental", "--max-rejected-share", "0.2"],
+            "argument --max-rejected-share: only silver has a quality gate; remove it from gold",
+        ),
         (["platinum", *BASE, "--mode", "range"], "argument stage: invalid choice: 'platinum'"),
         ([*BRONZE_BACKFILL, "--bogus", "1"], "unrecognized arguments: --bogus 1"),
     ],

@@ -32,6 +32,23 @@ describe('parsePipelineConfig', () => {
     expect(errorOf({ ...minimal, hourly })).toContain(message);
   });
 
+  test.each([
+    [{ hourly: { silverQualityGate: { maxRejectedShare: -0.1 } } }, 'aqi-pipeline.hourly.silverQualityGate.maxRejectedShare: must be a share from 0 to 1, e.g. 0.2; got -0.1'],
+    [{ backfill: { silverQualityGate: { maxRejectedShare: 20 } } }, 'aqi-pipeline.backfill.silverQualityGate.maxRejectedShare: must be a share from 0 to 1, e.g. 0.2; got 20'],
+    [{ hourly: { silverQualityGate: { silentLocationHours: -24 } } }, 'aqi-pipeline.hourly.silverQualityGate.silentLocationHours: must be at least 0; got -24'],
+    [{ backfill: { silverQualityGate: { enabled: 'no' } } }, 'aqi-pipeline.backfill.silverQualityGate.enabled: must be true or false; got "no"'],
+  ])('rejects a bad Silver quality gate %j at synth, naming the key and the value', (config, message) => {
+    expect(errorOf({ ...minimal, ...config })).toContain(message);
+  });
+
+  test('the Silver quality gate can be switched off per pipeline and keeps its defaults elsewhere', () => {
+    const config = parsePipelineConfig({ ...minimal, backfill: { silverQualityGate: { enabled: false } } }, defaults);
+    expect([config.hourly.silverQualityGate, config.backfill.silverQualityGate]).toEqual([
+      { enabled: true, maxRejectedShare: 0.2, silentLocationHours: 24 },
+      { enabled: false, maxRejectedShare: 0.2, silentLocationHours: 24 },
+    ]);
+  });
+
   test('rejects a backfill range whose longest run would outlast the one-year Step Functions execution limit', () => {
     expect(errorOf({ ...minimal, backfill: { maxRangeDays: 3000 }, stageTimeoutSeconds: { bronze: 7200 } })).toContain(
       "aqi-pipeline.backfill.maxRangeDays: with stageTimeoutSeconds and emr.stepRetries as configured, the longest backfill (3000 daily chunks one at a time) could run 501 days, past Step Functions' one-year execution limit; lower backfill.maxRangeDays or stageTimeoutSeconds.bronze; got 3000",
@@ -61,12 +78,14 @@ describe('parsePipelineConfig', () => {
         backfillAfterGapHours: 168,
         freshnessAlarmHours: 3,
         skippedRunsAlarmHours: 2,
+        silverQualityGate: { enabled: true, maxRejectedShare: 0.2, silentLocationHours: 24 },
         sizing: { mode: 'auto', primaryOnlyMaxLocationHours: 20_000, locationHoursPerCoreInstance: 20_000, maxCoreInstances: 4 },
       },
       backfill: {
         maxRangeDays: 1096,
         defaultMaxConcurrency: 4,
         maxConcurrencyLimit: 16,
+        silverQualityGate: { enabled: true, maxRejectedShare: 0.2, silentLocationHours: 24 },
         capacity: { coreMarket: 'ON_DEMAND', primaryMarket: 'ON_DEMAND', spotInstanceTypes: ['m7g.xlarge', 'm6g.xlarge', 'r7g.xlarge'], spotTimeoutMinutes: 10 },
       },
       pricing: { region: 'us-east-1' },

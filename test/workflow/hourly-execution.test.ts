@@ -13,6 +13,7 @@ import {
   RUN_ID,
   STAGE_ROWS,
   stepFailureCause,
+  TRIPPED_GATE,
 } from './hourly-world';
 import { execute, fromState, taskError, type TaskHandler } from './support/interpreter';
 import { synthesize } from './support/synth';
@@ -101,9 +102,27 @@ describe('the synthesized hourly state machine', () => {
         '--source', 'api', '--api-base-url', 'https://api.openaq.org', '--api-key-secret', 'aqi-pipeline/openaq-api-key',
         ...locations,
       ],
-      [...common, 'silver', '--run-id', RUN_ID, '--mode', 'incremental', ...tail('silver'), ...locations],
+      [...common, 'silver', '--run-id', RUN_ID, '--mode', 'incremental', ...tail('silver'), '--max-rejected-share', '0.2', '--silent-location-hours', '24', ...locations],
       [...common, 'gold', '--run-id', RUN_ID, '--mode', 'incremental', ...tail('gold'), ...locations],
     ]);
+  });
+
+  test('a tripped Silver quality gate fails the run before Gold, and the manifest and the notice name the rule and its figures', async () => {
+    // GIVEN
+    const world = worldWithWatermark();
+    world.behaviour.silver = 'gate';
+
+    // WHEN
+    const outcome = await execute(definition, scheduled, world.handlers(), context);
+
+    // THEN
+    expect(outcome.status).toBe('FAILED');
+    expect(world.stepCalls.map((c) => c.stage)).toEqual(['bronze', 'silver', 'silver']);
+    expect(world.manifest()).toMatchObject({ status: 'FAILED', stages: { silver: { status: 'FAILED', error: TRIPPED_GATE.error, qualityGate: TRIPPED_GATE.qualityGate } } });
+    expect(world.notifications[0]?.Message).toMatchObject({
+      recorded: { manifest: { status: 'FAILED', stageErrors: { silver: TRIPPED_GATE.error }, qualityGate: TRIPPED_GATE.qualityGate } },
+    });
+    expect(world.watermarks.get('hourly')?.windowEnd).toBe('2025-01-01T02:00:00Z');
   });
 
   test('a successful run writes a manifest with the cluster, each step id and log URI, durations and rows', async () => {
@@ -209,6 +228,9 @@ describe('the synthesized hourly state machine', () => {
         clusterId: CLUSTER_ID,
         error: 'States.TaskFailed',
         cause: stepFailureCause(failedStepId, failing),
+        recorded: expect.objectContaining({
+          manifest: { manifestKey: `runs/hourly/${RUN_ID}/manifest.json`, status: 'FAILED', watermarkAdvanced: false },
+        }),
       });
       expect(world.watermarks.get('hourly')?.windowEnd).toBe('2025-01-01T02:00:00Z');
       expect(outcome.entered.slice(-8)).toEqual([
@@ -349,10 +371,12 @@ describe('the synthesized hourly state machine', () => {
   });
 
   test('a failure Step Functions reports without a Cause (a task timeout) is still notified and failed with its error', async () => {
-    // GIVEN the teardown tail entered with the error output a timed-out task produces: no Cause field.
+    // GIVEN the teardown tail entered with the error output a timed-out task produces: no Cause field
+    // (and what `Record failed run` left under $.teardown, as every path into the tail does).
     const world = worldWithWatermark();
     const tail = fromState(definition, 'Failure has a cause?');
-    const state = { plan: { runId: RUN_ID }, cluster: { ClusterId: CLUSTER_ID }, error: { Error: 'States.Timeout' } };
+    const recorded = { manifest: { manifestKey: `runs/hourly/${RUN_ID}/manifest.json`, status: 'FAILED', watermarkAdvanced: false } };
+    const state = { plan: { runId: RUN_ID }, cluster: { ClusterId: CLUSTER_ID }, error: { Error: 'States.Timeout' }, teardown: recorded };
 
     // WHEN
     const outcome = await execute(tail, state, world.handlers(), context);

@@ -50,7 +50,8 @@ export interface CreateClusterRequest {
 }
 
 /** How a fake EMR step behaves: as a real Spark stage would, seen from Step Functions. */
-export type StepBehaviour = 'succeed' | 'fail' | 'hang';
+/** `gate`: the step writes a FAILED result whose quality gate tripped (as Silver does), then fails. */
+export type StepBehaviour = 'succeed' | 'fail' | 'gate' | 'hang';
 
 export interface StepCall {
   stage: Stage;
@@ -199,6 +200,12 @@ export class HourlyWorld {
         void this.objects.putText(bucket, key, JSON.stringify(stageResult(stage, argAfter(args, '--run-id'))));
         return { Step: { Id: stepId, Name: request.Step.Name, Status: { State: 'COMPLETED' } } };
       }
+      case 'gate': {
+        const { bucket, key } = parseS3Uri(argAfter(args, '--result-uri'));
+        void this.objects.putText(bucket, key, JSON.stringify(trippedGateResult(stage, argAfter(args, '--run-id'))));
+        cluster.steps.push({ id: stepId, state: 'FAILED' });
+        throw taskError('States.TaskFailed', stepFailureCause(stepId, stage));
+      }
       case 'fail':
         cluster.steps.push({ id: stepId, state: 'FAILED' });
         throw taskError('States.TaskFailed', stepFailureCause(stepId, stage));
@@ -251,4 +258,20 @@ function stageResult(stage: Stage, runId: string): StageResult {
     snapshots: {},
     error: null,
   };
+}
+
+/** What Silver writes when its quality gate trips: 3 of 5 rows rejected against a 20 % limit. */
+export const TRIPPED_GATE = {
+  error: {
+    type: 'QualityGateTrippedError',
+    message: 'silver quality gate tripped: rejectedShare: 3 of 5 rows rejected (60.0%), above the limit 20.0%. Nothing was promoted',
+  },
+  qualityGate: {
+    passed: false,
+    checks: [{ rule: 'rejectedShare' as const, passed: false, limit: 0.2, share: 0.6, rowsRejected: 3, rowsRead: 5 }],
+  },
+};
+
+function trippedGateResult(stage: Stage, runId: string): StageResult {
+  return { ...stageResult(stage, runId), status: 'FAILED', rowsRead: 5, rowsWritten: 0, rowsRejected: 3, affectedDays: [], ...TRIPPED_GATE };
 }

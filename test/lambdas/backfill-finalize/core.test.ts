@@ -196,6 +196,23 @@ describe('backfill-finalize', () => {
     expect((store.json(LAKE, `${runs}/manifest.json`) as { stages: unknown }).stages).toEqual({ silver: null, gold: null });
   });
 
+  test('a tripped Silver quality gate is recorded with its rule and figures, and the cause quotes Silver’s error', async () => {
+    // GIVEN Silver's FAILED result from a tripped gate
+    const store = await lakeAfterFanIn([JAN, FEB]);
+    const error = { type: 'QualityGateTrippedError', message: 'silver quality gate tripped: rejectedShare: 3 of 5 rows rejected (60.0%), above the limit 20.0%.' };
+    const qualityGate = { passed: false, checks: [{ rule: 'rejectedShare' as const, passed: false, limit: 0.2, share: 0.6, rowsRejected: 3, rowsRead: 5 }] };
+    store.objects.set(`${LAKE}/${runs}/results/silver.json`, JSON.stringify({ ...stageResult({ stage: 'silver', mode: 'range', rowsWritten: 0 }), status: 'FAILED', error, qualityGate }));
+    store.objects.delete(`${LAKE}/${runs}/results/gold.json`);
+
+    // WHEN the teardown records the failed run
+    const result = await finalizeBackfill(event({ outcome: 'FAILED', steps: {}, error: { Error: 'States.TaskFailed', Cause: stepFailureCause('s-SILVER2', 'silver') } }), deps(store));
+
+    // THEN
+    expect(result.qualityGate).toEqual(qualityGate);
+    expect(result.cause).toBe(`Backfill ${RUN_ID}: the run stopped on States.TaskFailed; stage(s) silver failed (silver: QualityGateTrippedError: ${error.message})`);
+    expect((store.json(LAKE, `${runs}/manifest.json`) as { stages: { silver: unknown } }).stages.silver).toMatchObject({ status: 'FAILED', error, qualityGate });
+  });
+
   test('a Silver step that ran but left no result is recorded as FAILED', async () => {
     const store = await lakeAfterFanIn([JAN, FEB]);
     store.objects.delete(`${LAKE}/${runs}/results/silver.json`);

@@ -1,6 +1,6 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { type StageInvocation, stageStepArgs } from '../../../lib/workflow/stage-args';
+import { silverQualityLimits, type StageInvocation, stageStepArgs } from '../../../lib/workflow/stage-args';
 import { stageStepTask } from '../../../lib/workflow/stage-step';
 
 const CONTEXT = {
@@ -39,6 +39,24 @@ describe('stageStepArgs', () => {
       '--warehouse', 's3://aqi-lake/warehouse/', '--catalog', 'glue', '--result-uri', `s3://aqi-lake/runs/backfill/${RUN_ID}/results/silver.json`,
       '--locations-uri', 's3://aqi-artifacts/config/locations.json',
     ]);
+  });
+
+  test('Silver’s quality limits become --max-rejected-share and --silent-location-hours, before --locations-uri', async () => {
+    const args = await argsFor({ ...SILVER_RANGE, qualityLimits: silverQualityLimits({ enabled: true, maxRejectedShare: 0.2, silentLocationHours: 24 }) });
+    expect(args.slice(args.indexOf('--result-uri') + 2)).toEqual([
+      '--max-rejected-share', '0.2', '--silent-location-hours', '24', '--locations-uri', 's3://aqi-artifacts/config/locations.json',
+    ]);
+  });
+
+  test('a disabled gate passes no limit, and 0 hours turns only the silent-location rule off', () => {
+    expect(silverQualityLimits({ enabled: false, maxRejectedShare: 0.2, silentLocationHours: 24 })).toEqual({});
+    expect(silverQualityLimits({ enabled: true, maxRejectedShare: 0.5, silentLocationHours: 0 })).toEqual({ maxRejectedShare: 0.5 });
+  });
+
+  test('quality limits on a stage other than Silver fail synth', () => {
+    expect(() => argsExpression({ ...SILVER_RANGE, stage: 'gold', qualityLimits: { maxRejectedShare: 0.2 } })).toThrow(
+      'qualityLimits: only the silver stage has a quality gate; got it for gold',
+    );
   });
 
   test('a locationsUriPath passes the locations document the execution names instead', async () => {
