@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('<sql>', 'Spark SQL; tables are aqi.<namespace>.<table>')
     .option('--limit <n>', 'rows to print', (v) => positiveInt(v, '--limit'), 200)
     .action(async (sql: string, opts: { limit: number }) => {
-      ensurePythonEnv();
+      ensurePythonEnv(program.opts().awsFidelity ? 'dev' : 'runtime');
       const workspace = workspaceAt(program.opts().workspace);
       let aws: RunningAwsEndpoint | undefined;
       try {
@@ -186,7 +186,7 @@ async function run(pipeline: 'hourly' | 'backfill', input: unknown, global: { wo
     return 1;
   }
   if (!archiveLocations(archiveDir)) console.log(`note: ${archiveDir} has no locations.json; the run uses the locations in cdk.json`);
-  ensurePythonEnv();
+  ensurePythonEnv(global.awsFidelity ? 'dev' : 'runtime');
   let stop: (() => void) | undefined;
   const onSigint = () => {
     console.log('\nCtrl-C: aborting the execution (StopExecution); running steps are killed, the janitor cleans up');

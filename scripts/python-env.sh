@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
-# Creates the project's Python environment (.venv, pinned from spark-jobs/requirements.lock) and fetches
-# the Iceberg Spark runtime jar into a cache once. Safe to run repeatedly: it does nothing when both are
-# current, so every entry point (npm test, npm run local, npm run demo) calls it first.
+# Creates the project's Python environment (.venv) from a hash-locked requirement set and fetches the
+# Iceberg Spark runtime jar into a cache once. Safe to run repeatedly: it does nothing when both are
+# current, so every entry point calls it first.
+#
+#   bash scripts/python-env.sh           the dev set (npm test, lint, bench): runtime + test and lint tools
+#   bash scripts/python-env.sh runtime   the runtime set only (npm run demo, npm run local): PySpark
+#
+# The sets are spark-jobs/requirements-{runtime,dev}.lock (pip-compile --generate-hashes, see
+# scripts/lock-python.sh); pip installs them in hash-checking mode, so a changed or substituted
+# download fails the install. The dev lock repeats the runtime pins, so installing it satisfies both.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
-lock="$root/spark-jobs/requirements.lock"
+set_name="${1:-dev}"
+case "$set_name" in
+  runtime | dev) ;;
+  *)
+    echo "python-env: unknown requirement set '$set_name'; use 'runtime' (what the local runtime runs) or 'dev' (the default: runtime + tests and tools)." >&2
+    exit 2
+    ;;
+esac
+lock_of() { echo "$root/spark-jobs/requirements-$1.lock"; }
+stamp_of() { echo "$venv/.requirements-$1.sha256"; }
 
 # One source for these pins: spark-jobs/versions.env (read by the CDK app's tests too).
 # shellcheck source=../spark-jobs/versions.env
@@ -26,15 +42,16 @@ fi
 # Checksums through Python's hashlib rather than GNU sha256sum/sha1sum, which macOS does not ship.
 file_digest() { "$python_bin" -c 'import hashlib, sys; print(hashlib.new(sys.argv[1], open(sys.argv[2], "rb").read()).hexdigest())' "$1" "$2"; }
 
-stamp="$venv/.requirements.sha256"
+lock="$(lock_of "$set_name")"
 want="$(file_digest sha256 "$lock")"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  echo "python-env: creating $venv from $(basename "$lock") (first run downloads pyspark, ~320 MB)..." >&2
-  "$python_bin" -m venv "$venv"
+if [[ ! -f "$(stamp_of "$set_name")" || "$(cat "$(stamp_of "$set_name")")" != "$want" ]]; then
+  echo "python-env: installing the $set_name set into $venv from $(basename "$lock") (a first install downloads pyspark, ~320 MB)..." >&2
+  [[ -x "$venv/bin/python" ]] || "$python_bin" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$lock"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$root/spark-jobs"
-  echo "$want" > "$stamp"
+  echo "$want" > "$(stamp_of "$set_name")"
+  if [[ "$set_name" == dev ]]; then file_digest sha256 "$(lock_of runtime)" > "$(stamp_of runtime)"; fi
 fi
 
 cache="${AQI_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aqi-pipeline}/jars"

@@ -53,9 +53,12 @@ export interface LocalRunResult {
   workspace: Workspace;
 }
 
-/** `scripts/python-env.sh`: creates the venv and fetches the Iceberg jar on first use, a no-op after. */
-export function ensurePythonEnv(): void {
-  execFileSync('bash', [join(REPO_ROOT, 'scripts', 'python-env.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+/**
+ * `scripts/python-env.sh`: creates the venv and fetches the Iceberg jar on first use, a no-op after. The
+ * local runtime needs only the runtime set (PySpark); `--aws-fidelity` also needs moto, from the dev set.
+ */
+export function ensurePythonEnv(requirementSet: 'runtime' | 'dev' = 'runtime'): void {
+  execFileSync('bash', [join(REPO_ROOT, 'scripts', 'python-env.sh'), requirementSet], { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 export function archiveLocations(archiveDir: string): { id: number; name: string; timezone: string }[] | undefined {

@@ -17,7 +17,7 @@ import pytest
 EMR_DIR = Path(__file__).resolve().parents[1] / "emr"
 WRAPPER = EMR_DIR / "aqi-spark-submit"
 BOOTSTRAP = EMR_DIR / "bootstrap.sh"
-LOCK = Path(__file__).resolve().parents[1] / "requirements.lock"
+LOCK = Path(__file__).resolve().parents[1] / "requirements-dev.lock"
 SHELLCHECK = Path(sys.executable).with_name("shellcheck")
 
 
@@ -253,8 +253,8 @@ def test_bootstrap_refuses_a_prefix_that_is_not_an_s3_folder(tmp_path: Path) -> 
 
 def test_the_cluster_requirements_pin_the_same_versions_as_the_lock() -> None:
     def pins(path: Path) -> dict[str, str]:
-        lines = [ln.strip() for ln in path.read_text().splitlines() if "==" in ln and not ln.startswith("#")]
-        return {name.lower(): version for name, version in (ln.split("==") for ln in lines)}
+        found = re.finditer(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", path.read_text(), re.MULTILINE)
+        return {m.group(1).lower(): m.group(2) for m in found}
 
     cluster, lock = pins(EMR_DIR / "requirements-emr.txt"), pins(LOCK)
     assert "boto3" in cluster

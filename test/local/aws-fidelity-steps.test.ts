@@ -63,7 +63,7 @@ function runStep(emrArgs: string[]): Promise<{ code: number | null; output: stri
 }
 
 beforeAll(async () => {
-  ensurePythonEnv();
+  ensurePythonEnv('dev');
   root = mkdtempSync(join(tmpdir(), 'aqi-aws-steps-'));
   workspace = workspaceAt(join(root, 'ws'));
   archiveDir = join(root, 'archive');

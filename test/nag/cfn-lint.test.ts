@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { REPO_ROOT, synthesize } from '../workflow/support/synth';
 
 /**
- * cfn-lint (pinned in spark-jobs/requirements.txt, installed in .venv by scripts/python-env.sh, which
+ * cfn-lint (pinned in spark-jobs/requirements-dev.in, installed in .venv by scripts/python-env.sh, which
  * `npm test` runs before jest) over both synthesized templates: no errors, and only the warnings below,
  * each explained in docs/ARCHITECTURE.md ("cfn-lint").
  */
