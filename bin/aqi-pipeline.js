@@ -8,6 +8,13 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 
+// A reader that stops early (`aqi-pipeline --help | head -1`) closes the pipe: that ends the output, it
+// is not a crash to report with a stack trace (it happened on Node 20 and 22 alike).
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const entry = path.join(__dirname, 'dist', 'cli.mjs');
 if (!fs.existsSync(entry)) {
   try {
