@@ -58,3 +58,50 @@ describe('a local run timeline', () => {
     }
   });
 });
+
+/**
+ * Written by a real local run, not by hand: the clean three-day backfill of test/local/pipeline-runs
+ * (real Spark steps, on Node 22.23.5, 2026-11-30), its run record copied as it was written.
+ */
+const realRecord = JSON.parse(readFileSync(join(__dirname, 'recorded', 'clean-backfill-run-record.json'), 'utf8')) as LocalRunRecord;
+
+describe('the timeline of a real local backfill', () => {
+  test('shows the three daily chunks, then Silver and Gold, all succeeded, with nothing to note', () => {
+    const timeline = localRunTimeline(realRecord);
+    const rows = (group: string) => timeline.bars.filter((b) => b.group === group).map((b) => [b.label, b.status]);
+
+    expect(rows('chunk')).toEqual([
+      ['2024-03-06_2024-03-06', 'SUCCEEDED'],
+      ['2024-03-07_2024-03-07', 'SUCCEEDED'],
+      ['2024-03-08_2024-03-08', 'SUCCEEDED'],
+    ]);
+    expect(rows('step')).toEqual([
+      ['SILVER', 'SUCCEEDED'],
+      ['GOLD', 'SUCCEEDED'],
+    ]);
+    expect(rows('state').map(([label]) => label)).toEqual(expect.arrayContaining(['Plan backfill', 'Create cluster', 'Bronze chunks', 'Silver range', 'Gold range', 'Terminate cluster']));
+    expect(rows('state').every(([, status]) => status === 'SUCCEEDED')).toBe(true);
+    expect(timeline.notes).toEqual([]);
+  });
+
+  test('keeps every bar inside the run and in pipeline order: chunks end before Silver starts, Silver before Gold', () => {
+    const timeline = localRunTimeline(realRecord);
+    for (const bar of timeline.bars) {
+      expect(bar.start.getTime()).toBeLessThanOrEqual(bar.end.getTime());
+      expect(bar.start.getTime()).toBeGreaterThanOrEqual(timeline.start.getTime());
+      expect(bar.end.getTime()).toBeLessThanOrEqual(timeline.end.getTime());
+    }
+    const of = (label: string) => timeline.bars.find((b) => b.label === label)!;
+    const chunksEnd = Math.max(...timeline.bars.filter((b) => b.group === 'chunk').map((b) => b.end.getTime()));
+    expect(of('SILVER').start.getTime()).toBeGreaterThanOrEqual(chunksEnd);
+    expect(of('GOLD').start.getTime()).toBeGreaterThanOrEqual(of('SILVER').end.getTime());
+  });
+
+  test('is drawn by the renderer `status --timeline` uses, with the run id and each chunk', () => {
+    const svg = timelineSvg(localRunTimeline(realRecord));
+
+    expect(svg).toContain(`backfill ${realRecord.runId} — SUCCEEDED (local)`);
+    expect(svg).toContain('<title>2024-03-07_2024-03-07: SUCCEEDED');
+    expect(svg).not.toContain(' FAILED<');
+  });
+});
