@@ -12,6 +12,9 @@
  *   artifacts bucket
  *     spark-jobs/...                               aqi_jobs.zip and entry.py (deployed by CDK)
  *     config/locations.json                        the configured locations
+ *   logs bucket (the clusters' EMR `LogUri`)
+ *     <LogUri><clusterId>/steps/<stepId>/          what EMR uploads of a step: stdout.gz, stderr.gz, ...
+ *   s3://openaq-data-archive/                      OpenAQ's public archive, read by backfills
  */
 
 export const PIPELINES = ['hourly', 'backfill'] as const;
@@ -68,3 +71,31 @@ export function runLocationsKey(pipeline: Pipeline, runId: string): string {
 export function s3Uri(bucket: string, key: string): string {
   return `s3://${bucket}/${key}`;
 }
+
+/** `s3://bucket/key` (or `s3a://`, `s3n://`) → its parts; `undefined` for anything else. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
+  const match = /^s3[an]?:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  return match ? { bucket: match[1], key: match[2] } : undefined;
+}
+
+/** OpenAQ's public archive (us-east-1, anonymous read): backfills read it, the EMR instance role is granted it. */
+export const OPENAQ_ARCHIVE_BUCKET = 'openaq-data-archive';
+
+/**
+ * The folder EMR uploads a step's logs to, as a key under the cluster's `LogUri` key prefix:
+ * `<prefix><clusterId>/steps/<stepId>/` (EMR management guide, "Configure cluster logging and debugging").
+ */
+export function stepLogKeyPrefix(logUriPrefix: string, clusterId: string, stepId: string): string {
+  const prefix = logUriPrefix === '' || logUriPrefix.endsWith('/') ? logUriPrefix : `${logUriPrefix}/`;
+  return `${prefix}${clusterId}/steps/${stepId}/`;
+}
+
+/** The same folder as an `s3://` URI, from the cluster's `LogUri`. */
+export function stepLogUri(emrLogUri: string, clusterId: string, stepId: string): string {
+  const parsed = parseS3Uri(emrLogUri);
+  if (parsed === undefined) throw new Error(`EMR LogUri ${JSON.stringify(emrLogUri)} is not an s3:// URI`);
+  return s3Uri(parsed.bucket, stepLogKeyPrefix(parsed.key, clusterId, stepId));
+}
+
+/** The step's driver output (in cluster mode, the spark-submit client's): the file `logs` prints. */
+export const STEP_STDERR_FILE = 'stderr.gz';

@@ -6,15 +6,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DATABASES, s3Uri, STAGES } from '../core/layout';
+import { DATABASES, OPENAQ_ARCHIVE_BUCKET, s3Uri, STAGES } from '../core/layout';
 import { EMR_MANAGED_POLICY_TAG } from '../core/tags';
 import { acknowledge, IMPORTED_ARN, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
 import { type EmrClusterBlueprint, type EmrManagedSecurityGroups, instanceProfileFor } from './workflow/emr-cluster';
 import type { SparkJobsPackage } from './workflow/stage-args';
-
-/** The public OpenAQ archive Bronze backfill reads (us-east-1, anonymous). */
-export const OPENAQ_ARCHIVE_BUCKET = 'openaq-data-archive';
 
 export interface EmrRuntimeProps {
   readonly config: PipelineConfig;

@@ -18,6 +18,7 @@ import { installPromiseWithResolvers } from './polyfills';
 import { RunningAwsEndpoint, checkWorkspaceCatalog, ensureAwsFidelityJars, recordedAwsResources, startAwsEndpoint } from './runtime/aws-fidelity';
 import { REPO_ROOT, synthesizeLocalApp } from './runtime/local-app';
 import { DEFAULT_WORKSPACE, archiveLocations, ensurePythonEnv, recordedLakeBucket, runPipeline } from './runtime/local-run';
+import { parseRunManifest } from '../core/manifest';
 import { timelineSvg } from '../core/timeline/timeline-svg';
 import { queryWarehouse } from './runtime/query';
 import { localRunTimeline, readRunRecord, runRecordPath } from './runtime/run-record';
@@ -237,8 +238,8 @@ function status(workspaceDir: string, runId?: string): number {
       return 0;
     }
     const rows = manifests.map((m) => {
-      const manifest = JSON.parse(readFileSync(m.path, 'utf8')) as Record<string, unknown>;
-      return [m.pipeline, m.runId, String(manifest.status ?? ''), String(manifest.finishedAt ?? manifest.updatedAt ?? ''), m.path];
+      const manifest = parseRunManifest(readFileSync(m.path, 'utf8'), m.path);
+      return [m.pipeline, m.runId, manifest.status, manifest.pipeline === 'hourly' ? manifest.finishedAt : manifest.updatedAt, m.path];
     });
     printTable(['pipeline', 'runId', 'status', 'finished', 'manifest'], rows.sort((a, b) => a[1].localeCompare(b[1])));
     return 0;

@@ -8,6 +8,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { PlanState } from '../../core/backfill/plan';
+import { parseS3Uri } from '../../core/layout';
 
 /** The plan states of the two state machines (lib/hourly-workflow.ts HOURLY_STATES, lib/workflow/backfill-definition.ts). */
 export const PLAN_STATES = { hourly: 'Plan hourly run', backfill: 'Plan backfill' } as const;
@@ -137,9 +138,9 @@ function chunkIdOf(input: string | undefined): string | undefined {
   }
 }
 
-/** `s3://bucket/key` → its parts. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
-  return { bucket: match[1], key: match[2] };
+/** `s3://bucket/key` → its parts (core/layout.ts), for URIs the pipeline itself wrote. */
+export function requireS3Uri(uri: string): { bucket: string; key: string } {
+  const parsed = parseS3Uri(uri);
+  if (parsed === undefined) throw new Error(`not an s3:// URI: ${uri}`);
+  return parsed;
 }

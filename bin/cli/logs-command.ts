@@ -2,7 +2,8 @@ import { gunzipSync } from 'node:zlib';
 import { DescribeClusterCommand, type EMRClient, ListStepsCommand, type StepSummary } from '@aws-sdk/client-emr';
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { CliError } from './errors';
-import { parseS3Uri } from './execution';
+import { STEP_STDERR_FILE, stepLogKeyPrefix } from '../../core/layout';
+import { requireS3Uri } from './execution';
 
 /** Every step of the cluster, all pages read (EMR returns 50 a page, newest first). */
 export async function listSteps(emr: EMRClient, clusterId: string): Promise<StepSummary[]> {
@@ -36,8 +37,8 @@ export async function stepStderr(emr: EMRClient, s3: S3Client, clusterId: string
   const cluster = await emr.send(new DescribeClusterCommand({ ClusterId: clusterId }));
   const logUri = cluster.Cluster?.LogUri;
   if (!logUri) throw new CliError(`Cluster ${clusterId} has no LogUri: its step logs are not kept in S3`);
-  const { bucket, key } = parseS3Uri(logUri.replace(/^s3n:/, 's3:'));
-  const logKey = `${key.endsWith('/') || key === '' ? key : `${key}/`}${clusterId}/steps/${step.Id}/stderr.gz`;
+  const { bucket, key } = requireS3Uri(logUri);
+  const logKey = `${stepLogKeyPrefix(key, clusterId, step.Id)}${STEP_STDERR_FILE}`;
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: logKey }));
     return gunzipSync(Buffer.from(await out.Body!.transformToByteArray())).toString('utf8');

@@ -1,4 +1,4 @@
-import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
+import type { BackfillManifest } from '../../core/manifest';
 import type { ExecutionView } from './execution';
 import { stateSpans, stepCounts } from './history';
 

@@ -1,14 +1,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetObjectCommand, NoSuchKey } from '@aws-sdk/client-s3';
-import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
-import type { RunManifest } from '../../lambdas/finalize/manifest';
+import { type BackfillManifest, parseRunManifest, type RunManifest } from '../../core/manifest';
 import { describeRunCost } from '../../core/run-cost';
 import type { ApiRequests } from '../../core/stage-result';
-import { manifestKey, type Pipeline, runPrefix } from '../../core/layout';
-import { type ExecutionView, parseS3Uri } from './execution';
+import { manifestKey, type Pipeline, runPrefix, STAGES } from '../../core/layout';
+import { CliError } from './errors';
+import { type ExecutionView, requireS3Uri } from './execution';
 
 /** The manifest `status` reads: the backfill's (fan-in, then backfill-finalize) or the hourly finalize's. */
-export type StatusManifest = BackfillManifest | RunManifest;
+export type StatusManifest = RunManifest;
 
 export function isBackfillManifest(manifest: StatusManifest | undefined): manifest is BackfillManifest {
   return manifest?.pipeline === 'backfill';
@@ -16,8 +16,14 @@ export function isBackfillManifest(manifest: StatusManifest | undefined): manife
 
 export async function readManifest(s3: S3Client, lakeBucket: string, pipeline: Pipeline, runId: string): Promise<StatusManifest | undefined> {
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: lakeBucket, Key: manifestKey(pipeline, runId) }));
-    return JSON.parse(await out.Body!.transformToString('utf-8')) as StatusManifest;
+    const key = manifestKey(pipeline, runId);
+    const out = await s3.send(new GetObjectCommand({ Bucket: lakeBucket, Key: key }));
+    const text = await out.Body!.transformToString('utf-8');
+    try {
+      return parseRunManifest(text, `s3://${lakeBucket}/${key}`);
+    } catch (problem) {
+      throw new CliError(`${(problem as Error).message} The execution itself is in the Step Functions console.`);
+    }
   } catch (error) {
     if (error instanceof NoSuchKey) return undefined;
     throw error;
@@ -34,24 +40,18 @@ export function describeStatus(view: ExecutionView, manifest: StatusManifest | u
   if (view.chunks) {
     lines.push(`Chunks      ${view.chunks.succeeded + view.chunks.failed} of ${view.chunks.total} done, ${view.chunks.running} running, ${view.chunks.pending} waiting`);
   }
-  if (manifest && !isBackfillManifest(manifest)) {
-    lines.push(`Manifest    ${manifest.status}`);
-    for (const [stage, record] of Object.entries(manifest.stages)) {
+  if (manifest) {
+    const failed = isBackfillManifest(manifest) ? manifest.chunks.filter((c) => c.status === 'FAILED') : [];
+    const chunks = isBackfillManifest(manifest) ? `, ${manifest.chunks.length - failed.length} of ${manifest.chunks.length} chunks succeeded` : '';
+    lines.push(`Manifest    ${manifest.status}${chunks}`);
+    for (const stage of STAGES) {
+      const record = manifest.stages[stage];
       if (record) lines.push(`${stage.padEnd(12)}${record.status}${record.rowsWritten !== null ? `, ${record.rowsWritten} rows written` : ''}`);
     }
     const api = manifest.stages.bronze?.apiRequests;
     if (api) lines.push(`OpenAQ API  ${describeApiRequests(api)}`);
-    if (manifest.cost) lines.push(`Cost        ${describeRunCost(manifest.cost)}`);
-  }
-  if (isBackfillManifest(manifest)) {
-    const failed = manifest.chunks.filter((c) => c.status === 'FAILED');
-    lines.push(`Manifest    ${manifest.status}, ${manifest.chunks.length - failed.length} of ${manifest.chunks.length} chunks succeeded`);
-    for (const stage of ['silver', 'gold'] as const) {
-      const outcome = manifest.stages[stage];
-      if (outcome) lines.push(`${stage.padEnd(12)}${outcome.status}${outcome.rowsWritten !== null ? `, ${outcome.rowsWritten} rows written` : ''}`);
-    }
     for (const chunk of failed) lines.push(`  FAILED    ${chunk.chunkId}: ${chunk.failure ?? 'no reason recorded'}`);
-    if (manifest.reprocessInput) lines.push(`Reprocess   ${JSON.stringify(manifest.reprocessInput)}`);
+    if (isBackfillManifest(manifest) && manifest.reprocessInput) lines.push(`Reprocess   ${JSON.stringify(manifest.reprocessInput)}`);
     if (manifest.cost) lines.push(`Cost        ${describeRunCost(manifest.cost)}`);
   }
   if (view.error && !(isBackfillManifest(manifest) && manifest.reprocessInput)) lines.push(`Error       ${view.error}: ${view.cause ?? ''}`);
@@ -74,13 +74,13 @@ export function describeApiRequests(api: ApiRequests): string {
  * their results to (`s3://<lake>/runs/hourly/<runId>/...` in the step arguments of its history).
  */
 export function lakeBucketOf(view: ExecutionView): string | undefined {
-  if (view.plan) return parseS3Uri(view.plan.planUri).bucket;
+  if (view.plan) return requireS3Uri(view.plan.planUri).bucket;
   if (view.pipeline !== 'hourly' || !view.runId) return undefined;
   const prefix = runPrefix('hourly', view.runId);
   for (const event of view.events ?? []) {
     const text = event.taskScheduledEventDetails?.parameters ?? event.stateEnteredEventDetails?.input;
     for (const uri of text?.match(/s3:\/\/[^"\s]+/g) ?? []) {
-      const { bucket, key } = parseS3Uri(uri);
+      const { bucket, key } = requireS3Uri(uri);
       if (key.startsWith(prefix)) return bucket;
     }
   }

@@ -1,17 +1,17 @@
-import { manifestKey, stageResultKey } from '../../core/layout';
+import { manifestKey, stageResultKey, stepLogUri } from '../../core/layout';
 import type { ClusterUsageSource, Logger, ObjectStore, PipelineStateStore } from '../../core/ports';
 import type { RunPriceTable } from '../../core/pricing';
 import { readRunCost } from '../../core/run-cost';
-import { completeCatchUpBackfill } from '../finalize/watermark';
+import { completeCatchUpBackfill } from '../../core/watermark';
 import { type QualityGate, StageResultSchema } from '../../core/stage-result';
 import { failedStageStepInCause } from '../../core/step-cause';
-import { type BackfillManifest, BackfillManifestSchema, type StageOutcome, stepLogUri } from '../fan-in/manifest';
+import { type BackfillManifest, BackfillManifestSchema, type StageRecord, stageRecord } from '../../core/manifest';
 import { type BackfillPlan, planKey } from '../../core/backfill/plan';
 import { z } from 'zod';
 import { nonEmpty } from '../../core/env';
 import { PriceTableEnvSchema } from '../../core/pricing';
 import { stepIdOf } from '../finalize/core';
-import { FinalizeInputSchema } from '../finalize/schema';
+import { FinalizeInputSchema } from '../../core/finalize-input';
 
 /**
  * The backfill takes the same payload as the hourly finalize (lib/workflow/finalize.ts `finalizeTask`,
@@ -75,7 +75,7 @@ export async function finalizeBackfill(event: FinalizeBackfillEvent, deps: Final
     stages,
     cost: await readRunCost(clusterId || null, deps.usage, deps.prices, now, deps.log),
     status: failed ? 'FAILED' : 'SUCCEEDED',
-    error: event.error ? { error: event.error.Error, cause: event.error.Cause ?? '' } : null,
+    error: event.error ? { error: event.error.Error, cause: event.error.Cause ?? null } : null,
     updatedAt: now.toISOString(),
   };
   await deps.store.putText(deps.lakeBucket, manifestKey('backfill', runId), JSON.stringify(final, null, 2), 'application/json');
@@ -127,7 +127,7 @@ async function manifestFromPlan(deps: FinalizeBackfillDeps, runId: string, clust
     status: 'RUNNING',
     input: plan.input,
     window: plan.window,
-    clusterId: clusterId ?? '',
+    clusterId,
     chunks: [],
     failedChunks: [],
     reprocessInput: null,
@@ -142,22 +142,13 @@ async function stageOutcome(
   runId: string,
   stage: 'silver' | 'gold',
   stepId: string | undefined,
-  clusterId: string,
-): Promise<StageOutcome | null> {
-  const text = await deps.store.getText(deps.lakeBucket, stageResultKey('backfill', runId, stage));
+  clusterId: string | null,
+): Promise<StageRecord | null> {
+  const resultKey = stageResultKey('backfill', runId, stage);
+  const text = await deps.store.getText(deps.lakeBucket, resultKey);
   if (text === undefined && !stepId) return null;
   const parsed = text === undefined ? undefined : StageResultSchema.safeParse(JSON.parse(text));
   const result = parsed?.success ? parsed.data : undefined;
-  return {
-    status: result?.status ?? 'FAILED',
-    stepId: stepId ?? null,
-    logUri: stepId && clusterId ? stepLogUri(deps.emrLogUri, clusterId, stepId) : null,
-    durationSeconds: result?.durationSeconds ?? null,
-    rowsRead: result?.rowsRead ?? null,
-    rowsWritten: result?.rowsWritten ?? null,
-    rowsRejected: result?.rowsRejected ?? null,
-    phases: result?.phases,
-    ...(result?.error && { error: result.error }),
-    ...(result?.qualityGate !== undefined && { qualityGate: result.qualityGate }),
-  };
+  const logUri = stepId && clusterId ? stepLogUri(deps.emrLogUri, clusterId, stepId) : null;
+  return stageRecord(result?.status ?? 'FAILED', { stepId: stepId ?? null, stepLogUri: logUri, resultKey }, result);
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { stepIdOf } from '../finalize/core';
 import type { ObjectStore } from '../../core/ports';
 import { BACKFILL_RUN_ID_PATTERN } from '../../core/backfill/run-id';
-import { type ChunkStepRecord, chunkStepRecordKey } from './record';
+import { type ChunkStepRecord, chunkStepRecordKey } from '../../core/backfill/chunk-record';
 
 /** The iteration's state: its chunk, and either the step's `.sync` output or the caught error. */
 export const RecordChunkEventSchema = z.object({

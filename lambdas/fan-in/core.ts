@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { chunkResultKey, chunkResultPrefix, manifestKey } from '../../core/layout';
+import { chunkResultKey, chunkResultPrefix, manifestKey, stepLogUri } from '../../core/layout';
 import type { ObjectStore } from '../../core/ports';
 import { type StageResult, StageResultSchema } from '../../core/stage-result';
-import { type ChunkStepRecord, ChunkStepRecordSchema, chunkStepRecordKey, chunkStepRecordPrefix } from '../backfill-record-chunk/record';
+import { type ChunkStepRecord, ChunkStepRecordSchema, chunkStepRecordKey, chunkStepRecordPrefix } from '../../core/backfill/chunk-record';
 import type { Chunk } from '../../core/backfill/chunks';
 import { type BackfillPlan, planKey } from '../../core/backfill/plan';
 import { BACKFILL_RUN_ID_PATTERN } from '../../core/backfill/run-id';
-import { type BackfillManifest, type ChunkOutcome, stepLogUri } from './manifest';
+import { type BackfillManifest, type ChunkRecord } from '../../core/manifest';
 
 export const FanInEventSchema = z.object({
   runId: z.string().regex(BACKFILL_RUN_ID_PATTERN, 'must be a backfill run id'),
@@ -100,9 +100,9 @@ async function readRecord(deps: FanInDeps, key: string): Promise<ChunkStepRecord
   return parsed.success ? parsed.data : undefined;
 }
 
-export function chunkOutcome(chunk: Chunk, read: ReadResult, record: ChunkStepRecord | undefined, logUriOf: (stepId: string) => string): ChunkOutcome {
+export function chunkOutcome(chunk: Chunk, read: ReadResult, record: ChunkStepRecord | undefined, logUriOf: (stepId: string) => string): ChunkRecord {
   const stepId = record?.stepId ?? null;
-  const base = { chunkId: chunk.id, start: chunk.start, end: chunk.end, stepId, logUri: stepId ? logUriOf(stepId) : null };
+  const base = { chunkId: chunk.id, start: chunk.start, end: chunk.end, stepId, stepLogUri: stepId ? logUriOf(stepId) : null };
   if (read.kind === 'read') {
     const { result } = read;
     return {
@@ -111,12 +111,12 @@ export function chunkOutcome(chunk: Chunk, read: ReadResult, record: ChunkStepRe
       rowsRead: result.rowsRead,
       rowsWritten: result.rowsWritten,
       durationSeconds: result.durationSeconds,
-      phases: result.phases,
+      phases: result.phases ?? null,
       failure: result.status === 'FAILED' ? `${result.error?.type ?? 'Error'}: ${result.error?.message ?? 'the step reported FAILED without an error'}` : null,
     };
   }
   const why = read.kind === 'unreadable' ? read.reason : record?.error ? describeStepError(record.error.error, record.error.cause) : 'the step wrote no result';
-  return { ...base, status: 'FAILED', rowsRead: null, rowsWritten: null, durationSeconds: null, failure: why };
+  return { ...base, status: 'FAILED', rowsRead: null, rowsWritten: null, durationSeconds: null, phases: null, failure: why };
 }
 
 interface EmrStepCause {

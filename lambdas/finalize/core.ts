@@ -1,15 +1,21 @@
 import { ERROR_NAMES, PipelineError } from '../../core/errors';
 import { parseInput } from '../../core/input';
-import { manifestKey, type Stage, STAGES, stageResultKey } from '../../core/layout';
+import { manifestKey, type Pipeline, type Stage, STAGES, stageResultKey, stepLogUri } from '../../core/layout';
 import type { ClusterUsageSource, Logger, MetricDatum, MetricsSink, ObjectStore, PipelineStateStore } from '../../core/ports';
 import type { RunPriceTable } from '../../core/pricing';
 import { type ManifestCost, readRunCost } from '../../core/run-cost';
 import { type QualityGate, type StageResult, StageResultSchema } from '../../core/stage-result';
 import { type FailedStageStep, failedStageStepInCause } from '../../core/step-cause';
-import { watermarkAgeMetric } from '../plan-hourly/freshness';
-import type { RunManifest, StageRecord } from './manifest';
-import { type FinalizeInput, FinalizeInputSchema } from './schema';
-import { advanceHourlyWatermark, recordCatchUpBackfill } from './watermark';
+import { watermarkAgeMetric } from '../../core/metrics';
+import { type HourlyManifest, type StageRecord, stageRecord } from '../../core/manifest';
+import { type FinalizeInput, FinalizeInputSchema } from '../../core/finalize-input';
+import { advanceHourlyWatermark, recordCatchUpBackfill } from '../../core/watermark';
+
+/**
+ * The hourly manifest (core/manifest.ts). The schema allows a backfill's too: the shared teardown shape lets
+ * finalize record one, keeping the chunks its fan-in wrote.
+ */
+type FinalizedManifest = Omit<HourlyManifest, 'pipeline'> & { pipeline: Pipeline };
 
 export interface FinalizeSettings {
   readonly lakeBucket: string;
@@ -33,7 +39,7 @@ export interface FinalizeDeps {
 
 export interface FinalizeResult {
   manifestKey: string;
-  status: RunManifest['status'];
+  status: HourlyManifest['status'];
   watermarkAdvanced: boolean;
   /** Each stage's own error, from its result, when any stage wrote one: the failure notification carries them (lib/workflow/teardown.ts). */
   stageErrors?: Partial<Record<Stage, { type: string; message: string }>>;
@@ -64,7 +70,7 @@ export async function finalizeRun(rawInput: unknown, deps: FinalizeDeps): Promis
     const key = stageResultKey(input.pipeline, runId, stage);
     const result = await readResult(deps.objects, settings.lakeBucket, key, input.outcome === 'SUCCEEDED');
     if (result !== undefined) results[stage] = result;
-    stages[stage] = stageRecord(input, stage, key, result, settings.emrLogUri, failedStep?.stage === stage ? failedStep : null);
+    stages[stage] = stageLine(input, stage, key, result, settings.emrLogUri, failedStep?.stage === stage ? failedStep : null);
   }
   if (input.outcome === 'SUCCEEDED') assertStagesDone(input, stages);
 
@@ -74,7 +80,7 @@ export async function finalizeRun(rawInput: unknown, deps: FinalizeDeps): Promis
   const durationSeconds = Math.max(0, (deps.now.getTime() - Date.parse(input.executionStartTime)) / 1000);
   const catchUpBackfill = catchUpRecord(input);
   const cost = await readRunCost(input.clusterId, deps.usage, settings.prices, deps.now, deps.log);
-  const manifest: RunManifest = {
+  const manifest: FinalizedManifest = {
     ...existing,
     pipeline: input.pipeline,
     runId,
@@ -153,7 +159,7 @@ async function readResult(
   );
 }
 
-function stageRecord(
+function stageLine(
   input: FinalizeInput,
   stage: Stage,
   resultKey: string,
@@ -165,21 +171,8 @@ function stageRecord(
   const stepId = stepIdOf(input.steps[stage]) ?? failedStep?.stepId ?? null;
   const skipped = input.plan.skip?.[stage] === true;
   const status = result?.status ?? (failedStep ? 'FAILED' : skipped ? 'SKIPPED' : stage in input.steps ? 'MISSING' : 'NOT_RUN');
-  return {
-    status,
-    stepId,
-    stepLogUri: stepId !== null && input.clusterId !== null ? `${emrLogUri}${input.clusterId}/steps/${stepId}/stderr.gz` : null,
-    resultKey,
-    durationSeconds: result?.durationSeconds ?? null,
-    phases: result?.phases ?? null,
-    rowsRead: result?.rowsRead ?? null,
-    rowsWritten: result?.rowsWritten ?? null,
-    rowsRejected: result?.rowsRejected ?? null,
-    rowsDuplicate: result?.rowsDuplicate ?? null,
-    apiRequests: result?.apiRequests ?? null,
-    error: result?.error ?? null,
-    ...(result?.qualityGate !== undefined && { qualityGate: result.qualityGate }),
-  };
+  const logUri = stepId !== null && input.clusterId !== null ? stepLogUri(emrLogUri, input.clusterId, stepId) : null;
+  return stageRecord(status, { stepId, stepLogUri: logUri, resultKey }, result);
 }
 
 /**

@@ -8,7 +8,7 @@ import { S3ObjectStore } from '../../core/aws/s3-object-store';
 import { readEnv } from '../../core/env';
 import { functionTools, instrumentedHandler } from '../shared/powertools';
 import { finalizeRun } from './core';
-import { FinalizeEnvSchema } from './schema';
+import { FinalizeEnvSchema } from '../../core/finalize-input';
 
 const env = readEnv(FinalizeEnvSchema);
 const tools = functionTools('finalize');

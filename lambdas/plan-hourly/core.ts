@@ -6,7 +6,7 @@ import type { MetricsSink, PipelineStateStore } from '../../core/ports';
 import { makeRunId } from '../../core/run-id';
 import { floorToHour, formatIsoHour, hoursBetween } from '../../core/time';
 import { type CatchUpBackfill, planCatchUpBackfill } from './catch-up';
-import { watermarkAgeMetric } from './freshness';
+import { watermarkAgeMetric } from '../../core/metrics';
 import { type HourlyInput, HourlyInputSchema } from './schema';
 import { hourlyWindow } from './window';
 import { type HourlyClusterShape, type HourlySizingSettings, sizeHourlyCluster } from './sizing';

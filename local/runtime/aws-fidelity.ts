@@ -16,8 +16,8 @@ import { S3ObjectStore } from '../../core/aws/s3-object-store';
 import { LOCAL_REGION } from '../definition';
 import type { LocalApp } from './local-app';
 import { REPO_ROOT } from './local-app';
-import { OPENAQ_ARCHIVE_BUCKET } from './step-command';
-import { Workspace, parseS3Uri } from './workspace';
+import { OPENAQ_ARCHIVE_BUCKET, parseS3Uri } from '../../core/layout';
+import { Workspace } from './workspace';
 
 /** The Iceberg catalog name the stages register (spark-jobs/aqi_jobs/session.py `CATALOG`). */
 const ICEBERG_CATALOG = 'aqi';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { updateJson, readJson } from './json-file';
 import { GroupProcess, isAlive, killTree, processTreeProblem, spawnGroup } from './process-tree';
 import { LocalStepSettings, localStepCommand } from './step-command';
-import { parseS3Uri } from './workspace';
+import { parseS3Uri, stepLogKeyPrefix } from '../../core/layout';
 
 export type ClusterState = 'WAITING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED' | 'TERMINATED_WITH_ERRORS';
 export type StepState = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'INTERRUPTED';
@@ -340,8 +340,7 @@ export class LocalEmr {
   private stepLogDir(cluster: LocalClusterRecord, stepId: string): string {
     const logUri = cluster.logUri ? parseS3Uri(cluster.logUri) : undefined;
     if (logUri) {
-      const prefix = logUri.key && !logUri.key.endsWith('/') ? `${logUri.key}/` : logUri.key;
-      return this.options.step.workspace.s3Path(logUri.bucket, `${prefix}${cluster.id}/steps/${stepId}`);
+      return this.options.step.workspace.s3Path(logUri.bucket, stepLogKeyPrefix(logUri.key, cluster.id, stepId).replace(/\/$/, ''));
     }
     return join(this.clusterDir(cluster.id), '..', 'logs', cluster.id, 'steps', stepId);
   }

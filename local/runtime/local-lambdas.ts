@@ -11,7 +11,7 @@ import { RecordChunkEventSchema, recordChunkStep } from '../../lambdas/backfill-
 import { cancelActiveSteps } from '../../lambdas/cancel-steps/core';
 import { FanInEventSchema, fanIn } from '../../lambdas/fan-in/core';
 import { finalizeRun } from '../../lambdas/finalize/core';
-import { FinalizeEnvSchema } from '../../lambdas/finalize/schema';
+import { FinalizeEnvSchema } from '../../core/finalize-input';
 import { cleanUpExecution } from '../../lambdas/janitor/core';
 import { type PlanBackfillEvent, planBackfillRun } from '../../lambdas/plan-backfill/core';
 import { planBackfillDeps, PlanBackfillEnvSchema } from '../../lambdas/plan-backfill/env';

@@ -23,9 +23,9 @@
  */
 import { EMR_NODE } from '../../lib/workflow/emr-node';
 import type { AwsStepSettings } from './aws-fidelity';
-import { Workspace, parseS3Uri } from './workspace';
+import { OPENAQ_ARCHIVE_BUCKET, parseS3Uri } from '../../core/layout';
+import { Workspace } from './workspace';
 
-export const OPENAQ_ARCHIVE_BUCKET = 'openaq-data-archive';
 
 export interface LocalStepSettings {
   workspace: Workspace;

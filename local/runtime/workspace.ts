@@ -31,12 +31,6 @@ export function workspaceAt(root: string): Workspace {
   };
 }
 
-/** `s3://bucket/key` → `{bucket, key}`, or `undefined` for anything else. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
-  const match = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  return match ? { bucket: match[1], key: match[2] } : undefined;
-}
-
 function safeSegment(what: string, name: string): string {
   if (name.length === 0 || name.includes('/') || name.includes('\\') || name === '.' || name === '..') {
     throw new Error(`${what} name '${name}' cannot name a local directory: it must be non-empty and contain no '/' or '..'`);

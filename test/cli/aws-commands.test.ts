@@ -84,7 +84,7 @@ describe('aqi-pipeline status', () => {
     const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: 'lake' }));
     const runId = 'backfill-20251020T1234Z-1a2b3c4d';
-    const chunk = (chunkId: string, status: 'SUCCEEDED' | 'FAILED', failure: string | null) => ({ chunkId, start: '', end: '', status, rowsRead: null, rowsWritten: null, durationSeconds: null, stepId: null, logUri: null, failure });
+    const chunk = (chunkId: string, status: 'SUCCEEDED' | 'FAILED', failure: string | null) => ({ chunkId, start: '', end: '', status, rowsRead: null, rowsWritten: null, durationSeconds: null, phases: null, stepId: null, stepLogUri: null, failure });
     const reprocessInput = { startDate: '2024-01-01', endDate: '2024-02-29', reprocessFailedOf: runId };
     await s3.send(
       new PutObjectCommand({

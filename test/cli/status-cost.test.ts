@@ -1,6 +1,6 @@
-import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
+import type { BackfillManifest } from '../../core/manifest';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { RunManifest } from '../../lambdas/finalize/manifest';
+import type { HourlyManifest } from '../../core/manifest';
 import { describeStatus, lakeBucketOf } from '../../bin/cli/status-command';
 
 const manifest: BackfillManifest = {
@@ -70,7 +70,7 @@ describe('status of an hourly run', () => {
       }),
     },
   };
-  const hourlyManifest: RunManifest = {
+  const hourlyManifest: HourlyManifest = {
     pipeline: 'hourly',
     runId,
     status: 'SUCCEEDED',

@@ -1,7 +1,7 @@
-import type { BackfillManifest } from '../../lambdas/fan-in/manifest';
+import type { BackfillManifest } from '../../core/manifest';
 import { SfnExecutionReader } from '../../bin/cli/execution';
 import { stateSpans, stepCounts } from '../../bin/cli/history';
-import { executionTimeline } from '../../core/timeline/timeline';
+import { executionTimeline } from '../../bin/cli/timeline';
 import { timelineSvg } from '../../core/timeline/timeline-svg';
 import { runCli } from './cli-io';
 import { clientsFor, recordedExecution } from './recorded-execution';

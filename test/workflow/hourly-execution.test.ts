@@ -142,7 +142,7 @@ describe('the synthesized hourly state machine', () => {
       error: null,
     });
     expect(manifest?.stages).toEqual({
-      bronze: expect.objectContaining({ status: 'SUCCEEDED', stepId: 's-BRONZE1', stepLogUri: `s3://aqi-logs/emr/${CLUSTER_ID}/steps/s-BRONZE1/stderr.gz`, rowsWritten: STAGE_ROWS.bronze.rowsWritten, durationSeconds: STAGE_ROWS.bronze.durationSeconds }),
+      bronze: expect.objectContaining({ status: 'SUCCEEDED', stepId: 's-BRONZE1', stepLogUri: `s3://aqi-logs/emr/${CLUSTER_ID}/steps/s-BRONZE1/`, rowsWritten: STAGE_ROWS.bronze.rowsWritten, durationSeconds: STAGE_ROWS.bronze.durationSeconds }),
       silver: expect.objectContaining({ status: 'SUCCEEDED', stepId: 's-SILVER2', rowsWritten: STAGE_ROWS.silver.rowsWritten, durationSeconds: STAGE_ROWS.silver.durationSeconds }),
       gold: expect.objectContaining({ status: 'SUCCEEDED', stepId: 's-GOLD3', rowsWritten: STAGE_ROWS.gold.rowsWritten, durationSeconds: STAGE_ROWS.gold.durationSeconds }),
     });

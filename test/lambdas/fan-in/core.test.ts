@@ -40,7 +40,7 @@ describe('fan-in', () => {
       durationSeconds: 90,
       phases,
       stepId: 's-JAN',
-      logUri: 's3://aqi-logs/emr/j-CLUSTER/steps/s-JAN/',
+      stepLogUri: 's3://aqi-logs/emr/j-CLUSTER/steps/s-JAN/',
       failure: null,
     });
   });
@@ -74,9 +74,9 @@ describe('fan-in', () => {
     const store = lakeWith([JAN]);
     await record(store, JAN.id, { failure: { Error: 'States.TaskFailed', Cause: '{"Step":{"Id":"s-2B7QX1","Status":{"State":"FAILED"}}}' } });
     await fanIn({ runId: RUN_ID, clusterId: 'j-CLUSTER' }, deps(store));
-    const manifest = store.json(LAKE, `${runs}/manifest.json`) as { chunks: { stepId: string; logUri: string }[] };
+    const manifest = store.json(LAKE, `${runs}/manifest.json`) as { chunks: { stepId: string; stepLogUri: string }[] };
     expect(manifest.chunks[0].stepId).toBe('s-2B7QX1');
-    expect(manifest.chunks[0].logUri).toBe('s3://aqi-logs/emr/j-CLUSTER/steps/s-2B7QX1/');
+    expect(manifest.chunks[0].stepLogUri).toBe('s3://aqi-logs/emr/j-CLUSTER/steps/s-2B7QX1/');
   });
 
   test('an EMR step failure is summarised from the step description in the cause, with EMR’s reason', () => {

@@ -98,7 +98,7 @@ describe('finalizeRun', () => {
     expect((manifest.stages as Record<string, unknown>).bronze).toEqual({
       status: 'SUCCEEDED',
       stepId: 's-B',
-      stepLogUri: 's3://logs/emr/j-1/steps/s-B/stderr.gz',
+      stepLogUri: 's3://logs/emr/j-1/steps/s-B/',
       resultKey: `runs/hourly/${RUN_ID}/results/bronze.json`,
       durationSeconds: 100,
       rowsRead: 10,
@@ -233,7 +233,7 @@ describe('finalizeRun', () => {
     expect(manifest.stages.silver).toEqual({
       status: 'FAILED',
       stepId: 's-S2',
-      stepLogUri: 's3://logs/emr/j-1/steps/s-S2/stderr.gz',
+      stepLogUri: 's3://logs/emr/j-1/steps/s-S2/',
       resultKey: `runs/hourly/${RUN_ID}/results/silver.json`,
       durationSeconds: null,
       phases: null,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runPrefix } from '../../core/layout';
+import { runPrefix } from '../layout';
 
 /**
  * What one Map iteration records about its chunk's Bronze step: the step id when EMR ran it, and the

@@ -1,8 +1,8 @@
-import type { Stage } from '../../core/layout';
-import { STAGES } from '../../core/layout';
-import type { PipelineStateStore, WatermarkRecord } from '../../core/ports';
+import type { Stage } from './layout';
+import { STAGES } from './layout';
+import type { PipelineStateStore, WatermarkRecord } from './ports';
 import type { StageRecord } from './manifest';
-import type { FinalizeInput } from './schema';
+import type { FinalizeInput } from './finalize-input';
 
 /**
  * Moves the hourly watermark to the end of this run's window, only when the run processed a range that

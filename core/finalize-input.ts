@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { PIPELINES, STAGES } from '../../core/layout';
-import { RUN_ID_PATTERN } from '../../core/run-id';
-import { PriceTableEnvSchema } from '../../core/pricing';
+import { PIPELINES, STAGES } from './layout';
+import { RUN_ID_PATTERN } from './run-id';
+import { PriceTableEnvSchema } from './pricing';
 
 /**
  * What `finalizeTask` (lib/workflow/finalize.ts) sends. `plan` is the plan Lambda's output; only the

@@ -1,5 +1,5 @@
-import type { MetricDatum, WatermarkRecord } from '../../core/ports';
-import { hoursBetween } from '../../core/time';
+import type { MetricDatum, WatermarkRecord } from './ports';
+import { hoursBetween } from './time';
 
 /** The freshness metric: hours from the end of the processed range to now (lib/monitoring.ts alarms on it). */
 export const WATERMARK_AGE_METRIC = 'WatermarkAgeHours';
