@@ -12,6 +12,8 @@ export const ERROR_NAMES = {
   stageResultInvalid: 'StageResultInvalid',
   invalidEnvironment: 'InvalidEnvironment',
   invalidSecurityGroupCleanupEvent: 'InvalidSecurityGroupCleanupEvent',
+  /** A backfill Lambda got state it cannot use from the state machine: a wiring bug, not operator input. */
+  invalidBackfillState: 'InvalidBackfillState',
 } as const;
 
 export type PipelineErrorName = (typeof ERROR_NAMES)[keyof typeof ERROR_NAMES];

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { PIPELINES, STAGES } from './layout';
 import { RUN_ID_PATTERN } from './run-id';
-import { PriceTableEnvSchema } from './pricing';
 
 /**
  * What `finalizeTask` (lib/workflow/finalize.ts) sends. `plan` is the plan Lambda's output; only the
@@ -39,11 +38,3 @@ export const FinalizeInputSchema = z.object({
 });
 
 export type FinalizeInput = z.infer<typeof FinalizeInputSchema>;
-
-export const FinalizeEnvSchema = z.object({
-  LAKE_BUCKET: z.string().min(1, 'must name the lake bucket'),
-  TABLE_NAME: z.string().min(1, 'must name the pipeline DynamoDB table'),
-  EMR_LOG_URI: z.string().regex(/^s3:\/\/[^/]+\/.*\/$|^s3:\/\/[^/]+\/$/, 'must be an s3:// URI ending in /'),
-  METRICS_NAMESPACE: z.string().min(1),
-  PRICE_TABLE: PriceTableEnvSchema,
-});

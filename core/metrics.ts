@@ -12,3 +12,6 @@ export function watermarkAgeMetric(stored: WatermarkRecord | undefined, now: Dat
   if (stored === undefined) return [];
   return [{ name: WATERMARK_AGE_METRIC, value: Math.max(0, hoursBetween(new Date(stored.windowEnd), now)), unit: 'None', dimensions: { Pipeline: 'hourly' } }];
 }
+
+/** The count each outcome adds to (lib/monitoring.ts alarms on RunSkipped). */
+export const RUN_OUTCOME_METRIC = { SUCCEEDED: 'RunSucceeded', FAILED: 'RunFailed', SKIPPED: 'RunSkipped' } as const;

@@ -71,10 +71,6 @@ export interface MetricsSink {
   putMetrics(namespace: string, metrics: MetricDatum[]): Promise<void>;
 }
 
-export interface Notifier {
-  notify(subject: string, message: string): Promise<void>;
-}
-
 export interface StepControl {
   /** Ids of the cluster's steps that are PENDING or RUNNING (only those named `name`, if given), all pages read. */
   listActiveSteps(clusterId: string, name?: string): Promise<string[]>;

@@ -25,3 +25,15 @@ export function failedStageStepInCause(cause: string | null | undefined): Failed
   const stage = STAGES.find((s) => s === step.Name);
   return stage === undefined ? null : { stage, stepId: step.Id };
 }
+
+/**
+ * `addStep` answers `{ StepId }`; the `.sync` integration answers with the step description
+ * (`{ Step: { Id } }`). Both are accepted so the manifest has the id whichever the task returned.
+ */
+export function stepIdOf(output: unknown): string | null {
+  if (output === null || typeof output !== 'object') return null;
+  const record = output as { StepId?: unknown; Step?: { Id?: unknown } };
+  if (typeof record.StepId === 'string') return record.StepId;
+  if (typeof record.Step?.Id === 'string') return record.Step.Id;
+  return null;
+}

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { PlanBackfillEnv } from '../lambdas/plan-backfill/env';
+import type { PlanBackfillEnv } from '../lambdas/plan-backfill/wiring';
 import { LOCATIONS_KEY, pipelineRunsPrefix } from '../core/layout';
 import { TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { longestRunSeconds, type StageTimeouts } from '../core/backfill/plan';
+import { HOURLY_SIZING_MODES } from '../core/hourly/sizing';
 import { valueAt } from '../core/input';
 import { MARKETS, type PriceTable, priceTableFor, type RunPriceTable } from '../core/pricing';
 import { PRICE_TABLES, priceTableFile } from './pricing';
@@ -28,8 +29,6 @@ const instanceType = z
   .string()
   .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an EC2 instance type such as m7g.xlarge');
 
-/** How an hourly cluster is shaped: by the plan from the window, or always one way. */
-export const HOURLY_SIZING_MODES = ['auto', 'primary-only', 'primary-and-core'] as const;
 
 const market = z.enum(MARKETS, { message: `must be one of ${MARKETS.join(', ')}` });
 

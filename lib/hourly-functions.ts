@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { PlanHourlyEnv } from '../lambdas/plan-hourly/schema';
+import type { PlanHourlyEnv } from '../lambdas/plan-hourly/wiring';
 import { RUNS_PREFIX } from '../core/layout';
 import { IMPORTED_ARN, s3GrantFindings, TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';

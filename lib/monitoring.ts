@@ -6,8 +6,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { RUN_OUTCOME_METRIC } from '../lambdas/finalize/core';
-import { WATERMARK_AGE_METRIC } from '../core/metrics';
+import { RUN_OUTCOME_METRIC, WATERMARK_AGE_METRIC } from '../core/metrics';
 import { STAGES } from '../core/layout';
 
 /** Namespace of the metrics the finalize Lambda publishes. */

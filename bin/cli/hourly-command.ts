@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { HourlyInputSchema } from '../../lambdas/plan-hourly/schema';
+import { HourlyInputSchema } from '../../core/hourly/input';
 import { CliError } from './errors';
 
 /**

@@ -4,13 +4,10 @@ import type { RunPriceTable } from '../../core/pricing';
 import { readRunCost } from '../../core/run-cost';
 import { completeCatchUpBackfill } from '../../core/watermark';
 import { type QualityGate, StageResultSchema } from '../../core/stage-result';
-import { failedStageStepInCause } from '../../core/step-cause';
+import { failedStageStepInCause, stepIdOf } from '../../core/step-cause';
 import { type BackfillManifest, BackfillManifestSchema, type StageRecord, stageRecord } from '../../core/manifest';
 import { type BackfillPlan, planKey } from '../../core/backfill/plan';
 import { z } from 'zod';
-import { nonEmpty } from '../../core/env';
-import { PriceTableEnvSchema } from '../../core/pricing';
-import { stepIdOf } from '../finalize/core';
 import { FinalizeInputSchema } from '../../core/finalize-input';
 
 /**
@@ -19,7 +16,6 @@ import { FinalizeInputSchema } from '../../core/finalize-input';
  */
 export const FinalizeBackfillEventSchema = FinalizeInputSchema;
 
-export const BackfillFinalizeEnvSchema = z.object({ LAKE_BUCKET: nonEmpty, EMR_LOG_URI: nonEmpty, TABLE_NAME: nonEmpty, PRICE_TABLE: PriceTableEnvSchema });
 export type FinalizeBackfillEvent = z.output<typeof FinalizeBackfillEventSchema>;
 
 export interface FinalizeBackfillResult {

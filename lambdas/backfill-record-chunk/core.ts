@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stepIdOf } from '../finalize/core';
+import { stepIdOf } from '../../core/step-cause';
 import type { ObjectStore } from '../../core/ports';
 import { BACKFILL_RUN_ID_PATTERN } from '../../core/backfill/run-id';
 import { type ChunkStepRecord, chunkStepRecordKey } from '../../core/backfill/chunk-record';

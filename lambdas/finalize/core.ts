@@ -5,8 +5,8 @@ import type { ClusterUsageSource, Logger, MetricDatum, MetricsSink, ObjectStore,
 import type { RunPriceTable } from '../../core/pricing';
 import { type ManifestCost, readRunCost } from '../../core/run-cost';
 import { type QualityGate, type StageResult, StageResultSchema } from '../../core/stage-result';
-import { type FailedStageStep, failedStageStepInCause } from '../../core/step-cause';
-import { watermarkAgeMetric } from '../../core/metrics';
+import { type FailedStageStep, failedStageStepInCause, stepIdOf } from '../../core/step-cause';
+import { RUN_OUTCOME_METRIC, watermarkAgeMetric } from '../../core/metrics';
 import { type HourlyManifest, type StageRecord, stageRecord } from '../../core/manifest';
 import { type FinalizeInput, FinalizeInputSchema } from '../../core/finalize-input';
 import { advanceHourlyWatermark, recordCatchUpBackfill } from '../../core/watermark';
@@ -175,18 +175,6 @@ function stageLine(
   return stageRecord(status, { stepId, stepLogUri: logUri, resultKey }, result);
 }
 
-/**
- * `addStep` answers `{ StepId }`; the `.sync` integration answers with the step description
- * (`{ Step: { Id } }`). Both are accepted so the manifest has the id whichever the task returned.
- */
-export function stepIdOf(output: unknown): string | null {
-  if (output === null || typeof output !== 'object') return null;
-  const record = output as { StepId?: unknown; Step?: { Id?: unknown } };
-  if (typeof record.StepId === 'string') return record.StepId;
-  if (typeof record.Step?.Id === 'string') return record.Step.Id;
-  return null;
-}
-
 function assertStagesDone(input: FinalizeInput, stages: Partial<Record<Stage, StageRecord>>): void {
   const broken = STAGES.filter((stage) => stage in input.steps && stages[stage]?.status !== 'SUCCEEDED');
   if (broken.length === 0) return;
@@ -209,9 +197,6 @@ async function readExistingManifest(objects: ObjectStore, bucket: string, key: s
     return {};
   }
 }
-
-/** The count each outcome adds to (lib/monitoring.ts alarms on RunSkipped). */
-export const RUN_OUTCOME_METRIC = { SUCCEEDED: 'RunSucceeded', FAILED: 'RunFailed', SKIPPED: 'RunSkipped' } as const;
 
 function runMetrics(
   input: FinalizeInput,

@@ -7,9 +7,9 @@ import { makeRunId } from '../../core/run-id';
 import { floorToHour, formatIsoHour, hoursBetween } from '../../core/time';
 import { type CatchUpBackfill, planCatchUpBackfill } from './catch-up';
 import { watermarkAgeMetric } from '../../core/metrics';
-import { type HourlyInput, HourlyInputSchema } from './schema';
+import { type HourlyInput, HourlyInputSchema } from '../../core/hourly/input';
 import { hourlyWindow } from './window';
-import { type HourlyClusterShape, type HourlySizingSettings, sizeHourlyCluster } from './sizing';
+import { type HourlyClusterShape, type HourlySizingSettings, sizeHourlyCluster } from '../../core/hourly/sizing';
 
 export interface HourlyPlanSettings {
   readonly lateDataMarginHours: number;

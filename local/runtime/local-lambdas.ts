@@ -1,25 +1,15 @@
 /**
- * The real Lambda cores, called in-process with local adapters of their ports. Each entry is the local
- * twin of a `lambdas/<name>/handler.ts`: it builds the same dependencies from the function's environment
- * (as synthesized in the template), but over the workspace instead of SDK clients — except S3 under
- * `--aws-fidelity`, where `objects` is the real S3 adapter pointed at the local endpoint.
+ * The real pipeline functions, run in-process over local adapters of their ports. Each is the wiring its
+ * `lambdas/<name>/handler.ts` runs on AWS (lambdas/registry.ts): the same environment schema (read from
+ * the synthesized template), the same dependency builder and run function, but over the workspace instead
+ * of SDK clients — except S3 under `--aws-fidelity`, where `objects` is the real S3 adapter pointed at the
+ * local endpoint.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
-import { BackfillFinalizeEnvSchema, FinalizeBackfillEventSchema, finalizeBackfill } from '../../lambdas/backfill-finalize/core';
-import { RecordChunkEventSchema, recordChunkStep } from '../../lambdas/backfill-record-chunk/core';
-import { cancelActiveSteps } from '../../lambdas/cancel-steps/core';
-import { FanInEventSchema, fanIn } from '../../lambdas/fan-in/core';
-import { finalizeRun } from '../../lambdas/finalize/core';
-import { FinalizeEnvSchema } from '../../core/finalize-input';
-import { cleanUpExecution } from '../../lambdas/janitor/core';
-import { type PlanBackfillEvent, planBackfillRun } from '../../lambdas/plan-backfill/core';
-import { planBackfillDeps, PlanBackfillEnvSchema } from '../../lambdas/plan-backfill/env';
-import { parseBackfillState } from '../../core/backfill/errors';
-import { planHourly } from '../../lambdas/plan-hourly/core';
-import { PlanHourlyEnvSchema, planHourlySettings } from '../../lambdas/plan-hourly/schema';
-import { nonEmpty, readEnv } from '../../core/env';
+import { readEnv } from '../../core/env';
+import type { FunctionPorts } from '../../core/function';
 import type { Logger, ObjectStore } from '../../core/ports';
+import { PIPELINE_FUNCTIONS } from '../../lambdas/registry';
 import { FileMetricsSink } from '../adapters/console-sinks';
 import { FileLogger } from '../adapters/file-logger';
 import { LocalDynamoDb } from '../adapters/dynamodb-table';
@@ -38,74 +28,29 @@ export interface LocalServices {
   objects?: ObjectStore;
 }
 
-function objectsOf(services: LocalServices): ObjectStore {
-  return services.objects ?? new DirectoryObjectStore(services.workspace);
-}
-
 type LocalHandler = (event: unknown, env: Record<string, string>, services: LocalServices, log: Logger) => Promise<unknown>;
 
-const LakeEnv = z.object({ LAKE_BUCKET: nonEmpty });
-const LakeAndLogsEnv = z.object({ LAKE_BUCKET: nonEmpty, EMR_LOG_URI: nonEmpty });
-const TableEnv = z.object({ TABLE_NAME: nonEmpty });
+/** The ports of a function over the local services: what `lambdaHandler` builds from SDK clients on AWS. */
+function localPorts(services: LocalServices, log: Logger): FunctionPorts {
+  const { workspace, emr, db } = services;
+  return {
+    objects: () => services.objects ?? new DirectoryObjectStore(workspace),
+    state: (tableName) => new LocalPipelineStateStore(db, tableName),
+    metrics: () => new FileMetricsSink(join(workspace.root, 'logs', 'metrics.jsonl')),
+    clusterUsage: () => new LocalClusterUsage(emr),
+    clusters: () => new LocalEmrControl(emr),
+    log,
+  };
+}
 
 /** Keyed by the function's folder under `lambdas/`. */
-export const LOCAL_LAMBDAS: Readonly<Record<string, LocalHandler>> = {
-  'plan-backfill': async (event, env, services) =>
-    planBackfillRun(event as PlanBackfillEvent, planBackfillDeps(readEnv(PlanBackfillEnvSchema, env), objectsOf(services))),
-  'backfill-record-chunk': async (event, env, services) => {
-    const e = readEnv(LakeEnv, env);
-    const input = parseBackfillState(RecordChunkEventSchema, event, 'record-chunk input');
-    const record = await recordChunkStep(input, objectsOf(services), e.LAKE_BUCKET, new Date());
-    return { chunkId: record.chunkId, failed: record.error !== null };
-  },
-  'fan-in': async (event, env, services) => {
-    const e = readEnv(LakeAndLogsEnv, env);
-    const input = parseBackfillState(FanInEventSchema, event, 'fan-in input');
-    return fanIn(input, { store: objectsOf(services), lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, now: () => new Date() });
-  },
-  'backfill-finalize': async (event, env, services, log) => {
-    const { db, emr } = services;
-    const e = readEnv(BackfillFinalizeEnvSchema, env);
-    const input = parseBackfillState(FinalizeBackfillEventSchema, event, 'backfill-finalize input');
-    return finalizeBackfill(input, {
-      store: objectsOf(services),
-      lakeBucket: e.LAKE_BUCKET,
-      emrLogUri: e.EMR_LOG_URI,
-      now: () => new Date(),
-      state: new LocalPipelineStateStore(db, e.TABLE_NAME),
-      usage: new LocalClusterUsage(emr),
-      prices: e.PRICE_TABLE,
-      log,
-    });
-  },
-  'plan-hourly': async (event, env, { workspace, db }) => {
-    const e = readEnv(PlanHourlyEnvSchema, env);
-    return planHourly(event, {
-      state: new LocalPipelineStateStore(db, e.TABLE_NAME),
-      metrics: new FileMetricsSink(join(workspace.root, 'logs', 'metrics.jsonl')),
-      now: new Date(),
-      settings: planHourlySettings(e),
-    });
-  },
-  finalize: async (event, env, services, log) => {
-    const { workspace, db, emr } = services;
-    const e = readEnv(FinalizeEnvSchema, env);
-    return finalizeRun(event, {
-      objects: objectsOf(services),
-      state: new LocalPipelineStateStore(db, e.TABLE_NAME),
-      metrics: new FileMetricsSink(join(workspace.root, 'logs', 'metrics.jsonl')),
-      usage: new LocalClusterUsage(emr),
-      log,
-      settings: { lakeBucket: e.LAKE_BUCKET, emrLogUri: e.EMR_LOG_URI, metricsNamespace: e.METRICS_NAMESPACE, prices: e.PRICE_TABLE },
-      now: new Date(),
-    });
-  },
-  'cancel-steps': async (event, _env, { emr }, log) => cancelActiveSteps(event, new LocalEmrControl(emr), log),
-  janitor: async (event, env, { emr, db }, log) => {
-    const e = readEnv(TableEnv, env);
-    return cleanUpExecution(event, { clusters: new LocalEmrControl(emr), state: new LocalPipelineStateStore(db, e.TABLE_NAME), log });
-  },
-};
+export const LOCAL_LAMBDAS: Readonly<Record<string, LocalHandler>> = Object.fromEntries(
+  Object.entries(PIPELINE_FUNCTIONS).map(([name, wiring]) => [
+    name,
+    (event: unknown, env: Record<string, string>, services: LocalServices, log: Logger) =>
+      wiring.run(event, wiring.deps(readEnv(wiring.env, env), localPorts(services, log)), log),
+  ]),
+);
 
 /** Structured Lambda logs go to `<workspace>/logs/lambda/<name>.log`, as CloudWatch would keep them apart. */
 export function lambdaLogger(workspace: Workspace, name: string): Logger {

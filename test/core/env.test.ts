@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readEnv } from '../../core/env';
 import { PipelineError } from '../../core/errors';
-import { PlanHourlyEnvSchema } from '../../lambdas/plan-hourly/schema';
+import { PlanHourlyEnvSchema } from '../../lambdas/plan-hourly/wiring';
 
 /** plan-hourly's catch-up and sizing variables, as CDK writes them (lib/hourly-functions.ts). */
 const SIZING_ENV = {

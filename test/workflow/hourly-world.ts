@@ -6,7 +6,7 @@ import { type Stage, STAGES } from '../../core/layout';
 import { silentLogger } from '../support/silent-logger';
 import type { LockRecord, PipelineStateStore, WatermarkRecord } from '../../core/ports';
 import type { StageResult } from '../../core/stage-result';
-import type { HourlySizingSettings } from '../../lambdas/plan-hourly/sizing';
+import type { HourlySizingSettings } from '../../core/hourly/sizing';
 import { parsePipelineConfig } from '../../lib/config';
 import { HOURLY_STATES } from '../../lib/hourly-workflow';
 import { taskError, type TaskHandler } from './support/interpreter';

@@ -1,4 +1,5 @@
-import { finalizeRun, stepIdOf } from '../../../lambdas/finalize/core';
+import { stepIdOf } from '../../../core/step-cause';
+import { finalizeRun } from '../../../lambdas/finalize/core';
 import { PipelineError } from '../../../core/errors';
 import type { Stage } from '../../../core/layout';
 import { silentLogger } from '../../support/silent-logger';

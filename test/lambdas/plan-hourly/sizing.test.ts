@@ -1,4 +1,4 @@
-import { type HourlySizingSettings, sizeHourlyCluster } from '../../../lambdas/plan-hourly/sizing';
+import { type HourlySizingSettings, sizeHourlyCluster } from '../../../core/hourly/sizing';
 import { HOURLY_SIZING } from '../../workflow/hourly-world';
 
 const auto: HourlySizingSettings = { ...HOURLY_SIZING, mode: 'auto' };

@@ -1,32 +1,7 @@
 import { z } from 'zod';
-import { STAGES } from '../../core/layout';
-import { ISO_HOUR_PATTERN } from '../../core/time';
-import type { HourlyPlanSettings } from './core';
-
-const isoInstant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp such as 2025-01-01T03:15:00Z' });
-
-/**
- * What starts an hourly execution: the scheduler's `{ scheduledTime }`, or an operator's
- * `{ windowEnd }` that re-runs one window. Unknown keys are rejected so a typo never silently runs the
- * wrong window.
- */
-export const HourlyInputSchema = z
-  .strictObject({
-    scheduledTime: isoInstant.optional(),
-    windowEnd: z
-      .string()
-      .regex(ISO_HOUR_PATTERN, 'must be a whole UTC hour such as 2025-01-01T03:00:00Z')
-      .optional(),
-    skipStages: z
-      .array(z.enum(STAGES, { message: `must be one of ${STAGES.join(', ')}` }))
-      .refine((stages) => new Set(stages).size === stages.length, 'must not repeat a stage')
-      .optional(),
-  })
-  .refine((input) => (input.scheduledTime === undefined) !== (input.windowEnd === undefined), {
-    message: 'give exactly one of scheduledTime (scheduled runs) or windowEnd (re-running one window)',
-  });
-
-export type HourlyInput = z.infer<typeof HourlyInputSchema>;
+import { defineFunction } from '../../core/function';
+import { HOURLY_SIZING_MODES } from '../../core/hourly/sizing';
+import { type HourlyPlanSettings, planHourly } from './core';
 
 export const PlanHourlyEnvSchema = z.object({
   TABLE_NAME: z.string().min(1, 'must name the pipeline DynamoDB table'),
@@ -37,7 +12,7 @@ export const PlanHourlyEnvSchema = z.object({
   MAX_BACKFILL_RANGE_DAYS: z.coerce.number().int().min(1),
   METRICS_NAMESPACE: z.string().min(1),
   LOCATION_COUNT: z.coerce.number().int().min(1),
-  SIZING_MODE: z.enum(['auto', 'primary-only', 'primary-and-core']),
+  SIZING_MODE: z.enum(HOURLY_SIZING_MODES),
   PRIMARY_ONLY_MAX_LOCATION_HOURS: z.coerce.number().int().min(1),
   LOCATION_HOURS_PER_CORE_INSTANCE: z.coerce.number().int().min(1),
   MAX_CORE_INSTANCES: z.coerce.number().int().min(1),
@@ -65,3 +40,18 @@ export function planHourlySettings(env: PlanHourlyEnv): HourlyPlanSettings {
     },
   };
 }
+
+/** Plans an hourly run: window from the watermark, skip or catch-up backfill, cluster shape. */
+export const planHourlyFunction = defineFunction({
+  name: 'plan-hourly',
+  env: PlanHourlyEnvSchema,
+  ports: ['state', 'metrics'],
+  deps: (env, ports) => ({ state: ports.state(env.TABLE_NAME), metrics: ports.metrics(), settings: planHourlySettings(env) }),
+  run: async (event, deps, log) => {
+    const plan = await planHourly(event, { ...deps, now: new Date() });
+    log.info('planned hourly run', { runId: plan.runId, window: plan.window, capped: plan.capped, skip: plan.skip, watermark: plan.watermark, cluster: plan.cluster });
+    if (plan.capped) log.info('catching up: the next scheduled runs continue from the new watermark', { window: plan.window });
+    if (plan.catchUpBackfill) log.warn('outage longer than the hourly catch-up limit: starting a backfill', { catchUpBackfill: plan.catchUpBackfill });
+    return plan;
+  },
+});

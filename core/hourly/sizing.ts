@@ -6,7 +6,9 @@
  * an outage, or thousands of locations), one per `locationHoursPerCoreInstance` above the single-node
  * limit. docs/COSTS.md has the model behind the defaults.
  */
-export type HourlySizingMode = 'auto' | 'primary-only' | 'primary-and-core';
+/** How an hourly cluster is shaped: by the plan from the window, or always one way (`hourly.sizing.mode`). */
+export const HOURLY_SIZING_MODES = ['auto', 'primary-only', 'primary-and-core'] as const;
+export type HourlySizingMode = (typeof HOURLY_SIZING_MODES)[number];
 
 export interface HourlySizingSettings {
   readonly mode: HourlySizingMode;

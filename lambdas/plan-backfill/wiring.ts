@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { nonEmpty, positiveIntFromString } from '../../core/env';
+import { defineFunction } from '../../core/function';
+import { InvalidBackfillInput } from '../../core/backfill/errors';
 import type { ObjectStore } from '../../core/ports';
-import type { PlanBackfillDeps } from './core';
+import { type PlanBackfillDeps, type PlanBackfillEvent, planBackfillRun } from './core';
 
 /** The function's environment, set by lib/backfill-workflow.ts from `cdk.json`. */
 export const PlanBackfillEnvSchema = z.object({
@@ -19,8 +21,8 @@ export const PlanBackfillEnvSchema = z.object({
 
 export type PlanBackfillEnv = z.infer<typeof PlanBackfillEnvSchema>;
 
-/** The core's dependencies from a validated environment: shared by the handler and the local runtime. */
-export function planBackfillDeps(env: PlanBackfillEnv, store: ObjectStore): PlanBackfillDeps {
+/** The core's dependencies from a validated environment. */
+function planBackfillDeps(env: PlanBackfillEnv, store: ObjectStore): PlanBackfillDeps {
   return {
     store,
     lakeBucket: env.LAKE_BUCKET,
@@ -35,3 +37,21 @@ export function planBackfillDeps(env: PlanBackfillEnv, store: ObjectStore): Plan
     },
   };
 }
+
+/** Validates a backfill's input, writes its plan and the run's locations, returns the compact plan state. */
+export const planBackfillFunction = defineFunction({
+  name: 'plan-backfill',
+  env: PlanBackfillEnvSchema,
+  ports: ['objects'],
+  deps: (env, ports) => planBackfillDeps(env, ports.objects()),
+  run: async (event, deps, log) => {
+    try {
+      const plan = await planBackfillRun(event as PlanBackfillEvent, deps);
+      log.info('planned backfill', { runId: plan.runId, window: plan.window, chunkCount: plan.chunkCount, cluster: plan.cluster });
+      return plan;
+    } catch (error) {
+      if (error instanceof InvalidBackfillInput) log.warn('rejected backfill input', { problems: error.problems });
+      throw error;
+    }
+  },
+});
