@@ -5,6 +5,7 @@
  * code in-process.
  */
 import type { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type { Market } from './pricing';
 
 /**
  * Structured logging as the cores use it: Powertools' Logger, one JSON object per entry (on AWS to
@@ -80,5 +81,24 @@ export interface StepControl {
 
 export interface ClusterUsageSource {
   /** Every instance the cluster had (terminated ones included, all pages read) and EMR's normalized hours. */
-  clusterUsage(clusterId: string): Promise<import('./run-cost').ClusterUsage>;
+  clusterUsage(clusterId: string): Promise<ClusterUsage>;
 }
+
+/** One EC2 instance of a cluster as EMR's ListInstances describes it (the fields a cost needs). */
+export interface ClusterInstance {
+  instanceType: string;
+  market: Market;
+  /** `Status.Timeline.CreationDateTime`: when EMR asked EC2 for the instance. */
+  createdAt: Date;
+  /** `Status.Timeline.EndDateTime`; absent while the instance still runs. */
+  endedAt?: Date;
+}
+
+/** What EMR reports about a cluster's use, read after it terminated. */
+export interface ClusterUsage {
+  instances: ClusterInstance[];
+  /** DescribeCluster `NormalizedInstanceHours`: EMR's own rounded-up figure, kept as a cross-check. */
+  normalizedInstanceHours: number | null;
+}
+
+/** EMR and EC2 bill per second with a one-minute minimum per instance (docs/COSTS.md). */

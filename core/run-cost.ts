@@ -1,25 +1,7 @@
 import { z } from 'zod';
-import type { ClusterUsageSource, Logger } from './ports';
-import { MARKETS, type Market, type RunPriceTable } from './pricing';
+import type { ClusterUsage, ClusterUsageSource, Logger } from './ports';
+import { MARKETS, type RunPriceTable } from './pricing';
 
-/** One EC2 instance of a cluster as EMR's ListInstances describes it (the fields a cost needs). */
-export interface ClusterInstance {
-  instanceType: string;
-  market: Market;
-  /** `Status.Timeline.CreationDateTime`: when EMR asked EC2 for the instance. */
-  createdAt: Date;
-  /** `Status.Timeline.EndDateTime`; absent while the instance still runs. */
-  endedAt?: Date;
-}
-
-/** What EMR reports about a cluster's use, read after it terminated. */
-export interface ClusterUsage {
-  instances: ClusterInstance[];
-  /** DescribeCluster `NormalizedInstanceHours`: EMR's own rounded-up figure, kept as a cross-check. */
-  normalizedInstanceHours: number | null;
-}
-
-/** EMR and EC2 bill per second with a one-minute minimum per instance (docs/COSTS.md). */
 export const MINIMUM_BILLED_SECONDS = 60;
 
 const UsageLineSchema = z.object({

@@ -1,6 +1,5 @@
 import { DescribeClusterCommand, EMRClient, type Instance, ListInstancesCommand, MarketType } from '@aws-sdk/client-emr';
-import type { ClusterUsageSource } from '../ports';
-import type { ClusterInstance, ClusterUsage } from '../run-cost';
+import type { ClusterInstance, ClusterUsage, ClusterUsageSource } from '../ports';
 
 /**
  * Reads a cluster's instance timelines (ListInstances: active instances and those terminated in the last

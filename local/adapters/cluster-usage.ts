@@ -5,7 +5,7 @@
  * scaling, and each Spot fleet taken as its first instance type (docs/COSTS.md says what that leaves out).
  */
 import type { ClusterUsageSource } from '../../core/ports';
-import type { ClusterInstance, ClusterUsage } from '../../core/run-cost';
+import type { ClusterInstance, ClusterUsage } from '../../core/ports';
 import type { LocalEmr } from '../runtime/local-emr';
 
 export class LocalClusterUsage implements ClusterUsageSource {

@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../../core/aws/s3-object-store';
-import { LOCAL_REGION } from '../definition';
-import type { LocalApp } from './local-app';
-import { REPO_ROOT } from './local-app';
+import { type CloudAssembly, LOCAL_REGION } from '../definition';
+import { REPO_ROOT } from './repo';
 import { OPENAQ_ARCHIVE_BUCKET, parseS3Uri } from '../../core/layout';
 import { Workspace } from './workspace';
 
@@ -134,7 +133,8 @@ export function recordedAwsResources(workspace: Workspace): AwsResources {
   return JSON.parse(readFileSync(path, 'utf8')) as AwsResources;
 }
 
-export function deployedAwsResources(app: LocalApp): AwsResources {
+/** The buckets, Glue databases and API-key secret the synthesized app deploys (a `LocalApp`'s assembly and machines). */
+export function deployedAwsResources(app: { assembly: CloudAssembly; machines: ReadonlyMap<string, { definition: unknown }> }): AwsResources {
   const { assembly } = app;
   const buckets: string[] = [];
   const glueDatabases: Record<string, unknown>[] = [];

@@ -19,8 +19,8 @@ import { buildApp } from '../../lib/app';
 import { type AslDefinition, type CfnTemplate, CloudAssembly, DefinitionError, LOCAL_ACCOUNT, LOCAL_REGION } from '../definition';
 import type { LocalFunction } from './task-handlers';
 import { Workspace } from './workspace';
+import { REPO_ROOT } from './repo';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
 
 export interface LocalStateMachine {
   /** `hourly` or `backfill`: the id of the workflow construct that owns it. */

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { AwsStepSettings } from './aws-fidelity';
-import { REPO_ROOT } from './local-app';
+import { REPO_ROOT } from './repo';
 import { Workspace } from './workspace';
 
 const MARKER = '@@ROW@@ ';

@@ -1,5 +1,6 @@
 import { silentLogger } from '../support/silent-logger';
-import { type ClusterUsage, costOfCluster, describeRunCost, readRunCost } from '../../core/run-cost';
+import type { ClusterUsage } from '../../core/ports';
+import { costOfCluster, describeRunCost, readRunCost } from '../../core/run-cost';
 import { MemoryClusterUsage, TEST_PRICES } from '../workflow/support/memory-ports';
 
 const at = (iso: string) => new Date(iso);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { generateArchive } from '../../local/datagen/generate-archive';
 import { RunningAwsEndpoint, ensureAwsFidelityJars, startAwsEndpoint } from '../../local/runtime/aws-fidelity';
-import { REPO_ROOT } from '../../local/runtime/local-app';
+import { REPO_ROOT } from '../../local/runtime/repo';
 import { ensurePythonEnv } from '../../local/runtime/local-run';
 import { localStepCommand } from '../../local/runtime/step-command';
 import { Workspace, workspaceAt } from '../../local/runtime/workspace';

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { LocalDynamoDb } from '../../../local/adapters/dynamodb-table';
-import { REPO_ROOT } from '../../../local/runtime/local-app';
+import { REPO_ROOT } from '../../../local/runtime/repo';
 import { Workspace } from '../../../local/runtime/workspace';
 
 export interface TableSummary {

@@ -11,7 +11,7 @@ import type {
   WatermarkRecord,
 } from '../../../core/ports';
 import type { RunPriceTable } from '../../../core/pricing';
-import type { ClusterUsage } from '../../../core/run-cost';
+import type { ClusterUsage } from '../../../core/ports';
 
 /** In-memory implementations of the Lambda ports, with the same contracts as the AWS adapters. */
 export class MemoryObjectStore implements ObjectStore {
