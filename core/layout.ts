@@ -23,6 +23,18 @@ export type Pipeline = (typeof PIPELINES)[number];
 export const STAGES = ['bronze', 'silver', 'gold'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/**
+ * Each stage's `--mode` values, as the Stage CLI names them (`aqi_jobs.stage.MODES`, held equal by
+ * test/core/stage-modes.test.ts): Bronze reads the archive by days (backfill) or the API by hours
+ * (hourly); Silver and Gold take what changed (incremental) or recompute a range of days (range).
+ */
+export const STAGE_MODES = {
+  bronze: ['backfill', 'hourly'],
+  silver: ['incremental', 'range'],
+  gold: ['incremental', 'range'],
+} as const satisfies Record<Stage, readonly string[]>;
+export type StageMode = (typeof STAGE_MODES)[Stage][number];
+
 export const WAREHOUSE_PREFIX = 'warehouse/';
 export const LANDING_PREFIX = 'landing/';
 export const RUNS_PREFIX = 'runs/';

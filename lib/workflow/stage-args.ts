@@ -1,6 +1,6 @@
 import { Token, Tokenization } from 'aws-cdk-lib';
 import { JsonPath } from 'aws-cdk-lib/aws-stepfunctions';
-import { chunkResultKey, type Pipeline, s3Uri, type Stage, stageResultKey, WAREHOUSE_PREFIX } from '../../core/layout';
+import { chunkResultKey, type Pipeline, s3Uri, type Stage, type StageMode, stageResultKey, WAREHOUSE_PREFIX } from '../../core/layout';
 import { EMR_NODE } from './emr-node';
 import { PATHS } from './state-paths';
 
@@ -38,7 +38,7 @@ export interface StageInvocation {
   readonly pipeline: Pipeline;
   readonly stage: Stage;
   /** `hourly`, `backfill`, `incremental` or `range`, per the Stage CLI table. */
-  readonly mode: string;
+  readonly mode: StageMode;
   /** JSONPath of the window start. @default - no `--start` (incremental modes) */
   readonly startPath?: string;
   /** JSONPath of the window end. @default - no `--end` */
