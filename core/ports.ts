@@ -1,6 +1,6 @@
 /**
  * The narrow interfaces the Lambda cores take as arguments. On AWS they are backed by SDK v3 clients
- * (`lambdas/shared/aws/`); in the local runtime by a directory and a JSON store (`local/adapters/`).
+ * (`core/aws/`, wired per function by `lambdas/shared/aws-ports/`); in the local runtime by a directory and a JSON store (`local/adapters/`).
  * Cores never import an SDK client directly, which is what lets the local runtime run the real handler
  * code in-process.
  */

@@ -13,7 +13,7 @@ import { stageStepTask } from './stage-step';
 import { PATHS, skipPath } from './state-paths';
 import { RunTeardown } from './teardown';
 
-/** The error a rejected input ends the execution with (lambdas/plan-backfill/errors.ts). */
+/** The error a rejected input ends the execution with (core/backfill/errors.ts). */
 export const INVALID_BACKFILL_INPUT = 'InvalidBackfillInput';
 /** The error a run with failed chunks ends with, after Silver and Gold processed the good data. */
 export const BACKFILL_CHUNKS_FAILED = 'BackfillChunksFailed';

@@ -2,7 +2,7 @@
  * What a local run leaves behind for `npm run local -- status <runId> --timeline`: its outcome, the
  * states it entered and the EMR steps it ran, each with start and end times. The AWS CLI reads the same
  * facts from the execution history; here they are recorded as the run goes, and drawn by the same
- * renderer (bin/cli/timeline-svg.ts).
+ * renderer (core/timeline/timeline-svg.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';

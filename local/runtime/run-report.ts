@@ -179,7 +179,7 @@ export class RunReport implements StepObserver, ExecutionEventSink {
   }
 }
 
-/** The manifest's `cost` in one line (lambdas/shared/run-cost.ts), or nothing when it has none. */
+/** The manifest's `cost` in one line (core/run-cost.ts), or nothing when it has none. */
 function costLine(manifestPath: string): string | undefined {
   try {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { cost?: unknown };
