@@ -5,7 +5,7 @@ import { InvalidBackfillInput } from '../../core/backfill/errors';
 import type { ObjectStore } from '../../core/ports';
 import { type PlanBackfillDeps, type PlanBackfillEvent, planBackfillRun } from './core';
 
-/** The function's environment, set by lib/backfill-workflow.ts from `cdk.json`. */
+/** The function's environment, set by lib/backfill-functions.ts from `cdk.json`. */
 export const PlanBackfillEnvSchema = z.object({
   LAKE_BUCKET: nonEmpty,
   ARTIFACTS_BUCKET: nonEmpty,
