@@ -320,6 +320,13 @@ _LOAD = (
 )
 
 
+def _stand_in(variable: str) -> str:
+    """A well-formed value for an environment variable the template gives as a token (an import or a join):
+    the handlers validate their environment at load, as they do on AWS, so a placeholder must pass it."""
+    name = f"bench-{variable.lower().replace('_', '-')}"
+    return f"s3://{name}/prefix/" if variable.endswith("_URI") else name
+
+
 def lambda_bundles(scratch: Path, loads: int) -> dict:
     """Series f: each deployed Lambda's bundle (from a real ``cdk synth``): minified size and module load."""
     out = scratch / "cdk.out"
@@ -343,7 +350,7 @@ def lambda_bundles(scratch: Path, loads: int) -> dict:
             if not bundle.exists():
                 continue
             environment = resource["Properties"].get("Environment", {}).get("Variables", {})
-            env = {k: v if isinstance(v, str) else f"bench-{k.lower()}" for k, v in environment.items()}
+            env = {k: v if isinstance(v, str) else _stand_in(k) for k, v in environment.items()}
             times = []
             for _ in range(loads):
                 done = subprocess.run(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PIPELINES, STAGES } from './layout';
 import { RUN_ID_PATTERN } from './run-id';
 

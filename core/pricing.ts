@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How an EC2 instance is bought; EMR's ListInstances reports it as `Market`. */
 export const MARKETS = ['ON_DEMAND', 'SPOT'] as const;

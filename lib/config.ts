@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { longestRunSeconds, type StageTimeouts } from '../core/backfill/plan';
 import { HOURLY_SIZING_MODES } from '../core/hourly/sizing';
 import { valueAt } from '../core/input';

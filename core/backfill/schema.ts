@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STAGES } from '../layout';
 import { isCalendarDate } from './calendar';
 import { CHUNK_SIZES } from './chunks';

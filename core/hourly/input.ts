@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STAGES } from '../layout';
 import { ISO_HOUR_PATTERN } from '../time';
 

@@ -7,7 +7,7 @@ import { type QualityGate, StageResultSchema } from '../../core/stage-result';
 import { failedStageStepInCause, stepIdOf } from '../../core/step-cause';
 import { type BackfillManifest, BackfillManifestSchema, type StageRecord, stageRecord } from '../../core/manifest';
 import { type BackfillPlan, planKey } from '../../core/backfill/plan';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FinalizeInputSchema } from '../../core/finalize-input';
 
 /**

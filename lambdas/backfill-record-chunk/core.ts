@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { stepIdOf } from '../../core/step-cause';
 import type { ObjectStore } from '../../core/ports';
 import { BACKFILL_RUN_ID_PATTERN } from '../../core/backfill/run-id';

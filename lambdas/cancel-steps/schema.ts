@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `{ clusterId }` from the teardown's `Cancel running steps` state: every active step of the cluster.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { chunkResultKey, chunkResultPrefix, manifestKey, stepLogUri } from '../../core/layout';
 import type { ObjectStore } from '../../core/ports';
 import { type StageResult, StageResultSchema } from '../../core/stage-result';

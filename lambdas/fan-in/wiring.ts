@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { nonEmpty } from '../../core/env';
 import { ERROR_NAMES } from '../../core/errors';
 import { defineFunction } from '../../core/function';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineFunction } from '../../core/function';
 import { PriceTableEnvSchema } from '../../core/pricing';
 import { finalizeRun } from './core';

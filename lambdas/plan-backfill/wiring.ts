@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { nonEmpty, positiveIntFromString } from '../../core/env';
 import { defineFunction } from '../../core/function';
 import { InvalidBackfillInput } from '../../core/backfill/errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineFunction } from '../../core/function';
 import { HOURLY_SIZING_MODES } from '../../core/hourly/sizing';
 import { type HourlyPlanSettings, planHourly } from './core';

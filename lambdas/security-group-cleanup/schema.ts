@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const groupId = z.string().regex(/^sg-[0-9a-f]+$/, 'must be a security group id (sg-…)');
 

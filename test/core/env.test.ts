@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../../core/env';
 import { PipelineError } from '../../core/errors';
 import { PlanHourlyEnvSchema } from '../../lambdas/plan-hourly/wiring';
