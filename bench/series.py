@@ -327,6 +327,12 @@ def _stand_in(variable: str) -> str:
     return f"s3://{name}/prefix/" if variable.endswith("_URI") else name
 
 
+def _function_name(construct_path: str) -> str:
+    """``AqiPipeline/Backfill/FanIn/Resource`` → ``FanIn``; a construct's inner ``Handler`` is named by its owner."""
+    parts = construct_path.split("/")[:-1]
+    return "/".join(parts[-2:]) if parts[-1] == "Handler" else parts[-1]
+
+
 def lambda_bundles(scratch: Path, loads: int) -> dict:
     """Series f: each deployed Lambda's bundle (from a real ``cdk synth``): minified size and module load."""
     out = scratch / "cdk.out"
@@ -365,7 +371,7 @@ def lambda_bundles(scratch: Path, loads: int) -> dict:
                 times.append(float(done.stdout))
             samples.append(
                 {
-                    "function": metadata["aws:cdk:path"].split("/")[-2],
+                    "function": _function_name(metadata["aws:cdk:path"]),
                     "bundleBytes": bundle.stat().st_size,
                     "moduleLoadMs": [round(t, 1) for t in times],
                     "moduleLoadMedianMs": median(times),
