@@ -361,7 +361,9 @@ def lambda_bundles(scratch: Path, loads: int) -> dict:
             for _ in range(loads):
                 done = subprocess.run(
                     ["node", "-e", _LOAD, str(bundle)],
-                    env={"PATH": os.environ.get("PATH", ""), **env},
+                    # A module the bundle leaves to the runtime (`runtimeProvidedModules`) loads from
+                    # the repository's node_modules, standing in for the runtime's copy of the SDK.
+                    env={"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(REPO / "node_modules"), **env},
                     capture_output=True,
                     text=True,
                     cwd=bundle.parent,
