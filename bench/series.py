@@ -328,7 +328,7 @@ def _stand_in(variable: str) -> str:
 
 
 def _function_name(construct_path: str) -> str:
-    """``AqiPipeline/Backfill/FanIn/Resource`` → ``FanIn``; a construct's inner ``Handler`` is named by its owner."""
+    """``AqiPipeline/Backfill/FanIn/Resource`` → ``FanIn``; an inner ``Handler`` is named by its owner."""
     parts = construct_path.split("/")[:-1]
     return "/".join(parts[-2:]) if parts[-1] == "Handler" else parts[-1]
 
