@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { STAGES } from './layout';
 import { ManifestCostSchema } from './run-cost';
+import { UnreadableSourceRecordSchema } from './backfill/unreadable-sources';
 import { ApiRequestsSchema, QualityGateSchema, StagePhaseSchema, type StageResult } from './stage-result';
 
 /**
@@ -103,6 +104,12 @@ export const BackfillManifestSchema = z.object({
   failedChunks: z.array(z.string()),
   /** The execution input that reruns only the failed chunks; null when none failed. */
   reprocessInput: z.record(z.string(), z.unknown()).nullable(),
+  /**
+   * Every archive file a chunk's Bronze step could not read (empty, truncated or corrupt gzip, no or a
+   * wrong header), with the input that retries it. Such a file never counts as zero rows; its chunk still
+   * succeeds with the day's other files. Absent from manifests written before files were listed.
+   */
+  unreadableSources: z.array(UnreadableSourceRecordSchema).optional(),
   updatedAt: z.string(),
 });
 

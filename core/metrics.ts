@@ -15,3 +15,9 @@ export function watermarkAgeMetric(stored: WatermarkRecord | undefined, now: Dat
 
 /** The count each outcome adds to (lib/monitoring.ts alarms on RunSkipped). */
 export const RUN_OUTCOME_METRIC = { SUCCEEDED: 'RunSucceeded', FAILED: 'RunFailed', SKIPPED: 'RunSkipped' } as const;
+
+/**
+ * Archive files a backfill could not read (empty, truncated or corrupt gzip, no or a wrong header), published
+ * by backfill-finalize on every run with Pipeline=backfill; the files themselves are in the run's manifest.
+ */
+export const UNREADABLE_SOURCE_FILES_METRIC = 'UnreadableSourceFiles';

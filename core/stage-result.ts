@@ -61,6 +61,19 @@ export const QualityGateSchema = z.object({
 export type QualityGate = z.infer<typeof QualityGateSchema>;
 
 /**
+ * A source file Bronze could not read (`aqi_jobs/sources/archive.py`: empty, truncated or corrupt gzip,
+ * no or a wrong header): never counted as zero rows, always listed with its key and reason.
+ */
+export const UnreadableSourceSchema = z.object({
+  key: z.string(),
+  reason: z.string(),
+  /** The file's lines that did decode, counted in `rowsRejected`. */
+  rejectedLines: z.number().int().nonnegative(),
+});
+
+export type UnreadableSource = z.infer<typeof UnreadableSourceSchema>;
+
+/**
  * The stage result contract: what every EMR step (spark-jobs, `aqi_jobs.result`) writes to its
  * `--result-uri`, and what the fan-in and finalize Lambdas read. A missing result means the step failed.
  */
@@ -85,6 +98,8 @@ export const StageResultSchema = z.object({
   /** Bronze hourly only; null elsewhere, absent from results written before requests were counted. */
   apiRequests: ApiRequestsSchema.nullable().optional(),
   error: z.object({ type: z.string(), message: z.string() }).nullable(),
+  /** Bronze backfill: every archive file it could not read; absent for other stages and modes. */
+  unreadableSources: z.array(UnreadableSourceSchema).optional(),
   /** Silver run with a quality gate; absent otherwise. */
   qualityGate: QualityGateSchema.optional(),
 });

@@ -7,6 +7,7 @@ import { LOCATIONS_KEY, pipelineRunsPrefix } from '../core/layout';
 import { TABLE_KMS_FINDINGS } from './compliance';
 import type { PipelineConfig } from './config';
 import { grantClusterUsageRead, priceTableEnvironment } from './cost-recording';
+import { METRICS_NAMESPACE } from './monitoring';
 import { PipelineFunction } from './pipeline-functions';
 
 /** The backfill workflow's own Lambdas; its teardown also calls the run-cleanup functions. */
@@ -69,7 +70,7 @@ export function createBackfillFunctions(scope: Construct, props: BackfillFunctio
   const finalize = new PipelineFunction(scope, 'FinalizeBackfill', {
     name: 'backfill-finalize',
     description: 'Completes the backfill manifest with Silver, Gold, the cost and the final status; ends a catch-up',
-    environment: { ...lake, EMR_LOG_URI: emrLogUri, TABLE_NAME: props.table.tableName, ...priceTableEnvironment(config) },
+    environment: { ...lake, EMR_LOG_URI: emrLogUri, TABLE_NAME: props.table.tableName, METRICS_NAMESPACE, ...priceTableEnvironment(config) },
     acknowledgements: TABLE_KMS_FINDINGS,
   });
   props.table.grantReadWriteData(finalize);

@@ -61,6 +61,7 @@ export function statusDocument(view: ExecutionView, manifest: BackfillManifest |
     chunks: view.chunks ?? null,
     failedChunks: manifest?.chunks.filter((c) => c.status === 'FAILED').map((c) => ({ chunkId: c.chunkId, failure: c.failure })) ?? [],
     reprocessInput: manifest?.reprocessInput ?? null,
+    unreadableSources: manifest?.unreadableSources ?? [],
     error: view.error ?? null,
     cause: view.cause ?? null,
   };

@@ -52,10 +52,25 @@ export function describeStatus(view: ExecutionView, manifest: StatusManifest | u
     if (api) lines.push(`OpenAQ API  ${describeApiRequests(api)}`);
     for (const chunk of failed) lines.push(`  FAILED    ${chunk.chunkId}: ${chunk.failure ?? 'no reason recorded'}`);
     if (isBackfillManifest(manifest) && manifest.reprocessInput) lines.push(`Reprocess   ${JSON.stringify(manifest.reprocessInput)}`);
+    if (isBackfillManifest(manifest)) lines.push(...describeUnreadableSources(manifest));
     if (manifest.cost) lines.push(`Cost        ${describeRunCost(manifest.cost)}`);
   }
   if (view.error && !(isBackfillManifest(manifest) && manifest.reprocessInput)) lines.push(`Error       ${view.error}: ${view.cause ?? ''}`);
   return lines.join('\n');
+}
+
+/** Shown per file: a long list is in the manifest, which the line says. */
+const UNREADABLE_SHOWN = 5;
+
+/** Archive files the run could not read: each skipped, never counted as empty, with the input that retries it. */
+export function describeUnreadableSources(manifest: BackfillManifest): string[] {
+  const files = manifest.unreadableSources ?? [];
+  if (files.length === 0) return [];
+  const more = files.length > UNREADABLE_SHOWN ? `, the first ${UNREADABLE_SHOWN} below; all in the manifest's unreadableSources` : '';
+  return [
+    `Unreadable  ${files.length} archive file${files.length === 1 ? '' : 's'} skipped${more} (retry each with its input once the file is fixed, docs/OPERATIONS.md)`,
+    ...files.slice(0, UNREADABLE_SHOWN).map((f) => `  SKIPPED   ${f.key}: ${f.reason}${f.retryInput ? `; retry ${JSON.stringify(f.retryInput)}` : ''}`),
+  ];
 }
 
 /** `605 requests (600 /v3/sensors/{id}/hours, 5 /v3/locations/{id}/sensors), 540 s waited for the rate limit, 2 answered 429` */

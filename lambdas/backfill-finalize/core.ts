@@ -1,5 +1,6 @@
-import { manifestKey, stageResultKey, stepLogUri } from '../../core/layout';
-import type { ClusterUsageSource, Logger, ObjectStore, PipelineStateStore } from '../../core/ports';
+import { manifestKey, s3Uri, stageResultKey, stepLogUri } from '../../core/layout';
+import { UNREADABLE_SOURCE_FILES_METRIC } from '../../core/metrics';
+import type { ClusterUsageSource, Logger, MetricsSink, ObjectStore, PipelineStateStore } from '../../core/ports';
 import type { RunPriceTable } from '../../core/pricing';
 import { readRunCost } from '../../core/run-cost';
 import { completeCatchUpBackfill } from '../../core/watermark';
@@ -7,6 +8,7 @@ import { type QualityGate, StageResultSchema } from '../../core/stage-result';
 import { failedStageStepInCause, stepIdOf } from '../../core/step-cause';
 import { type BackfillManifest, BackfillManifestSchema, type StageRecord, stageRecord } from '../../core/manifest';
 import { type BackfillPlan, planKey } from '../../core/backfill/plan';
+import { type UnreadableSourcesNotice, unreadableSourcesNotice } from '../../core/backfill/unreadable-sources';
 import * as z from 'zod';
 import { FinalizeInputSchema } from '../../core/finalize-input';
 
@@ -24,6 +26,13 @@ export interface FinalizeBackfillResult {
   readonly reprocessInput: Record<string, unknown> | null;
   /** For the Fail state: what failed and the input that reruns it, as one readable string. */
   readonly cause: string;
+  /** Archive files the run's Bronze chunks could not read (the manifest's `unreadableSources`). */
+  readonly unreadableSourceCount: number;
+  /**
+   * When any: what the state machine publishes after releasing the lock (`Notify unreadable source
+   * files`), on a successful run too: the first files by name, their retry inputs and the manifest.
+   */
+  readonly unreadableSources?: UnreadableSourcesNotice;
   /** Silver's quality gate when it tripped: the rule and its figures, for the failure notice. */
   readonly qualityGate?: QualityGate;
 }
@@ -43,6 +52,8 @@ export interface FinalizeBackfillDeps {
   readonly usage: ClusterUsageSource;
   readonly prices: RunPriceTable;
   readonly log: Logger;
+  /** Where `UnreadableSourceFiles` (Pipeline=backfill) goes, on every run: 0 included, so a graph shows it. */
+  readonly metrics: { readonly sink: MetricsSink; readonly namespace: string };
 }
 
 /**
@@ -78,11 +89,19 @@ export async function finalizeBackfill(event: FinalizeBackfillEvent, deps: Final
   if (deps.state !== undefined && event.outcome === 'SUCCEEDED') {
     await completeCatchUpBackfill(deps.state, event.executionArn, runId, final.status === 'SUCCEEDED', final.updatedAt);
   }
+  const unreadable = final.unreadableSources ?? [];
+  await deps.metrics.sink.putMetrics(deps.metrics.namespace, [
+    { name: UNREADABLE_SOURCE_FILES_METRIC, value: unreadable.length, unit: 'Count', dimensions: { Pipeline: 'backfill' } },
+  ]);
   return {
     status: final.status === 'FAILED' ? 'FAILED' : 'SUCCEEDED',
     failedChunks: final.failedChunks,
     reprocessInput: final.reprocessInput,
     cause: describeOutcome(final, event.error?.Error, stageFailed),
+    unreadableSourceCount: unreadable.length,
+    ...(unreadable.length > 0 && {
+      unreadableSources: unreadableSourcesNotice(runId, s3Uri(deps.lakeBucket, manifestKey('backfill', runId)), unreadable),
+    }),
     ...(stages.silver?.qualityGate?.passed === false && { qualityGate: stages.silver.qualityGate }),
   };
 }
@@ -104,7 +123,12 @@ function describeOutcome(manifest: BackfillManifest, error: string | undefined, 
       `${manifest.failedChunks.length} of ${manifest.chunks.length} Bronze chunks failed (${manifest.failedChunks.join(', ')}); the other chunks went through Silver and Gold. Start a new execution with this input to rerun only the failed chunks: ${JSON.stringify(manifest.reprocessInput)}`,
     );
   }
-  return parts.length > 0 ? `Backfill ${manifest.runId}: ${parts.join('; ')}` : `Backfill ${manifest.runId} succeeded`;
+  const unreadable = manifest.unreadableSources?.length ?? 0;
+  const skipped =
+    unreadable === 0
+      ? ''
+      : `; ${unreadable} archive file${unreadable === 1 ? '' : 's'} could not be read and ${unreadable === 1 ? 'was' : 'were'} skipped (the manifest's unreadableSources lists each with its reason and the input that retries it)`;
+  return parts.length > 0 ? `Backfill ${manifest.runId}: ${parts.join('; ')}${skipped}` : `Backfill ${manifest.runId} succeeded${skipped}`;
 }
 
 async function readManifest(deps: FinalizeBackfillDeps, runId: string): Promise<BackfillManifest | undefined> {

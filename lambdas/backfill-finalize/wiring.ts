@@ -9,8 +9,8 @@ import { FinalizeBackfillEventSchema, finalizeBackfill } from './core';
 /** Completes the backfill manifest with Silver, Gold, the cost and the final status; moves a catch-up's watermark. */
 export const backfillFinalizeFunction = defineFunction({
   name: 'backfill-finalize',
-  env: z.object({ LAKE_BUCKET: nonEmpty, EMR_LOG_URI: nonEmpty, TABLE_NAME: nonEmpty, PRICE_TABLE: PriceTableEnvSchema }),
-  ports: ['objects', 'state', 'clusterUsage'],
+  env: z.object({ LAKE_BUCKET: nonEmpty, EMR_LOG_URI: nonEmpty, TABLE_NAME: nonEmpty, METRICS_NAMESPACE: nonEmpty, PRICE_TABLE: PriceTableEnvSchema }),
+  ports: ['objects', 'state', 'clusterUsage', 'metrics'],
   deps: (env, ports) => ({
     store: ports.objects(),
     lakeBucket: env.LAKE_BUCKET,
@@ -20,11 +20,12 @@ export const backfillFinalizeFunction = defineFunction({
     usage: ports.clusterUsage(),
     prices: env.PRICE_TABLE,
     log: ports.log,
+    metrics: { sink: ports.metrics(), namespace: env.METRICS_NAMESPACE },
   }),
   run: async (event, deps, log) => {
     const input = parseInput(FinalizeBackfillEventSchema, event, ERROR_NAMES.invalidBackfillState, 'backfill-finalize input');
     const result = await finalizeBackfill(input, deps);
-    log.info('finalized backfill', { status: result.status, failedChunks: result.failedChunks });
+    log.info('finalized backfill', { status: result.status, failedChunks: result.failedChunks, unreadableSourceCount: result.unreadableSourceCount });
     return result;
   },
 });

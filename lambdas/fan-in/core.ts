@@ -6,6 +6,7 @@ import { type ChunkStepRecord, ChunkStepRecordSchema, chunkStepRecordKey, chunkS
 import type { Chunk } from '../../core/backfill/chunks';
 import { type BackfillPlan, planKey } from '../../core/backfill/plan';
 import { BACKFILL_RUN_ID_PATTERN } from '../../core/backfill/run-id';
+import { unreadableSourceRecord } from '../../core/backfill/unreadable-sources';
 import { type BackfillManifest, type ChunkRecord } from '../../core/manifest';
 
 export const FanInEventSchema = z.object({
@@ -21,6 +22,8 @@ export interface FanInResult {
   readonly succeededChunkCount: number;
   readonly failedChunks: readonly string[];
   readonly reprocessInput: Record<string, unknown> | null;
+  /** Archive files the chunks could not read, each listed in the manifest's `unreadableSources`. */
+  readonly unreadableSourceCount: number;
 }
 
 export interface FanInDeps {
@@ -44,15 +47,19 @@ export async function fanIn(event: FanInEvent, deps: FanInDeps): Promise<FanInRe
     deps.store.listKeys(deps.lakeBucket, chunkStepRecordPrefix(event.runId)),
   ]);
   const present = new Set([...resultKeys, ...recordKeys]);
-  const outcomes = await mapLimit(plan.chunks, READ_CONCURRENCY, async (chunk) => {
+  const read = await mapLimit(plan.chunks, READ_CONCURRENCY, async (chunk) => {
     const resultKey = chunkResultKey('backfill', event.runId, chunk.id);
     const recordKey = chunkStepRecordKey(event.runId, chunk.id);
     const [result, record] = await Promise.all([
       present.has(resultKey) ? readResult(deps, resultKey) : Promise.resolve<ReadResult>({ kind: 'missing' }),
       present.has(recordKey) ? readRecord(deps, recordKey) : Promise.resolve(undefined),
     ]);
-    return chunkOutcome(chunk, result, record, (stepId) => stepLogUri(deps.emrLogUri, event.clusterId, stepId));
+    const outcome = chunkOutcome(chunk, result, record, (stepId) => stepLogUri(deps.emrLogUri, event.clusterId, stepId));
+    const unreadable = result.kind === 'read' ? (result.result.unreadableSources ?? []) : [];
+    return { outcome, unreadable: unreadable.map((file) => unreadableSourceRecord(chunk.id, file)) };
   });
+  const outcomes = read.map((r) => r.outcome);
+  const unreadableSources = read.flatMap((r) => r.unreadable);
   const failedChunks = outcomes.filter((o) => o.status === 'FAILED').map((o) => o.chunkId);
   const reprocessInput = failedChunks.length > 0 ? { ...plan.input, reprocessFailedOf: plan.runId } : null;
   const manifest: BackfillManifest = {
@@ -65,12 +72,19 @@ export async function fanIn(event: FanInEvent, deps: FanInDeps): Promise<FanInRe
     chunks: outcomes,
     failedChunks,
     reprocessInput,
+    unreadableSources,
     stages: { silver: null, gold: null },
     error: null,
     updatedAt: deps.now().toISOString(),
   };
   await deps.store.putText(deps.lakeBucket, manifestKey('backfill', plan.runId), JSON.stringify(manifest, null, 2), 'application/json');
-  return { chunkCount: outcomes.length, succeededChunkCount: outcomes.length - failedChunks.length, failedChunks, reprocessInput };
+  return {
+    chunkCount: outcomes.length,
+    succeededChunkCount: outcomes.length - failedChunks.length,
+    failedChunks,
+    reprocessInput,
+    unreadableSourceCount: unreadableSources.length,
+  };
 }
 
 type ReadResult = { kind: 'missing' } | { kind: 'unreadable'; reason: string } | { kind: 'read'; result: StageResult };

@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { type ClusterCapacity, createClusterTask, type EmrClusterBlueprint, terminateClusterTask } from './emr-cluster';
 import { finalizeTask } from './finalize';
@@ -22,6 +23,8 @@ export const BACKFILL_PATHS = {
   fanIn: '$.fanIn',
   outcome: '$.outcome',
   invalidInput: '$.invalidInput',
+  /** Where a failed `Notify unreadable source files` is recorded; the run carries on to its outcome. */
+  unreadableNoticeFailed: '$.unreadableNoticeFailed',
 } as const;
 
 export interface BackfillDefinitionProps {
@@ -48,7 +51,8 @@ export interface BackfillDefinitionProps {
 /**
  * Plan → (invalid input: fail at once, nothing created) → lock (held: succeed as skipped) → create
  * cluster sized by the plan → Bronze chunks Map → fan-in → Silver range → Gold range → terminate →
- * finalize → release lock → fail with `BackfillChunksFailed` if any chunk failed, else succeed. Every
+ * finalize → release lock → notify if any archive file could not be read (the run's outcome stands either
+ * way) → fail with `BackfillChunksFailed` if any chunk failed, else succeed. Every
  * state from cluster creation on is caught into the shared teardown (cancel steps, terminate, record
  * the failed run, release the lock, notify).
  */
@@ -133,17 +137,33 @@ export function backfillDefinition(scope: Construct, props: BackfillDefinitionPr
     comment: 'The good chunks went through Silver and Gold; the cause names the failed chunks and the input that reruns them.',
   });
   const done = new sfn.Succeed(scope, 'Backfill succeeded', { outputPath: BACKFILL_PATHS.outcome });
+  // A file Bronze could not read is skipped, not counted as empty: the run still succeeds with the day's
+  // other files (a corrupt file in OpenAQ's archive would otherwise fail every rerun, and a catch-up would
+  // never move the watermark), but never silently: finalize lists the files and this notice names them.
+  const notifyUnreadable = new tasks.SnsPublish(scope, 'Notify unreadable source files', {
+    topic: props.topic,
+    subject: 'aqi-pipeline backfill could not read some archive files',
+    // backfill-finalize's notice (core/backfill/unreadable-sources.ts): files, reasons, retry inputs, manifest.
+    message: sfn.TaskInput.fromJsonPathAt(`${BACKFILL_PATHS.outcome}.unreadableSources`),
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(30)),
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  // The files are in the manifest and the metric whatever happens to the notice: its failure is recorded
+  // and the run ends with the outcome finalize recorded.
+  notifyUnreadable.addCatch(anyChunkFailed, { errors: ['States.ALL'], resultPath: BACKFILL_PATHS.unreadableNoticeFailed });
+  const anyUnreadable = new sfn.Choice(scope, 'Any unreadable source files?')
+    .when(sfn.Condition.isPresent(`${BACKFILL_PATHS.outcome}.unreadableSources`), notifyUnreadable.next(anyChunkFailed))
+    .otherwise(anyChunkFailed);
 
   const skipOr = (stage: 'bronze' | 'silver' | 'gold', run: sfn.IChainable, next: sfn.IChainable) =>
     new sfn.Choice(scope, `Run ${stage}?`).when(sfn.Condition.booleanEquals(skipPath(stage), true), next).otherwise(run);
 
   // As in the hourly run: a lock that expired and was taken over stays with its new holder and this run's
   // recorded outcome stands; any other failure to release goes through the teardown (which retries it).
-  release.addCatch(anyChunkFailed, { errors: [LOCK_HELD_ERROR], resultPath: '$.lockReleaseSkipped' });
+  release.addCatch(anyUnreadable, { errors: [LOCK_HELD_ERROR], resultPath: '$.lockReleaseSkipped' });
   release.addCatch(teardown.afterClusterEntry, { errors: ['States.ALL'], resultPath: PATHS.error });
-  terminate.next(finalize).next(release).next(
-    anyChunkFailed.when(sfn.Condition.stringEquals(`${BACKFILL_PATHS.outcome}.status`, 'FAILED'), chunksFailed).otherwise(done),
-  );
+  anyChunkFailed.when(sfn.Condition.stringEquals(`${BACKFILL_PATHS.outcome}.status`, 'FAILED'), chunksFailed).otherwise(done);
+  terminate.next(finalize).next(release).next(anyUnreadable);
   const goldStage = skipOr('gold', gold.next(terminate), terminate);
   const silverStage = skipOr('silver', silver.next(goldStage), goldStage);
   const chunks = caught(props.chunksMap);

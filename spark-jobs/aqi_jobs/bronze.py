@@ -10,8 +10,9 @@ changed values adds the changed rows (Silver keeps the latest). The hash leaves 
 overlapping API windows do not duplicate rows.
 
 Row accounting (the stage result): ``rowsRead`` = data lines decoded (archive) or records returned (API);
-``rowsRejected`` = lines of files rejected whole (truncated gzip, wrong header: each logged with its key
-and reason, picked up again by a later run once the file is fixed); ``rowsDuplicate`` = rows Bronze already
+``rowsRejected`` = lines of files rejected whole (empty, truncated or corrupt gzip, no or a wrong header:
+each listed in the result's ``unreadableSources`` with its key and reason, and logged; a later run over
+that day picks the file up once it is fixed); ``rowsDuplicate`` = rows Bronze already
 held or that repeat within the read; ``rowsWritten`` = rows appended. read = written + rejected + duplicate.
 """
 
@@ -82,8 +83,11 @@ def _required(ctx: StageContext, name: str) -> str:
     return value
 
 
-def read_archive(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> tuple[DataFrame, int]:
-    """Rows of the archive files for the window, and how many lines were in rejected files."""
+def read_archive(
+    spark: SparkSession, ctx: StageContext, cached: list[DataFrame]
+) -> tuple[DataFrame, list[dict[str, object]]]:
+    """Rows of the archive files for the window, and each file that could not be read: its key, the
+    reason and how many of its lines were decodable (the result's ``unreadableSources``)."""
     start, end = date.fromisoformat(_required(ctx, "start")), date.fromisoformat(_required(ctx, "end"))
     locations = [loc.id for loc in ctx.locations]
     paths = archive.list_files(spark, _required(ctx, "archive_uri"), locations, start, end)
@@ -97,7 +101,11 @@ def read_archive(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]
     for file in rejected:
         print(f"aqi-jobs bronze: rejected {file.source_key}: {file.error}", file=sys.stderr)
     rows = decoded.where(F.col("error").isNull()).select("source_key", *RAW_COLUMNS)
-    return rows, sum(int(file.rejected_lines) for file in rejected)
+    unreadable = [
+        {"key": file.source_key, "reason": file.error, "rejectedLines": int(file.rejected_lines)}
+        for file in sorted(rejected, key=lambda f: f.source_key)
+    ]
+    return rows, unreadable
 
 
 @dataclass(frozen=True)
@@ -135,14 +143,15 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
 
 def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> StageOutcome:
     ingested_at = datetime.now(UTC)
-    api, api_requests = None, None
+    api, api_requests, unreadable = None, None, None
     if ctx.mode == BACKFILL:
-        raw, rejected = read_archive(spark, ctx, cached)
+        raw, unreadable = read_archive(spark, ctx, cached)
         source = "archive"
     else:
         api = read_api(spark, ctx)
-        raw, rejected, api_requests = api.rows, 0, api.requests
+        raw, api_requests = api.rows, api.requests
         source = "api"
+    rejected = sum(int(file["rejectedLines"]) for file in unreadable or [])
     rows = with_lineage(raw, source, ctx.run_id, ingested_at).cache()
     read = rows.count()
     lap("action", "hash rows read")
@@ -177,4 +186,5 @@ def _ingest(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) -> 
         affected_days=sorted(days),
         snapshots={BRONZE_MEASUREMENTS.split(".", 1)[1]: current_snapshot(spark, BRONZE_MEASUREMENTS)},
         api_requests=api_requests,
+        unreadable_sources=unreadable,
     )

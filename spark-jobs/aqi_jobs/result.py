@@ -52,6 +52,8 @@ def stage_result(
     }
     if outcome.quality_gate is not None:
         document["qualityGate"] = outcome.quality_gate
+    if outcome.unreadable_sources is not None:
+        document["unreadableSources"] = outcome.unreadable_sources
     return document
 
 

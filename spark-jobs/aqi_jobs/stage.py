@@ -66,3 +66,6 @@ class StageOutcome:
     api_requests: dict[str, object] | None = None
     # Silver with a quality gate: each rule's figures (the result's ``qualityGate``); None: not checked.
     quality_gate: dict[str, Any] | None = None
+    # Bronze backfill only: each archive file that could not be read (key, reason, rejectedLines), the
+    # result's ``unreadableSources``; None for every other stage and mode.
+    unreadable_sources: list[dict[str, object]] | None = None

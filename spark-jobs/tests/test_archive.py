@@ -56,6 +56,18 @@ def test_a_file_that_is_not_gzip_is_rejected() -> None:
     assert decoded.error is not None and decoded.error.startswith("not a valid gzip file")
 
 
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty file: 0 bytes, not even a gzip header"),
+        (gzip.compress(b""), "no header line: the gzip stream holds no CSV text"),
+        (gzip.compress(b"\r\n\r\n"), "no header line: the gzip stream holds no CSV text"),
+    ],
+)
+def test_an_empty_file_is_rejected_not_read_as_zero_rows(content: bytes, reason: str) -> None:
+    assert archive.decode_file(content) == archive.DecodedFile([], reason)
+
+
 def test_a_file_with_a_different_header_is_rejected_naming_both_headers() -> None:
     header = ("location_id", "sensors_id", "location", "datetime", "lat", "lon", "parameter", "unit", "value")
     decoded = archive.decode_file(gzip.compress(archive_csv([ROW], header=header)))
@@ -116,7 +128,9 @@ def test_bulk_read_returns_good_rows_and_one_error_row_per_damaged_file(
 ) -> None:
     good = write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([ROW]))
     bad = write_archive_file(tmp_path, 2178, date(2023, 2, 23), archive_csv([ROW]), compress=False)
-    frame = archive.read_files(spark, [str(tmp_path / good), str(tmp_path / bad)])
+    # Spark's binaryFile source returns no row at all for a 0-byte file: it must still be rejected.
+    empty = write_archive_file(tmp_path, 2178, date(2023, 2, 24), b"", compress=False)
+    frame = archive.read_files(spark, [str(tmp_path / good), str(tmp_path / bad), str(tmp_path / empty)])
     assert_rows(
         frame,
         archive.DECODED_SCHEMA.fieldNames(),
@@ -128,6 +142,7 @@ def test_bulk_read_returns_good_rows_and_one_error_row_per_damaged_file(
                 "0",
                 *(None,) * 9,
             ),
+            (empty, "empty file: 0 bytes, not even a gzip header", "0", *(None,) * 9),
         ],
     )
 

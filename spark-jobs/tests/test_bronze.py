@@ -118,6 +118,7 @@ def test_backfill_ingests_each_file_once_and_a_second_run_changes_nothing(
         rows_duplicate=0,
         affected_days=["2023-02-22"],
         snapshots=first.snapshots,
+        unreadable_sources=[],
     )
     assert (second.rows_read, second.rows_written, second.rows_duplicate) == (3, 0, 3)
     assert second.snapshots == first.snapshots  # no commit at all
@@ -154,8 +155,16 @@ def test_a_damaged_file_is_reported_and_skipped_while_the_others_are_ingested(
     truncated = gzip.compress(archive_csv([row(h, f"{h}.5") for h in range(1, 24)] * 40))
     key = write_archive_file(tmp_path, 2178, date(2023, 2, 23), b"")
     (tmp_path / key).write_bytes(truncated[: len(truncated) - 40])
+    empty_key = write_archive_file(tmp_path, 2178, date(2023, 2, 24), b"", compress=False)
 
-    outcome = bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-23"))
+    outcome = bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-24"))
+
+    # never counted as zero rows: each unreadable file is listed with its key and reason
+    assert [(f["key"], f["reason"]) for f in outcome.unreadable_sources or []] == [
+        (key, "truncated gzip: the compressed stream ends early"),
+        (empty_key, "empty file: 0 bytes, not even a gzip header"),
+    ]
+    assert sum(int(f["rejectedLines"]) for f in outcome.unreadable_sources or []) == outcome.rows_rejected
 
     assert outcome.rows_written == 1
     assert outcome.rows_read == outcome.rows_written + outcome.rows_rejected + outcome.rows_duplicate

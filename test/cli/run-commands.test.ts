@@ -62,6 +62,7 @@ describe('aqi-pipeline status --json', () => {
       chunks: null,
       failedChunks: [],
       reprocessInput: null,
+      unreadableSources: [],
       cost: null,
       error: null,
       cause: null,

@@ -49,6 +49,35 @@ describe('status', () => {
   });
 });
 
+describe('status of a backfill that could not read some archive files', () => {
+  const file = (day: number) => ({
+    key: `records/csv.gz/locationid=2178/year=2024/month=01/location-2178-202401${String(day).padStart(2, '0')}.csv.gz`,
+    reason: 'truncated gzip: the compressed stream ends early',
+    rejectedLines: 0,
+    chunkId: '2024-01-01_2024-01-31',
+    retryInput: { startDate: `2024-01-${String(day).padStart(2, '0')}`, endDate: `2024-01-${String(day).padStart(2, '0')}`, chunk: 'day', locations: [2178] },
+  });
+
+  test('names each skipped file with its reason and the input that retries it', () => {
+    const text = describeStatus({ executionArn: 'arn', status: 'SUCCEEDED' }, { ...manifest, unreadableSources: [file(5)] });
+    expect(text.split('\n').slice(-2)).toEqual([
+      'Unreadable  1 archive file skipped (retry each with its input once the file is fixed, docs/OPERATIONS.md)',
+      '  SKIPPED   records/csv.gz/locationid=2178/year=2024/month=01/location-2178-20240105.csv.gz: truncated gzip: the compressed stream ends early; retry {"startDate":"2024-01-05","endDate":"2024-01-05","chunk":"day","locations":[2178]}',
+    ]);
+  });
+
+  test('shows the first five of a long list and points at the manifest for the rest', () => {
+    const text = describeStatus({ executionArn: 'arn', status: 'SUCCEEDED' }, { ...manifest, unreadableSources: [1, 2, 3, 4, 5, 6, 7].map(file) });
+    const lines = text.split('\n');
+    expect(lines).toContain("Unreadable  7 archive files skipped, the first 5 below; all in the manifest's unreadableSources (retry each with its input once the file is fixed, docs/OPERATIONS.md)");
+    expect(lines.filter((l) => l.startsWith('  SKIPPED ')).map((l) => /location-2178-202401(\d\d)/.exec(l)?.[1])).toEqual(['01', '02', '03', '04', '05']);
+  });
+
+  test('says nothing of unreadable files when every file was read', () => {
+    expect(describeStatus({ executionArn: 'arn', status: 'SUCCEEDED' }, manifest)).not.toContain('Unreadable');
+  });
+});
+
 describe('status of an hourly run', () => {
   const runId = 'hourly-20251130T0900Z-1a2b3c4d';
   const lake = 'aqi-data-lake-lakebucket-1x2y3z';

@@ -40,7 +40,13 @@ describe('the synthesized backfill state machine on the local interpreter', () =
   test('all chunks succeed: one Bronze step per chunk, then fan-in, Silver and Gold over the range, cluster terminated, lock released', async () => {
     const world = new BackfillWorld();
     const output = (await world.start(definition, INPUT).result) as Record<string, unknown>;
-    expect(output).toEqual({ status: 'SUCCEEDED', failedChunks: [], reprocessInput: null, cause: expect.stringMatching(/^Backfill backfill-\d{8}T\d{4}Z-[0-9a-f]{8} succeeded$/) });
+    expect(output).toEqual({
+      status: 'SUCCEEDED',
+      failedChunks: [],
+      reprocessInput: null,
+      unreadableSourceCount: 0,
+      cause: expect.stringMatching(/^Backfill backfill-\d{8}T\d{4}Z-[0-9a-f]{8} succeeded$/),
+    });
     expect(chunkStepsRun(world).sort()).toEqual([`bronze ${JAN}`, `bronze ${FEB}`, `bronze ${MAR}`]);
     const silver = world.calls.find((c) => c.state === 'Silver range')!.input as { Step: { HadoopJarStep: { Args: string[] } } };
     const args = silver.Step.HadoopJarStep.Args;
@@ -131,6 +137,63 @@ describe('the synthesized backfill state machine on the local interpreter', () =
       [MAR, 'States.Timeout: States.Timeout'],
     ]);
     expect(world.lock).toBeUndefined();
+  });
+
+  test('an archive file a chunk could not read ends the run SUCCEEDED but not silently: listed in the manifest, counted, named in a notice', async () => {
+    // GIVEN February's Bronze step could not read one file (the day's other files went in)
+    const world = new BackfillWorld();
+    const key = 'records/csv.gz/locationid=2178/year=2024/month=02/location-2178-20240214.csv.gz';
+    world.unreadableFiles.set(FEB, [{ key, reason: 'truncated gzip: the compressed stream ends early', rejectedLines: 17 }]);
+
+    // WHEN
+    const output = (await world.start(definition, INPUT).result) as Record<string, unknown>;
+
+    // THEN the run succeeds, and its outcome, manifest, metric and notice all name the file
+    const runId = runIdOf(world);
+    const retryInput = { startDate: '2024-02-14', endDate: '2024-02-14', chunk: 'day', locations: [2178] };
+    const manifestUri = `s3://${LAKE}/runs/backfill/${runId}/manifest.json`;
+    const notice = {
+      runId,
+      count: 1,
+      files: [{ key, reason: 'truncated gzip: the compressed stream ends early', retryInput }],
+      notListed: 0,
+      manifest: manifestUri,
+      whatToDo: expect.stringContaining('start a backfill with its retryInput'),
+    };
+    expect(output).toMatchObject({ status: 'SUCCEEDED', unreadableSourceCount: 1, unreadableSources: notice });
+    expect(output.cause).toBe(
+      `Backfill ${runId} succeeded; 1 archive file could not be read and was skipped (the manifest's unreadableSources lists each with its reason and the input that retries it)`,
+    );
+    expect(manifestOf(world, runId)).toMatchObject({
+      status: 'SUCCEEDED',
+      unreadableSources: [{ key, reason: 'truncated gzip: the compressed stream ends early', rejectedLines: 17, chunkId: FEB, retryInput }],
+    });
+    expect(world.metrics.published).toEqual([{ namespace: 'AqiPipeline', metric: { name: 'UnreadableSourceFiles', value: 1, unit: 'Count', dimensions: { Pipeline: 'backfill' } } }]);
+    const published = world.calls.filter((c) => c.state === 'Notify unreadable source files').map((c) => c.input);
+    expect(published).toEqual([{ TopicArn: expect.any(String), Subject: 'aqi-pipeline backfill could not read some archive files', Message: notice }]);
+    expect(world.statesCalled().slice(-2)).toEqual(['Release lock', 'Notify unreadable source files']);
+    expect(world.lock).toBeUndefined();
+
+    // AND the retry input is one a backfill accepts: it plans exactly that location-day
+    world.unreadableFiles.clear();
+    world.calls.length = 0;
+    const retried = (await world.start(definition, retryInput).result) as Record<string, unknown>;
+    expect(retried).toMatchObject({ status: 'SUCCEEDED', unreadableSourceCount: 0 });
+    expect(chunkStepsRun(world)).toEqual(['bronze 2024-02-14_2024-02-14']);
+    expect(stepArgs(world, 'Bronze chunk').map((args) => valueAfter(args, '--locations-uri'))).toEqual([`s3://${LAKE}/runs/backfill/${runIdOf(world)}/locations.json`]);
+    expect(world.store.json(LAKE, `runs/backfill/${runIdOf(world)}/locations.json`)).toEqual([DEL_NORTE]);
+    expect(world.statesCalled()).not.toContain('Notify unreadable source files');
+  });
+
+  test('a failed unreadable-files notice is recorded and the run still ends with its outcome: the files stay in the manifest and the metric', async () => {
+    const world = new BackfillWorld();
+    world.unreadableFiles.set(JAN, [{ key: 'records/csv.gz/locationid=2178/year=2024/month=01/location-2178-20240102.csv.gz', reason: 'empty file: 0 bytes, not even a gzip header', rejectedLines: 0 }]);
+    world.notifyUnreadableFails = true;
+    const output = (await world.start(definition, INPUT).result) as Record<string, unknown>;
+    expect(output).toMatchObject({ status: 'SUCCEEDED', unreadableSourceCount: 1 });
+    expect(world.statesCalled().slice(-2)).toEqual(['Release lock', 'Notify unreadable source files']);
+    expect((manifestOf(world, runIdOf(world)).unreadableSources as unknown[]).length).toBe(1);
+    expect(world.metrics.published.map((p) => p.metric.value)).toEqual([1]);
   });
 
   test('reprocessFailedOf runs only the failed chunks of that run', async () => {

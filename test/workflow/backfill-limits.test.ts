@@ -2,7 +2,7 @@ import { finalizeBackfill } from '../../lambdas/backfill-finalize/core';
 import { fanIn } from '../../lambdas/fan-in/core';
 import { planBackfillRun } from '../../lambdas/plan-backfill/core';
 import { silentLogger } from '../support/silent-logger';
-import { MemoryClusterUsage, MemoryObjectStore, TEST_PRICES } from './support/memory-ports';
+import { MemoryClusterUsage, MemoryMetrics, MemoryObjectStore, TEST_PRICES } from './support/memory-ports';
 import { backfillDefinitionOf, synthBackfill } from './backfill-harness';
 
 /** Step Functions quotas for a Standard execution (Step Functions developer guide, "Quotas"). */
@@ -117,6 +117,7 @@ describe('the backfill definition stays inside the Step Functions limits at the 
       usage: new MemoryClusterUsage(),
       prices: TEST_PRICES,
       log: silentLogger,
+      metrics: { sink: new MemoryMetrics(), namespace: 'AqiPipeline' },
     };
     const plan = await planBackfillRun(
       { input, executionArn: 'arn:aws:states:us-east-1:111122223333:execution:Backfill:max', executionStartTime: '2025-01-01T00:00:00.000Z' },

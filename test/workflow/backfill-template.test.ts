@@ -35,9 +35,26 @@ describe('the backfill workflow as synthesized', () => {
 
   test('releasing the lock is caught: a lock taken over ends the run normally, any other failure goes through the teardown', () => {
     expect(states['Release lock'].Catch).toEqual([
-      { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: '$.lockReleaseSkipped', Next: 'Any chunk failed?' },
+      { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: '$.lockReleaseSkipped', Next: 'Any unreadable source files?' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Cancel running steps' },
     ]);
+  });
+
+  test('after the lock is released, a run that could not read some archive files publishes finalize’s notice to the topic, then ends with its outcome even if publishing fails', () => {
+    expect(states['Release lock'].Next).toBe('Any unreadable source files?');
+    expect(states['Any unreadable source files?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.outcome.unreadableSources', IsPresent: true, Next: 'Notify unreadable source files' }],
+      Default: 'Any chunk failed?',
+    });
+    expect(states['Notify unreadable source files']).toMatchObject({
+      Resource: 'arn:aws:states:::sns:publish',
+      Parameters: { Subject: 'aqi-pipeline backfill could not read some archive files', 'Message.$': '$.outcome.unreadableSources' },
+      ResultPath: null,
+      TimeoutSeconds: 30,
+      Next: 'Any chunk failed?',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.unreadableNoticeFailed', Next: 'Any chunk failed?' }],
+    });
   });
 
   test('the state machine logs ALL with execution data and traces with X-Ray', () => {

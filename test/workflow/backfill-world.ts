@@ -8,9 +8,9 @@ import { planBackfillRun, type PlanBackfillEvent } from '../../lambdas/plan-back
 import type { LocationConfig } from '../../core/backfill/settings';
 import { silentLogger } from '../support/silent-logger';
 import type { ClusterSummary, LockRecord } from '../../core/ports';
-import type { StageResult } from '../../core/stage-result';
+import type { StageResult, UnreadableSource } from '../../core/stage-result';
 import { forLocalInterpreter } from '../../local/definition';
-import { MemoryClusterUsage, MemoryEmr, MemoryObjectStore, TEST_PRICES } from './support/memory-ports';
+import { MemoryClusterUsage, MemoryEmr, MemoryMetrics, MemoryObjectStore, TEST_PRICES } from './support/memory-ports';
 
 export const EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Backfill:run-1';
 export const OTHER_EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Hourly:hourly-1';
@@ -58,6 +58,10 @@ export class BackfillWorld {
   holdChunk?: { chunkId: string; started: () => void; release: Promise<void> };
   /** A whole-run step (`Silver range`, `Gold range`) whose EMR step fails every attempt. */
   failStage?: string;
+  /** Archive files a chunk's Bronze step reports it could not read (its result's `unreadableSources`). */
+  readonly unreadableFiles = new Map<string, UnreadableSource[]>();
+  /** Set to make `Notify unreadable source files` fail as SNS would. */
+  notifyUnreadableFails = false;
   private stepCounter = 0;
 
   /** @param configuredLocations what the deployment wrote to `config/locations.json` */
@@ -117,13 +121,22 @@ export class BackfillWorld {
         throw new NamedError('States.TaskFailed', JSON.stringify({ Step: { Id: stepId, Name: params.Step.Name, Status: { State: 'FAILED' } } }));
       }
       step.state = 'COMPLETED';
-      this.writeResult(arg(args, '--result-uri'), { stage: args[args.findIndex((a) => a.endsWith('entry.py')) + 1] as StageResult['stage'], runId: arg(args, '--run-id'), chunkId, mode: arg(args, '--mode') });
+      const unreadable = chunkId ? this.unreadableFiles.get(chunkId) : undefined;
+      this.writeResult(arg(args, '--result-uri'), {
+        stage: args[args.findIndex((a) => a.endsWith('entry.py')) + 1] as StageResult['stage'],
+        runId: arg(args, '--run-id'),
+        chunkId,
+        mode: arg(args, '--mode'),
+        ...(chunkId && { unreadableSources: unreadable ?? [] }),
+      });
       return { StepId: stepId };
     };
   }
 
   /** EMR's instance records, which finalize prices; empty unless a test puts a cluster's usage here. */
   readonly usage = new MemoryClusterUsage();
+  /** What backfill-finalize published (EMF in a deployment). */
+  readonly metrics = new MemoryMetrics();
   private readonly deps = {
     store: this.store,
     lakeBucket: LAKE,
@@ -132,6 +145,7 @@ export class BackfillWorld {
     usage: this.usage,
     prices: TEST_PRICES,
     log: silentLogger,
+    metrics: { sink: this.metrics, namespace: 'AqiPipeline' },
   };
 
   handlers(): Record<string, (input: Json) => Promise<Json>> {
@@ -186,6 +200,11 @@ export class BackfillWorld {
       'Cancel running steps': noop('Cancel running steps', { clusterId: CLUSTER_ID, cancelledStepIds: [] }),
       'Terminate clusters of this execution': noop('Terminate clusters of this execution', { terminatedClusterIds: [] }),
       'Notify failure': noop('Notify failure'),
+      'Notify unreadable source files': async (input) => {
+        this.record('Notify unreadable source files', input);
+        if (this.notifyUnreadableFails) throw new NamedError('SNS.AuthorizationErrorException', 'User is not authorized to perform SNS:Publish');
+        return {};
+      },
     };
   }
 

@@ -10,7 +10,7 @@ import type { AslDefinition } from '../../local/definition';
 import { stateMachineDefinition } from '../../local/definition';
 import { argAfter, definitionValues, EXECUTION_ARN, HourlyWorld, LAKE_BUCKET, OTHER_EXECUTION_ARN } from './hourly-world';
 import { execute } from './support/interpreter';
-import { TEST_PRICES } from './support/memory-ports';
+import { MemoryMetrics, TEST_PRICES } from './support/memory-ports';
 import { silentLogger } from '../support/silent-logger';
 import { synthesize } from './support/synth';
 
@@ -172,7 +172,8 @@ describe('the hourly watermark, through the synthesized state machine', () => {
     void world.objects.putText(LAKE_BUCKET, `runs/backfill/${runId}/manifest.json`, JSON.stringify(backfillManifest(runId)));
     await finalizeBackfill(
       FinalizeBackfillEventSchema.parse({ pipeline: 'backfill', outcome: 'SUCCEEDED', executionArn: ExecutionArn, executionStartTime: '2025-01-01T03:16:00Z', plan: { runId }, clusterId: 'j-B', steps: {} }),
-      { store: world.objects, lakeBucket: LAKE_BUCKET, emrLogUri: 's3://aqi-logs/emr/', now: () => new Date('2025-01-01T05:00:00Z'), state: world.state, usage: world.usage, prices: TEST_PRICES, log: silentLogger },
+      { store: world.objects, lakeBucket: LAKE_BUCKET, emrLogUri: 's3://aqi-logs/emr/', now: () => new Date('2025-01-01T05:00:00Z'), state: world.state, usage: world.usage, prices: TEST_PRICES, log: silentLogger,
+        metrics: { sink: new MemoryMetrics(), namespace: 'AqiPipeline' } },
     );
     const afterBackfill = world.watermarks.get('hourly');
     await scheduledRun(world, '2025-01-01T05:00:00Z');

@@ -24,6 +24,8 @@ from pyspark.sql.types import StringType, StructField, StructType
 from aqi_jobs.tables import RAW_COLUMNS
 
 KEY_ROOT = "records/csv.gz"
+# The reason a 0-byte file is rejected: not a day without data (even those files hold the header).
+EMPTY_FILE = "empty file: 0 bytes, not even a gzip header"
 _KEY = re.compile(
     r"(records/csv\.gz/locationid=(\d+)/year=\d{4}/month=\d{2}/location-(\d+)-(\d{8})\.csv\.gz)$"
 )
@@ -111,8 +113,13 @@ def decode_file(content: bytes) -> DecodedFile:
     A rejected file's decodable data lines are still counted (``rows`` keeps them) so the stage can
     report how many lines it did not ingest.
     """
+    if not content:
+        return DecodedFile([], EMPTY_FILE)
     text, damage = _gunzip(content)
     lines = [fields for fields in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if fields]
+    if damage is None and not lines:
+        # Every archive file starts with the header, even a day without data: no line is a broken export.
+        damage = "no header line: the gzip stream holds no CSV text"
     if damage is None and lines and tuple(field.strip() for field in lines[0]) != RAW_COLUMNS:
         damage = f"unexpected header {lines[0]!r}; expected {list(RAW_COLUMNS)!r}"
     data = lines[1:]
@@ -156,9 +163,19 @@ def _decoded_rows(path: str, content: bytes) -> Iterator[tuple[str | None, ...]]
 
 
 def read_files(spark: SparkSession, paths: list[str]) -> DataFrame:
-    """Decode the files in bulk; see ``DECODED_SCHEMA`` for the shape."""
+    """Decode the files in bulk; see ``DECODED_SCHEMA`` for the shape. A file that cannot be read gets
+    one error row, whether Spark returned it or not."""
     if not paths:
         return spark.createDataFrame([], DECODED_SCHEMA)
     files = spark.read.format("binaryFile").load(paths).select("path", "content")
-    decoded = files.rdd.flatMap(lambda row: _decoded_rows(row.path, row.content))
-    return spark.createDataFrame(decoded, DECODED_SCHEMA)
+    decoded = spark.createDataFrame(
+        files.rdd.flatMap(lambda row: _decoded_rows(row.path, row.content)), DECODED_SCHEMA
+    )
+    # Spark's file index leaves 0-byte files out of a scan (seen with binaryFile on Spark 3.5), so an empty
+    # export would pass as a day without data: each asked-for file Spark did not return is rejected instead.
+    returned = {source_key(row.path) for row in files.select("path").collect()}
+    unreturned = [source_key(path) for path in paths if source_key(path) not in returned]
+    if not unreturned:
+        return decoded
+    empty = [(key, EMPTY_FILE, "0", *(None,) * len(RAW_COLUMNS)) for key in unreturned]
+    return decoded.unionByName(spark.createDataFrame(empty, DECODED_SCHEMA))

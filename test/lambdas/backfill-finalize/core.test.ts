@@ -1,7 +1,7 @@
 import { finalizeBackfill, type FinalizeBackfillEvent } from '../../../lambdas/backfill-finalize/core';
 import { fanIn } from '../../../lambdas/fan-in/core';
 import { silentLogger } from '../../support/silent-logger';
-import { MemoryClusterUsage, MemoryObjectStore, TEST_PRICES } from '../../workflow/support/memory-ports';
+import { MemoryClusterUsage, MemoryMetrics, MemoryObjectStore, TEST_PRICES } from '../../workflow/support/memory-ports';
 import { FEB, JAN, LAKE, RUN_ID, stageResult, writtenPlan } from '../../core/backfill/fixtures';
 
 const runs = `runs/backfill/${RUN_ID}`;
@@ -14,6 +14,7 @@ const deps = (store: MemoryObjectStore) => ({
   usage,
   prices: TEST_PRICES,
   log: silentLogger,
+  metrics: { sink: new MemoryMetrics(), namespace: 'AqiPipeline' },
 });
 
 function event(overrides: Partial<FinalizeBackfillEvent> = {}): FinalizeBackfillEvent {
@@ -59,7 +60,7 @@ describe('backfill-finalize', () => {
   test('all chunks and both stages succeeded: the manifest is SUCCEEDED with the Silver and Gold outcomes', async () => {
     const store = await lakeAfterFanIn([JAN, FEB]);
     const result = await finalizeBackfill(event(), deps(store));
-    expect(result).toEqual({ status: 'SUCCEEDED', failedChunks: [], reprocessInput: null, cause: `Backfill ${RUN_ID} succeeded` });
+    expect(result).toEqual({ status: 'SUCCEEDED', failedChunks: [], reprocessInput: null, unreadableSourceCount: 0, cause: `Backfill ${RUN_ID} succeeded` });
     const manifest = store.json(LAKE, `${runs}/manifest.json`) as { status: string; stages: Record<string, unknown> };
     expect(manifest.status).toBe('SUCCEEDED');
     expect(manifest.stages.gold).toEqual({
@@ -76,6 +77,69 @@ describe('backfill-finalize', () => {
       apiRequests: null,
       error: null,
     });
+  });
+
+  test('every run publishes UnreadableSourceFiles: 0 when every archive file was read, and no notice', async () => {
+    const store = await lakeAfterFanIn([JAN, FEB]);
+    const d = deps(store);
+    const result = await finalizeBackfill(event(), d);
+    expect(result.unreadableSources).toBeUndefined();
+    expect(d.metrics.sink.published).toEqual([{ namespace: 'AqiPipeline', metric: { name: 'UnreadableSourceFiles', value: 0, unit: 'Count', dimensions: { Pipeline: 'backfill' } } }]);
+  });
+
+  test('archive files the chunks could not read: counted in the metric, named in the notice with their retry inputs, the run still SUCCEEDED', async () => {
+    // GIVEN January's Bronze step could not read two files and February's one
+    const store = new MemoryObjectStore();
+    store.objects.set(`${LAKE}/${runs}/plan.json`, JSON.stringify(writtenPlan([JAN, FEB])));
+    const file = (day: string, reason: string) => ({ key: `records/csv.gz/locationid=2178/year=2024/month=${day.slice(4, 6)}/location-2178-${day}.csv.gz`, reason, rejectedLines: 3 });
+    const jan = [file('20240105', 'truncated gzip: the compressed stream ends early'), file('20240106', 'empty file: 0 bytes, not even a gzip header')];
+    const feb = [file('20240229', "unexpected header ['a']; expected [...]")];
+    store.objects.set(`${LAKE}/${runs}/results/bronze/${JAN.id}.json`, JSON.stringify(stageResult({ chunkId: JAN.id, unreadableSources: jan })));
+    store.objects.set(`${LAKE}/${runs}/results/bronze/${FEB.id}.json`, JSON.stringify(stageResult({ chunkId: FEB.id, unreadableSources: feb })));
+    await fanIn({ runId: RUN_ID, clusterId: 'j-CLUSTER' }, deps(store));
+    store.objects.set(`${LAKE}/${runs}/results/silver.json`, JSON.stringify(stageResult({ stage: 'silver', mode: 'range' })));
+    store.objects.set(`${LAKE}/${runs}/results/gold.json`, JSON.stringify(stageResult({ stage: 'gold', mode: 'range' })));
+    const d = deps(store);
+
+    // WHEN
+    const result = await finalizeBackfill(event(), d);
+
+    // THEN
+    const retry = (day: string) => ({ startDate: day, endDate: day, chunk: 'day', locations: [2178] });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.unreadableSourceCount).toBe(3);
+    expect(result.unreadableSources).toEqual({
+      runId: RUN_ID,
+      count: 3,
+      files: [
+        { key: jan[0].key, reason: jan[0].reason, retryInput: retry('2024-01-05') },
+        { key: jan[1].key, reason: jan[1].reason, retryInput: retry('2024-01-06') },
+        { key: feb[0].key, reason: feb[0].reason, retryInput: retry('2024-02-29') },
+      ],
+      notListed: 0,
+      manifest: `s3://${LAKE}/${runs}/manifest.json`,
+      whatToDo: expect.stringContaining('docs/OPERATIONS.md'),
+    });
+    expect(result.cause).toBe(
+      `Backfill ${RUN_ID} succeeded; 3 archive files could not be read and were skipped (the manifest's unreadableSources lists each with its reason and the input that retries it)`,
+    );
+    expect(d.metrics.sink.published.map((p) => [p.metric.name, p.metric.value])).toEqual([['UnreadableSourceFiles', 3]]);
+    expect((store.json(LAKE, `${runs}/manifest.json`) as { status: string; unreadableSources: unknown[] }).unreadableSources).toHaveLength(3);
+  });
+
+  test('the notice names the first 20 files and counts the rest, so thousands of unreadable files still fit in the state and an SNS message', async () => {
+    const store = new MemoryObjectStore();
+    store.objects.set(`${LAKE}/${runs}/plan.json`, JSON.stringify(writtenPlan([JAN])));
+    const files = Array.from({ length: 5000 }, (_, i) => ({ key: `records/csv.gz/locationid=${9000 + i}/year=2024/month=01/location-${9000 + i}-20240101.csv.gz`, reason: 'truncated gzip: the compressed stream ends early', rejectedLines: 0 }));
+    store.objects.set(`${LAKE}/${runs}/results/bronze/${JAN.id}.json`, JSON.stringify(stageResult({ chunkId: JAN.id, unreadableSources: files })));
+    await fanIn({ runId: RUN_ID, clusterId: 'j-CLUSTER' }, deps(store));
+
+    const result = await finalizeBackfill(event({ steps: {} }), deps(store));
+
+    expect(result.unreadableSources?.files.map((f) => f.key)).toEqual(files.slice(0, 20).map((f) => f.key));
+    expect(result.unreadableSources).toMatchObject({ count: 5000, notListed: 4980 });
+    expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(16 * 1024);
+    expect((store.json(LAKE, `${runs}/manifest.json`) as { unreadableSources: unknown[] }).unreadableSources).toHaveLength(5000);
   });
 
   test('a failed chunk makes the run FAILED after Silver and Gold ran, and the cause carries the reprocess input', async () => {
@@ -114,6 +178,7 @@ describe('backfill-finalize', () => {
       status: 'FAILED',
       failedChunks: [],
       reprocessInput: null,
+      unreadableSourceCount: 0,
       cause: `Backfill ${RUN_ID}: the run stopped on States.TaskFailed; stage(s) silver failed`,
     });
     expect(store.json(LAKE, `${runs}/manifest.json`)).toEqual({

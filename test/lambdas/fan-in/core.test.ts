@@ -27,7 +27,7 @@ describe('fan-in', () => {
       await record(store, chunk.id, { step: { StepId: step } });
     }
     const result = await fanIn({ runId: RUN_ID, clusterId: 'j-CLUSTER' }, deps(store));
-    expect(result).toEqual({ chunkCount: 3, succeededChunkCount: 3, failedChunks: [], reprocessInput: null });
+    expect(result).toEqual({ chunkCount: 3, succeededChunkCount: 3, failedChunks: [], reprocessInput: null, unreadableSourceCount: 0 });
     const manifest = store.json(LAKE, `${runs}/manifest.json`) as { chunks: unknown[]; status: string };
     expect(manifest.status).toBe('RUNNING');
     expect(manifest.chunks[0]).toEqual({
@@ -43,6 +43,23 @@ describe('fan-in', () => {
       stepLogUri: 's3://aqi-logs/emr/j-CLUSTER/steps/s-JAN/',
       failure: null,
     });
+  });
+
+  test('archive files a chunk could not read are listed in the manifest with their chunk and a one-day, one-location retry input; the chunk still succeeds', async () => {
+    const store = lakeWith([JAN, FEB]);
+    const truncated = { key: 'records/csv.gz/locationid=2178/year=2024/month=01/location-2178-20240117.csv.gz', reason: 'truncated gzip: the compressed stream ends early', rejectedLines: 40 };
+    const foreign = { key: 'somewhere/else.csv.gz', reason: 'no header line: the gzip stream holds no CSV text', rejectedLines: 0 };
+    putResult(store, JAN.id, { unreadableSources: [truncated, foreign] });
+    putResult(store, FEB.id, { unreadableSources: [] });
+
+    const result = await fanIn({ runId: RUN_ID, clusterId: 'j-CLUSTER' }, deps(store));
+
+    expect(result).toMatchObject({ failedChunks: [], unreadableSourceCount: 2 });
+    expect((store.json(LAKE, `${runs}/manifest.json`) as { unreadableSources: unknown }).unreadableSources).toEqual([
+      { ...truncated, chunkId: JAN.id, retryInput: { startDate: '2024-01-17', endDate: '2024-01-17', chunk: 'day', locations: [2178] } },
+      // A key not in the archive's layout: listed all the same, with no input to retry it.
+      { ...foreign, chunkId: JAN.id, retryInput: null },
+    ]);
   });
 
   test('a missing result, a FAILED result and an unreadable result each fail their chunk, with the reason', async () => {
@@ -88,7 +105,7 @@ describe('fan-in', () => {
     const store = lakeWith([JAN]);
     putResult(store, JAN.id);
     putResult(store, FEB.id);
-    expect(await fanIn({ runId: RUN_ID, clusterId: 'j-CLUSTER' }, deps(store))).toEqual({ chunkCount: 1, succeededChunkCount: 1, failedChunks: [], reprocessInput: null });
+    expect(await fanIn({ runId: RUN_ID, clusterId: 'j-CLUSTER' }, deps(store))).toEqual({ chunkCount: 1, succeededChunkCount: 1, failedChunks: [], reprocessInput: null, unreadableSourceCount: 0 });
   });
 
   test('a run without a plan is an error naming where the plan should be', async () => {
