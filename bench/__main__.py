@@ -59,13 +59,23 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def run_series(record: dict, mode: dict, chosen: set[str], scratch: Path) -> None:
+def run_series(record: dict, mode: dict, chosen: set[str], scratch: Path, partial: Path) -> None:
+    """Run the chosen series in order, writing the record so far to ``partial`` after each one, so an
+    interrupted or failed run (the full run takes most of an hour) keeps what it measured."""
+
+    def keep() -> None:
+        partial.write_text(json.dumps(record, indent=1) + "\n")
+        log(f"record so far: {partial}")
+
     if chosen & {"a", "b", "c"}:
         record["series"].update(series.floors_and_hourly(scratch, mode["rounds"], mode["backfill"]))
+        keep()
     if "d" in chosen:
         record["series"]["d"] = series.jvm_per_stage_vs_one_session(scratch, mode["ks"])
+        keep()
     if "e" in chosen and mode["months"]:
         record["series"]["e"] = series.backfill_scaling(scratch, mode["months"])
+        keep()
     if "f" in chosen:
         record["series"]["f"] = series.lambda_bundles(scratch, mode["loads"])
 
@@ -105,15 +115,20 @@ def main(argv: list[str]) -> int:
                 log(f"self-check: record valid; {json.dumps(record['series']['a']['summary'])}")
             return 0
         args.scratch.mkdir(parents=True, exist_ok=True)
-        run_series(record, MODES[mode_name], args.series, args.scratch)
+        args.out.mkdir(parents=True, exist_ok=True)
+        partial = args.out / f"{mode_name}.partial.json"
+        run_series(record, MODES[mode_name], args.series, args.scratch, partial)
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)
+        if record["series"]:
+            print(f"the series measured before it are in {partial}", file=sys.stderr)
         return 1
     record["wallSeconds"] = round(time.monotonic() - started, 1)
     validate(record)
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"{mode_name}.json"
     out.write_text(json.dumps(record, indent=1) + "\n")
+    partial.unlink(missing_ok=True)
     drawn = plots.draw_all(record, args.out)
     print("\n".join(summary_lines(record)))
     print(f"record: {out.relative_to(REPO) if out.is_relative_to(REPO) else out}")
