@@ -15,9 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import plots, series
 from bench.lab import REPO, BenchError, log
 from bench.record import SERIES, new_record, validate
+
+# The series and plots (psutil, matplotlib) are imported once the arguments are known to be good, so a
+# mistyped option is answered at once.
 
 MODES = {
     # rounds of (floors, hourly), the backfill before them, K weekly chunks, months, module loads
@@ -30,6 +32,21 @@ MODES = {
         "loads": 7,
     },
 }
+
+
+def _counts(
+    parser: argparse.ArgumentParser, flag: str, text: str | None, low: int, high: int
+) -> tuple[int, ...] | None:
+    """``"1,12"`` → ``(1, 12)``; None when not given; anything else stops, naming the flag and the range."""
+    if text is None:
+        return None
+    try:
+        counts = tuple(sorted({int(part) for part in text.split(",")}))
+    except ValueError:
+        counts = ()
+    if not counts or counts[0] < low or counts[-1] > high:
+        parser.error(f"{flag}: {text!r} is not a comma-separated list of whole numbers from {low} to {high}")
+    return counts
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -50,7 +67,17 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--scratch", type=Path, default=REPO / ".local" / "bench", help="data sets and workspaces"
     )
+    parser.add_argument(
+        "--months",
+        help="series e: months to backfill, e.g. 1,12 (default: the mode's, 1,3,6,12 in the full run)",
+    )
+    parser.add_argument(
+        "--ks",
+        help="series d: numbers of weekly chunks, e.g. 1,3 (default: the mode's, 1,3,6,12 in the full run)",
+    )
     args = parser.parse_args(argv)
+    args.months = _counts(parser, "--months", args.months, 1, 12)
+    args.ks = _counts(parser, "--ks", args.ks, 1, 12)
     chosen = [s.strip() for s in args.series.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in SERIES]
     if unknown:
@@ -62,6 +89,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def run_series(record: dict, mode: dict, chosen: set[str], scratch: Path, partial: Path) -> None:
     """Run the chosen series in order, writing the record so far to ``partial`` after each one, so an
     interrupted or failed run (the full run takes most of an hour) keeps what it measured."""
+    from bench import series
 
     def keep() -> None:
         partial.write_text(json.dumps(record, indent=1) + "\n")
@@ -102,6 +130,8 @@ def summary_lines(record: dict) -> list[str]:
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
+    from bench import plots, series
+
     mode_name = "self-check" if args.self_check else "quick" if args.quick else "full"
     started = time.monotonic()
     record = new_record(mode_name)
@@ -117,7 +147,14 @@ def main(argv: list[str]) -> int:
         args.scratch.mkdir(parents=True, exist_ok=True)
         args.out.mkdir(parents=True, exist_ok=True)
         partial = args.out / f"{mode_name}.partial.json"
-        run_series(record, MODES[mode_name], args.series, args.scratch, partial)
+        mode = dict(MODES[mode_name])
+        mode.update({k: v for k, v in (("months", args.months), ("ks", args.ks)) if v is not None})
+        record["settings"] = {
+            "months": list(mode["months"]),
+            "ks": list(mode["ks"]),
+            "rounds": mode["rounds"],
+        }
+        run_series(record, mode, args.series, args.scratch, partial)
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)
         if record["series"]:

@@ -16,3 +16,20 @@ describe('npm run bench -- --self-check', () => {
     expect(done.status).toBe(0);
   }, 600_000);
 });
+
+describe('npm run bench options', () => {
+  const bench = (...args: string[]) => spawnSync(join(REPO, '.venv', 'bin', 'python'), ['-m', 'bench', ...args], { cwd: REPO, encoding: 'utf8' });
+
+  test.each([
+    ['--months', '0,12', "--months: '0,12' is not a comma-separated list of whole numbers from 1 to 12"],
+    ['--months', 'twelve', "--months: 'twelve' is not a comma-separated list of whole numbers from 1 to 12"],
+    ['--ks', '1,13', "--ks: '1,13' is not a comma-separated list of whole numbers from 1 to 12"],
+    ['--series', 'a,z', '--series: z not a series; allowed: a, b, c, d, e, f'],
+  ])('%s %s stops before measuring anything, naming the flag and what is allowed', (flag, value, message) => {
+    const done = bench(flag, value);
+
+    expect(done.stderr).toContain(message);
+    expect(done.stderr).not.toContain('Traceback');
+    expect(done.status).toBe(2);
+  });
+});
