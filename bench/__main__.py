@@ -52,9 +52,7 @@ def _counts(
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="npm run bench --", description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--quick", action="store_true", help="a few minutes: one round, K = 1, no series e"
-    )
+    mode.add_argument("--quick", action="store_true", help="a few minutes: one round, K = 1, no series e")
     mode.add_argument(
         "--self-check", action="store_true", help="run the harness briefly and validate its record"
     )
