@@ -168,6 +168,7 @@ def test_a_bronze_backfill_runs_through_spark_submit_and_writes_its_result(
         "affectedDays": ["2023-02-22"],
         "snapshots": bronze_result["snapshots"],
         "apiRequests": None,
+        "unreadableSources": [],
         "error": None,
     }
 
