@@ -93,6 +93,24 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } | undef
 /** OpenAQ's public archive (us-east-1, anonymous read): backfills read it, the EMR instance role is granted it. */
 export const OPENAQ_ARCHIVE_BUCKET = 'openaq-data-archive';
 
+/** Where the OpenAQ archive keeps a location-day (OpenAQ's `records/csv.gz` layout; docs/LOCAL.md). */
+export const ARCHIVE_RECORDS_PREFIX = 'records/csv.gz/';
+
+/** `records/csv.gz/locationid=2178/year=2024/month=03/location-2178-20240310.csv.gz` */
+export function archiveKey(locationId: number, day: string): string {
+  const [year, month, dom] = day.split('-');
+  return `${ARCHIVE_RECORDS_PREFIX}locationid=${locationId}/year=${year}/month=${month}/location-${locationId}-${year}${month}${dom}.csv.gz`;
+}
+
+const ARCHIVE_KEY_PATTERN = /locationid=(\d+)\/year=(\d{4})\/month=(\d{2})\/location-\1-(\d{4})(\d{2})(\d{2})\.csv\.gz$/;
+
+/** The location and local day an archive key holds, or `undefined` for any other key. */
+export function parseArchiveKey(key: string): { locationId: number; day: string } | undefined {
+  const match = ARCHIVE_KEY_PATTERN.exec(key);
+  if (!match) return undefined;
+  return { locationId: Number(match[1]), day: `${match[4]}-${match[5]}-${match[6]}` };
+}
+
 /**
  * The folder EMR uploads a step's logs to, as a key under the cluster's `LogUri` key prefix:
  * `<prefix><clusterId>/steps/<stepId>/` (EMR management guide, "Configure cluster logging and debugging").

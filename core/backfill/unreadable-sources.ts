@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseArchiveKey } from '../layout';
 import { type UnreadableSource, UnreadableSourceSchema } from '../stage-result';
 
 /**
@@ -14,15 +15,12 @@ export const UnreadableSourceRecordSchema = UnreadableSourceSchema.extend({
 
 export type UnreadableSourceRecord = z.infer<typeof UnreadableSourceRecordSchema>;
 
-/** `records/csv.gz/locationid=<id>/year=…/month=…/location-<id>-<YYYYMMDD>.csv.gz` (the OpenAQ archive layout). */
-const ARCHIVE_FILE = /location-(\d+)-(\d{4})(\d{2})(\d{2})\.csv\.gz$/;
-
 /** The file as the manifest lists it, with the input that retries it. */
 export function unreadableSourceRecord(chunkId: string, file: UnreadableSource): UnreadableSourceRecord {
-  const match = ARCHIVE_FILE.exec(file.key);
-  if (match === null) return { ...file, chunkId, retryInput: null };
-  const day = `${match[2]}-${match[3]}-${match[4]}`;
-  return { ...file, chunkId, retryInput: { startDate: day, endDate: day, chunk: 'day', locations: [Number(match[1])] } };
+  const archived = parseArchiveKey(file.key);
+  if (archived === undefined) return { ...file, chunkId, retryInput: null };
+  const { locationId, day } = archived;
+  return { ...file, chunkId, retryInput: { startDate: day, endDate: day, chunk: 'day', locations: [locationId] } };
 }
 
 /**
