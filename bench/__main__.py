@@ -160,7 +160,6 @@ def main(argv: list[str]) -> int:
         return 1
     record["wallSeconds"] = round(time.monotonic() - started, 1)
     validate(record)
-    args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"{mode_name}.json"
     out.write_text(json.dumps(record, indent=1) + "\n")
     partial.unlink(missing_ok=True)

@@ -45,7 +45,7 @@ export class EmrSecurityGroupCleanup extends Construct {
       description: 'On stack delete: revokes the rules referencing the EMR security groups so CloudFormation can delete them',
       timeout: Duration.minutes(5),
       // Runs once, when the stack is deleted: the runtime's EC2 client (554 KB minified if bundled) keeps
-      // the bundle at 0.53 MB instead of 1.08 MB.
+      // the bundle at 0.24 MB instead of 1.08 MB (docs/BENCHMARKS.md, series f).
       runtimeProvidedModules: ['@aws-sdk/client-ec2'],
       acknowledgements: {
         'AwsSolutions-IAM5[Resource::*]':
