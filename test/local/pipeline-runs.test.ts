@@ -1,14 +1,16 @@
 /**
  * The synthesized state machines run locally end to end with real spark-submit steps (one JVM each) on a
- * small generated data set: a backfill of three daily chunks and hourly runs, with a hand-checked Gold
- * day; then the faults: a step killed mid-stage, a rerun, an abort during the Map, and two hourly runs
+ * small generated data set: a backfill of three daily chunks (one archive file truncated) and hourly
+ * runs, with a hand-checked Gold day; then the faults: a step killed mid-stage, a rerun, an abort during
+ * the Map, and two hourly runs
  * racing for the lock. The tests share one data set and one synthesized app, and run in order.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../support/silent-logger';
 import { LocalDynamoDb } from '../../local/adapters/dynamodb-table';
+import { ARCHIVE_LOCATIONS_FILE, archiveKey } from '../../local/datagen/archive-layout';
 import { generateArchive } from '../../local/datagen/generate-archive';
 import { LocalApp } from '../../local/runtime/local-app';
 import { LocalEmr } from '../../local/runtime/local-emr';
@@ -29,6 +31,8 @@ let root: string;
 let archiveDir: string;
 let app: LocalApp;
 let cleanRun: Record<string, TableSummary>;
+/** The archive file the clean backfill cannot read: the second location's 2024-03-07, truncated. */
+let truncated: { locationId: number; key: string };
 const logs: string[] = [];
 const write = (line: string) => logs.push(line);
 
@@ -48,6 +52,12 @@ beforeAll(() => {
   archiveDir = join(root, 'archive');
   // Seed 5: Del Norte's PM2.5 on 2024-03-08 is a smoke episode with all 24 hours and no faulty value.
   generateArchive({ outDir: archiveDir, from: '2024-03-05', to: '2024-03-09', locations: 2, seed: 5 });
+  // A broken export in the middle chunk: the last 40 bytes of the gzip are gone. Not Del Norte (2178),
+  // whose 2024-03-08 is checked by hand, and not a first or last day (the hourly API stand-in reads those).
+  const [, second] = JSON.parse(readFileSync(join(archiveDir, ARCHIVE_LOCATIONS_FILE), 'utf8')) as { id: number }[];
+  truncated = { locationId: second.id, key: archiveKey(second.id, '2024-03-07') };
+  const file = readFileSync(join(archiveDir, truncated.key));
+  writeFileSync(join(archiveDir, truncated.key), file.subarray(0, file.length - 40));
   app = prepareApp(workspaceAt(join(root, 'unused')), archiveDir);
 });
 
@@ -64,11 +74,16 @@ afterEach(() => {
 
 describe('the backfill state machine, run locally', () => {
   let ws: Workspace;
+  let backfill: LocalRunResult;
+  /** What the clean backfill printed (the log is cleared after each test). */
+  let backfillLog: string[];
 
   test('runs Bronze once per daily chunk, then Silver and Gold, and writes a SUCCEEDED manifest', async () => {
     ws = workspace('clean');
 
     const result = await run('backfill', BACKFILL, ws);
+    backfill = result;
+    backfillLog = [...logs];
 
     expect(result.outcome.status).toBe('SUCCEEDED');
     expect(result.report.stages().map((s) => [s.stage, s.status, s.steps.map((step) => step.chunkId ?? null).sort()])).toEqual([
@@ -78,6 +93,20 @@ describe('the backfill state machine, run locally', () => {
     ]);
     const manifest = JSON.parse(readFileSync(result.manifestPath!, 'utf8')) as { status: string; failedChunks: string[] };
     expect(manifest).toMatchObject({ status: 'SUCCEEDED', failedChunks: [] });
+  });
+
+  test('does not end silently over the truncated archive file: the manifest lists it with its reason and retry input, the metric counts it, the notice names it', () => {
+    // (the run above: its chunk still succeeded with the day's other files)
+    const manifest = JSON.parse(readFileSync(backfill.manifestPath!, 'utf8')) as { unreadableSources: unknown[] };
+    const retryInput = { startDate: '2024-03-07', endDate: '2024-03-07', chunk: 'day', locations: [truncated.locationId] };
+    expect(manifest.unreadableSources).toEqual([
+      { key: truncated.key, reason: 'truncated gzip: the compressed stream ends early', rejectedLines: expect.any(Number), chunkId: '2024-03-07_2024-03-07', retryInput },
+    ]);
+    const metrics = readFileSync(join(ws.root, 'logs', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { name: string; value: number });
+    expect(metrics.filter((m) => m.name === 'UnreadableSourceFiles').map((m) => m.value)).toEqual([1]);
+    expect(backfillLog.filter((l) => l.includes('✉ SNS'))).toEqual([expect.stringContaining('✉ SNS: aqi-pipeline backfill could not read some archive files')]);
+    const notice = JSON.parse(backfillLog[backfillLog.findIndex((l) => l.includes('✉ SNS')) + 1].trim()) as { files: unknown[] };
+    expect(notice.files).toEqual([{ key: truncated.key, reason: 'truncated gzip: the compressed stream ends early', retryInput }]);
   });
 
   test("computes Del Norte's PM2.5 AQI for 2024-03-08 as worked out by hand", async () => {
