@@ -1,16 +1,17 @@
 /**
  * The synthesized state machines run locally end to end with real spark-submit steps (one JVM each) on a
  * small generated data set: a backfill of three daily chunks (one archive file truncated) and hourly
- * runs, with a hand-checked Gold day; then the faults: a step killed mid-stage, a rerun, an abort during
- * the Map, and two hourly runs
+ * runs, with a hand-checked Gold day; a day of unreadable values stopped by Silver's quality gate; then the faults: a step killed
+ * mid-stage, a rerun, an abort during the Map, and two hourly runs
  * racing for the lock. The tests share one data set and one synthesized app, and run in order.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../support/silent-logger';
 import { LocalDynamoDb } from '../../local/adapters/dynamodb-table';
-import { ARCHIVE_LOCATIONS_FILE, archiveKey } from '../../local/datagen/archive-layout';
+import { ARCHIVE_LOCATIONS_FILE, ARCHIVE_RECORDS_PREFIX, archiveKey } from '../../local/datagen/archive-layout';
 import { generateArchive } from '../../local/datagen/generate-archive';
 import { LocalApp } from '../../local/runtime/local-app';
 import { LocalEmr } from '../../local/runtime/local-emr';
@@ -31,6 +32,8 @@ let root: string;
 let archiveDir: string;
 let app: LocalApp;
 let cleanRun: Record<string, TableSummary>;
+/** The clean backfill's workspace, which the quality-gate test builds on. */
+let cleanWorkspace: Workspace;
 /** The archive file the clean backfill cannot read: the second location's 2024-03-07, truncated. */
 let truncated: { locationId: number; key: string };
 const logs: string[] = [];
@@ -42,8 +45,8 @@ function workspace(name: string): Workspace {
   return ws;
 }
 
-function run(pipeline: 'hourly' | 'backfill', input: unknown, ws: Workspace, onStarted?: LocalRunOptions['onStarted']): Promise<LocalRunResult> {
-  return runPipeline(pipeline, input, { workspaceDir: ws.root, archiveDir, app, write, streamStepOutput: false, onStarted });
+function run(pipeline: 'hourly' | 'backfill', input: unknown, ws: Workspace, onStarted?: LocalRunOptions['onStarted'], archive = archiveDir): Promise<LocalRunResult> {
+  return runPipeline(pipeline, input, { workspaceDir: ws.root, archiveDir: archive, app, write, streamStepOutput: false, onStarted });
 }
 
 beforeAll(() => {
@@ -127,9 +130,38 @@ describe('the backfill state machine, run locally', () => {
 
   test('leaves no duplicate natural key in any table', () => {
     cleanRun = tableSummaries(ws, app.lakeBucket);
+    cleanWorkspace = ws;
 
     expect(Object.entries(cleanRun).filter(([, t]) => t.duplicateKeys > 0)).toEqual([]);
     expect(cleanRun['aqi.aqi_gold.aqi_daily_pollutant'].rows).toBeGreaterThan(0);
+  });
+});
+
+describe('the Silver quality gate, run locally', () => {
+  test('a backfill of a day whose values are unreadable fails in Silver: Silver and Gold stay as they were, the quarantine holds the day, the manifest names the rule', async () => {
+    // GIVEN the clean backfill's warehouse, and an archive whose 2024-03-09 files send "n/a" for every value
+    const badArchive = join(root, 'bad-archive');
+    generateArchive({ outDir: badArchive, from: '2024-03-09', to: '2024-03-09', locations: 2, seed: 5 });
+    const spoiled = spoilValues(badArchive);
+
+    // WHEN that day is backfilled
+    const result = await run('backfill', { startDate: '2024-03-09', endDate: '2024-03-09', chunk: 'day' }, cleanWorkspace, undefined, badArchive);
+
+    // THEN Silver failed on its quality gate, and the manifest says which rule and with what figures
+    expect(result.outcome.status).toBe('FAILED');
+    const manifest = JSON.parse(readFileSync(result.manifestPath!, 'utf8')) as { runId: string; stages: { silver: { qualityGate: { checks: { rule: string; passed: boolean; rowsRejected?: number }[] } } } };
+    expect(manifest).toMatchObject({ status: 'FAILED', stages: { silver: { status: 'FAILED', error: { type: 'QualityGateTrippedError' }, qualityGate: { passed: false } } } });
+    const shareCheck = manifest.stages.silver.qualityGate.checks.find((c) => c.rule === 'rejectedShare');
+    expect(shareCheck).toMatchObject({ passed: false, limit: 0.2 });
+    // AND nothing was promoted: Silver's hours, its change log and every Gold table are as the clean run left them
+    const after = tableSummaries(cleanWorkspace, app.lakeBucket);
+    const promoted = (summaries: Record<string, TableSummary>) =>
+      Object.fromEntries(Object.entries(summaries).filter(([name]) => name.startsWith('aqi.aqi_gold.') || name === 'aqi.aqi_silver.measurements_hourly' || name === 'aqi.aqi_silver.hour_changes'));
+    expect(promoted(after)).toEqual(promoted(cleanRun));
+    // AND the quarantine holds every row of the spoiled day, under this run's id
+    const quarantined = await queryWarehouse(cleanWorkspace, app.lakeBucket, `SELECT reason, count(*) FROM aqi.aqi_silver.quarantine WHERE run_id = '${manifest.runId}' GROUP BY reason`);
+    expect(quarantined.rows).toEqual([['value_not_numeric', spoiled]]);
+    expect(after['aqi.aqi_silver.quarantine'].rows).toBe(cleanRun['aqi.aqi_silver.quarantine'].rows + spoiled);
   });
 });
 
@@ -266,3 +298,19 @@ describe('the hourly state machine, run locally', () => {
     expect(bronzeApiRequests(next)).toMatchObject({ requests: 11, byEndpoint: { '/v3/sensors/{id}/hours': 11 }, sensorListsRenewed: 0 });
   });
 });
+
+/** Rewrites every archive file under `dir` so each data line's value is "n/a"; returns the distinct lines written. */
+function spoilValues(dir: string): number {
+  const lines = new Set<string>();
+  for (const path of listFiles(join(dir, ARCHIVE_RECORDS_PREFIX))) {
+    const [header, ...data] = gunzipSync(readFileSync(path)).toString('utf8').split('\r\n').filter((l) => l.length > 0);
+    const spoiled = data.map((line) => line.replace(/,[^,]*$/, ',n/a'));
+    spoiled.forEach((line) => lines.add(line));
+    writeFileSync(path, gzipSync(Buffer.from(`${[header, ...spoiled].join('\r\n')}\r\n`, 'utf8')));
+  }
+  return lines.size;
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)]));
+}
