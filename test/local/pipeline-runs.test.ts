@@ -1,36 +1,46 @@
 /**
  * The synthesized state machines run locally end to end with real spark-submit steps (one JVM each) on a
- * small generated data set: a backfill of three daily chunks (one archive file truncated) and hourly
- * runs, with a hand-checked Gold day; a day of unreadable values stopped by Silver's quality gate; then the faults: a step killed
- * mid-stage, a rerun, an abort during the Map, and two hourly runs
- * racing for the lock. The tests share one data set and one synthesized app, and run in order.
+ * small generated data set: a backfill of two daily chunks (one archive file truncated) and hourly runs,
+ * with a hand-checked Gold day; a day of unreadable values stopped by Silver's quality gate; then the
+ * faults: a step killed mid-stage, a rerun, an abort during the Map, and two hourly runs racing for the
+ * lock; last, the same backfill and an hourly run in the AWS-fidelity mode, whose Gold must equal the
+ * ordinary mode's. The tests share one data set and one synthesized app, and run in order.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../support/silent-logger';
+import { chunkResultKey } from '../../core/layout';
 import { LocalDynamoDb } from '../../local/adapters/dynamodb-table';
 import { ARCHIVE_LOCATIONS_FILE, ARCHIVE_RECORDS_PREFIX, archiveKey } from '../../local/datagen/archive-layout';
 import { generateArchive } from '../../local/datagen/generate-archive';
+import { GLUE_CATALOG_FILE, ensureAwsFidelityJars, recordedAwsResources, startAwsEndpoint } from '../../local/runtime/aws-fidelity';
 import { LocalApp } from '../../local/runtime/local-app';
 import { LocalEmr } from '../../local/runtime/local-emr';
 import { LOCAL_LAMBDAS } from '../../local/runtime/local-lambdas';
 import { LocalRunOptions, LocalRunResult, ensurePythonEnv, prepareApp, runPipeline } from '../../local/runtime/local-run';
 import { descendantsOf, isAlive, sleep } from '../../local/runtime/process-tree';
 import { queryWarehouse } from '../../local/runtime/query';
+import { REPO_ROOT } from '../../local/runtime/repo';
 import { Workspace, workspaceAt } from '../../local/runtime/workspace';
 import { TableSummary, lockItem, tableSummaries, watermark } from './support/warehouse';
 
 jest.setTimeout(20 * 60_000);
 
 const TABLE = 'AqiDataLake-PipelineTable';
-/** Three daily chunks, two at a time (a two-core machine). */
-const BACKFILL = { startDate: '2024-03-06', endDate: '2024-03-08', chunk: 'day', maxConcurrency: 2 };
+const VENV_PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
+/** Two daily chunks, both at once (a two-core machine): Bronze commits from two JVMs concurrently. */
+const BACKFILL = { startDate: '2024-03-07', endDate: '2024-03-08', chunk: 'day', maxConcurrency: 2 };
 
 let root: string;
 let archiveDir: string;
 let app: LocalApp;
+/**
+ * The ordinary side of the AWS-fidelity comparison: the faults' workspace once its rerun has left every
+ * table as the clean backfill did (tested there), so the clean workspace stays for the tests on it.
+ */
+let backfilledOrdinary: Workspace;
 let cleanRun: Record<string, TableSummary>;
 /** The clean backfill's workspace, which the quality-gate test builds on. */
 let cleanWorkspace: Workspace;
@@ -41,7 +51,7 @@ const write = (line: string) => logs.push(line);
 
 function workspace(name: string): Workspace {
   const ws = workspaceAt(join(root, name));
-  app.deployBuckets(ws, join(__dirname, '..', '..', '.venv', 'bin', 'python'));
+  app.deployBuckets(ws, VENV_PYTHON);
   return ws;
 }
 
@@ -50,7 +60,7 @@ function run(pipeline: 'hourly' | 'backfill', input: unknown, ws: Workspace, onS
 }
 
 beforeAll(() => {
-  ensurePythonEnv();
+  ensurePythonEnv('dev'); // the AWS-fidelity runs need moto
   root = mkdtempSync(join(tmpdir(), 'aqi-local-e2e-'));
   archiveDir = join(root, 'archive');
   // Seed 5: Del Norte's PM2.5 on 2024-03-08 is a smoke episode with all 24 hours and no faulty value.
@@ -90,7 +100,7 @@ describe('the backfill state machine, run locally', () => {
 
     expect(result.outcome.status).toBe('SUCCEEDED');
     expect(result.report.stages().map((s) => [s.stage, s.status, s.steps.map((step) => step.chunkId ?? null).sort()])).toEqual([
-      ['bronze', 'OK', ['2024-03-06_2024-03-06', '2024-03-07_2024-03-07', '2024-03-08_2024-03-08']],
+      ['bronze', 'OK', ['2024-03-07_2024-03-07', '2024-03-08_2024-03-08']],
       ['silver', 'OK', [null]],
       ['gold', 'OK', [null]],
     ]);
@@ -204,6 +214,7 @@ describe('faults', () => {
 
   test('a rerun after that failure leaves every table identical to a clean run (rows and checksums)', async () => {
     const result = await run('backfill', BACKFILL, ws);
+    backfilledOrdinary = ws;
 
     expect(result.outcome.status).toBe('SUCCEEDED');
     expect(tableSummaries(ws, app.lakeBucket)).toEqual(cleanRun);
@@ -314,3 +325,144 @@ function spoilValues(dir: string): number {
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)]));
 }
+
+/** An hourly run over the backfill's last day: its Gold rows are computed again and merged. */
+const HOURLY_AFTER_BACKFILL = { scheduledTime: '2024-03-08T10:15:00Z' };
+/** Gold columns that name the run that wrote a row and when: the only ones allowed to differ between runs. */
+const GOLD_LINEAGE = ['computed_at', 'run_id'];
+
+interface StepFigures {
+  step: string;
+  recordedRows: number | null;
+  resultRows: unknown;
+  reachedWorkspaceAfterRun: boolean;
+}
+
+/**
+ * What a run's manifest records of each step next to what the step's result says. In the AWS-fidelity
+ * mode the steps write their results only to the endpoint's S3, and the endpoint writes its buckets into
+ * the workspace once the execution has ended: a manifest that holds the results' figures and reached the
+ * workspace with them after the run was written by finalize from results fan-in read in that S3.
+ */
+function manifestAgainstResults(ws: Workspace, result: LocalRunResult): StepFigures[] {
+  const manifest = JSON.parse(readFileSync(result.manifestPath!, 'utf8')) as {
+    pipeline: 'backfill' | 'hourly';
+    runId: string;
+    chunks?: { chunkId: string; rowsWritten: number | null }[];
+    stages: Record<string, { resultKey: string; rowsWritten: number | null } | null>;
+  };
+  const ended = Date.parse(result.outcome.stoppedAt);
+  const figures = (step: string, key: string, recordedRows: number | null): StepFigures => {
+    const path = ws.s3Path(app.lakeBucket, key);
+    const stepResult = JSON.parse(readFileSync(path, 'utf8')) as { rowsWritten: unknown };
+    const reachedWorkspaceAfterRun = statSync(path).mtimeMs >= ended && statSync(result.manifestPath!).mtimeMs >= ended;
+    return { step, recordedRows, resultRows: stepResult.rowsWritten, reachedWorkspaceAfterRun };
+  };
+  return [
+    ...(manifest.chunks ?? []).map((c) => figures(`bronze ${c.chunkId}`, chunkResultKey(manifest.pipeline, manifest.runId, c.chunkId), c.rowsWritten)),
+    ...Object.entries(manifest.stages).flatMap(([stage, record]) => (record ? [figures(stage, record.resultKey, record.rowsWritten)] : [])),
+  ];
+}
+
+/**
+ * Every Gold row of both workspaces, lineage dropped, sorted, read in one JVM: the AWS-fidelity warehouse
+ * through its Glue catalog (`aqi`, on a fresh endpoint) and the ordinary one as a second, Hadoop catalog.
+ */
+async function goldRowsOfBothModes(ordinary: Workspace, fidelity: Workspace): Promise<{ ordinary: string[]; fidelity: string[] }> {
+  const catalog = JSON.parse(readFileSync(join(fidelity.root, GLUE_CATALOG_FILE), 'utf8')) as { database: string; table: { Name: string } }[];
+  // Bookkeeping (`stage_state`: how far Gold has read Silver, by processing time) is not data.
+  const tables = catalog.filter((e) => e.database === 'aqi_gold' && !e.table.Name.endsWith('_state')).map((e) => e.table.Name).sort();
+  const select = (mode: string, catalogName: string, table: string) =>
+    `SELECT '${mode}' AS mode, '${table}' AS gold_table, to_json(struct(*)) AS row FROM ${catalogName}.aqi_gold.${table}`;
+  const sql = tables.flatMap((t) => [select('ordinary', 'ordinary', t), select('fidelity', 'aqi', t)]).join(' UNION ALL ');
+  const aws = await startAwsEndpoint({ workspace: fidelity, resources: recordedAwsResources(fidelity), python: VENV_PYTHON, jars: ensureAwsFidelityJars() });
+  try {
+    const ordinaryCatalog = {
+      'spark.sql.catalog.ordinary': 'org.apache.iceberg.spark.SparkCatalog',
+      'spark.sql.catalog.ordinary.type': 'hadoop',
+      'spark.sql.catalog.ordinary.warehouse': `${ordinary.s3Path(app.lakeBucket, 'warehouse')}/`,
+    };
+    const result = await queryWarehouse(fidelity, app.lakeBucket, sql, 1_000_000, { step: { ...aws.step, conf: { ...aws.step.conf, ...ordinaryCatalog } }, stepEnv: aws.stepEnv });
+    const rows = { ordinary: [] as string[], fidelity: [] as string[] };
+    for (const [mode, table, json] of result.rows as [keyof typeof rows, string, string][]) {
+      const row = JSON.parse(json) as Record<string, unknown>;
+      for (const column of GOLD_LINEAGE) delete row[column];
+      rows[mode].push(`${table} ${JSON.stringify(row)}`);
+    }
+    return { ordinary: rows.ordinary.sort(), fidelity: rows.fidelity.sort() };
+  } finally {
+    await aws.close();
+  }
+}
+
+/** The same runs with `--aws-fidelity`: steps with their EMR arguments, the Lambdas' S3 adapter on moto. */
+function runAwsFidelity(pipeline: 'hourly' | 'backfill', input: unknown, ws: Workspace): Promise<LocalRunResult> {
+  return runPipeline(pipeline, input, { workspaceDir: ws.root, archiveDir, app, write, streamStepOutput: false, awsFidelity: true });
+}
+
+describe('the AWS-fidelity mode: the steps keep --catalog glue, s3:// and --api-key-secret against the local AWS endpoint', () => {
+  let fidelity: Workspace;
+  let backfill: LocalRunResult;
+  let hourly: LocalRunResult;
+  let backfillFigures: StepFigures[];
+
+  test('runs the same backfill and then an hourly run to success', async () => {
+    fidelity = workspace('aws-fidelity');
+
+    backfill = await runAwsFidelity('backfill', BACKFILL, fidelity);
+    // Read now: the next command's endpoint writes every object back again.
+    backfillFigures = manifestAgainstResults(fidelity, backfill);
+    hourly = await runAwsFidelity('hourly', HOURLY_AFTER_BACKFILL, fidelity);
+
+    expect([backfill.outcome.status, hourly.outcome.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(backfill.report.stages().map((s) => [s.stage, s.status, s.steps.length])).toEqual([
+      ['bronze', 'OK', 2],
+      ['silver', 'OK', 1],
+      ['gold', 'OK', 1],
+    ]);
+    expect(hourly.report.stages().map((s) => [s.stage, s.status])).toEqual([
+      ['bronze', 'OK'],
+      ['silver', 'OK'],
+      ['gold', 'OK'],
+    ]);
+  }, 2 * 20 * 60_000); // two runs
+
+  test("fan-in and finalize read the steps' results from the endpoint's S3 and wrote the manifests there, through the Lambdas' S3 adapter", () => {
+    const hourlyFigures = manifestAgainstResults(fidelity, hourly);
+
+    expect(backfillFigures.map((f) => f.step)).toEqual(['bronze 2024-03-07_2024-03-07', 'bronze 2024-03-08_2024-03-08', 'silver', 'gold']);
+    expect(hourlyFigures.map((f) => f.step)).toEqual(['bronze', 'silver', 'gold']);
+    for (const f of [...backfillFigures, ...hourlyFigures]) {
+      expect(f).toEqual({ step: f.step, recordedRows: f.resultRows, resultRows: expect.any(Number), reachedWorkspaceAfterRun: true });
+    }
+    expect(JSON.parse(readFileSync(backfill.manifestPath!, 'utf8'))).toMatchObject({ status: 'SUCCEEDED', failedChunks: [] });
+    expect(JSON.parse(readFileSync(hourly.manifestPath!, 'utf8'))).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
+  test('registers every table in the Glue catalog, its current metadata under the lake bucket', () => {
+    const catalog = JSON.parse(readFileSync(join(fidelity.root, GLUE_CATALOG_FILE), 'utf8')) as { database: string; table: { Name: string; Parameters: Record<string, string> } }[];
+
+    expect(catalog.map((e) => `${e.database}.${e.table.Name}`)).toEqual(
+      expect.arrayContaining(['aqi_bronze.measurements', 'aqi_silver.measurements_hourly', 'aqi_gold.aqi_hourly', 'aqi_gold.aqi_daily_pollutant', 'aqi_gold.aqi_daily']),
+    );
+    for (const { database, table } of catalog) {
+      const metadata = table.Parameters.metadata_location;
+      expect({ table: table.Name, type: table.Parameters.table_type, metadata }).toEqual({
+        table: table.Name,
+        type: 'ICEBERG',
+        metadata: expect.stringMatching(new RegExp(`^s3://${app.lakeBucket}/warehouse/${database}\\.db/${table.Name}/metadata/\\d{5}-[0-9a-f-]+\\.metadata\\.json$`)),
+      });
+      expect(existsSync(fidelity.s3Path(app.lakeBucket, metadata.slice(`s3://${app.lakeBucket}/`.length)))).toBe(true);
+    }
+  });
+
+  test('leaves Gold with exactly the rows the ordinary mode computes from the same backfill and hourly run', async () => {
+    const ordinaryHourly = await run('hourly', HOURLY_AFTER_BACKFILL, backfilledOrdinary);
+    expect(ordinaryHourly.outcome.status).toBe('SUCCEEDED');
+
+    const gold = await goldRowsOfBothModes(backfilledOrdinary, fidelity);
+
+    expect(gold.ordinary.filter((r) => r.startsWith('aqi_daily ')).length).toBeGreaterThan(0);
+    expect(gold.fidelity).toEqual(gold.ordinary);
+  });
+});
