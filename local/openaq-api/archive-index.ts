@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { ARCHIVE_LOCATIONS_FILE, ARCHIVE_RECORDS_PREFIX, archiveKey, parseArchiveKey } from '../datagen/archive-layout';
 import { parseArchiveCsv } from '../datagen/archive-csv';
 import { ArchiveRow } from '../datagen/measurements';
@@ -56,7 +56,8 @@ export class ArchiveIndex {
     let rows = this.rowsByKey.get(key);
     if (!rows) {
       const path = join(this.archiveDir, key);
-      rows = existsSync(path) ? parseArchiveCsv(gunzipSync(readFileSync(path)).toString('utf8')) : [];
+      const text = existsSync(path) ? readableText(readFileSync(path)) : '';
+      rows = text.includes('\n') ? parseArchiveCsv(text) : [];
       this.rowsByKey.set(key, rows);
     }
     return rows;
@@ -76,4 +77,15 @@ export class ArchiveIndex {
     }
     return days.sort();
   }
+}
+
+/**
+ * The text of an archive file, or of as much of it as decompresses: the stand-in serves what the API
+ * would have, even where the archive export is truncated (Bronze's backfill reports such a file as
+ * unreadable; the API's data does not come from that file). The cut-off last line is dropped, and a file
+ * whose header did not survive serves no rows.
+ */
+function readableText(gzipped: Buffer): string {
+  const text = gunzipSync(gzipped, { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
+  return text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
 }
