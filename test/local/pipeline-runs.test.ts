@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../support/silent-logger';
 import { chunkResultKey } from '../../core/layout';
 import { LocalDynamoDb } from '../../local/adapters/dynamodb-table';
+import { LocalPipelineStateStore } from '../../local/adapters/pipeline-state-store';
 import { ARCHIVE_LOCATIONS_FILE, ARCHIVE_RECORDS_PREFIX, archiveKey } from '../../local/datagen/archive-layout';
 import { generateArchive } from '../../local/datagen/generate-archive';
 import { GLUE_CATALOG_FILE, ensureAwsFidelityJars, recordedAwsResources, startAwsEndpoint } from '../../local/runtime/aws-fidelity';
@@ -308,6 +309,54 @@ describe('the hourly state machine, run locally', () => {
     expect(bronzeApiRequests(ranFirst)).toMatchObject({ byEndpoint: { '/v3/locations/{id}/sensors': 2, '/v3/sensors/{id}/hours': 11 }, sensorListsRenewed: 2 });
     expect(bronzeApiRequests(next)).toMatchObject({ requests: 11, byEndpoint: { '/v3/sensors/{id}/hours': 11 }, sensorListsRenewed: 0 });
   });
+});
+
+/** Every hour beginning in [from, to), as ISO instants without milliseconds. */
+function hoursBeginning(from: string, to: string): string[] {
+  const hours: string[] = [];
+  for (let t = Date.parse(from); t < Date.parse(to); t += 3_600_000) hours.push(new Date(t).toISOString().replace('.000Z', 'Z'));
+  return hours;
+}
+
+describe('an outage of the hourly schedule, run locally', () => {
+  test('after 5 days without a run the scheduled runs catch up oldest first, and every hour of the 5 days reaches Gold with no operator action', async () => {
+    // GIVEN an archive for the API stand-in with every location-day present (none truncated), and a lake
+    // whose last hourly run ended at 2024-03-05T12:00Z, as finalize leaves the watermark
+    const outageArchive = join(root, 'outage-archive');
+    const generated = generateArchive({ outDir: outageArchive, from: '2024-03-05', to: '2024-03-10', locations: 2, seed: 5 });
+    expect(generated.missingDays).toEqual([]);
+    const ws = workspace('outage');
+    const lastRunEnd = '2024-03-05T12:00:00Z';
+    await new LocalPipelineStateStore(new LocalDynamoDb(ws), TABLE).putWatermark('hourly', { windowEnd: lastRunEnd, runId: 'hourly-20240305T1215Z-00000000', updatedAt: '2024-03-05T12:20:00Z' });
+
+    // WHEN the schedule resumes 5 days later: each run is what EventBridge sends, nothing else
+    const first = await run('hourly', { scheduledTime: '2024-03-10T12:15:00Z' }, ws, undefined, outageArchive);
+    const watermarkAfterFirst = await watermark(ws, TABLE);
+    const second = await run('hourly', { scheduledTime: '2024-03-10T13:15:00Z' }, ws, undefined, outageArchive);
+
+    // THEN the first run took the oldest 72 hours from the watermark (less the 3-hour late-data margin) and
+    // moved the watermark to their end; the second took the rest, up to its own scheduled hour
+    expect([first.outcome.status, second.outcome.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect([first, second].map((r) => r.outcome.output)).toMatchObject([
+      { window: { start: '2024-03-05T09:00:00Z', end: '2024-03-08T09:00:00Z' }, watermarkAdvanced: true },
+      { window: { start: '2024-03-08T06:00:00Z', end: '2024-03-10T13:00:00Z' }, watermarkAdvanced: true },
+    ]);
+    expect(watermarkAfterFirst).toBe('2024-03-08T09:00:00Z');
+    expect(await watermark(ws, TABLE)).toBe('2024-03-10T13:00:00Z');
+    // AND every hour of the outage, 2024-03-05T12:00Z to 2024-03-10T12:00Z, has AQI rows at both locations
+    const outageHours = hoursBeginning(lastRunEnd, '2024-03-10T12:00:00Z');
+    expect(outageHours).toHaveLength(120);
+    const gold = await queryWarehouse(
+      ws,
+      app.lakeBucket,
+      "SELECT DISTINCT location_id, date_format(hour_begin_utc, \"yyyy-MM-dd'T'HH:mm:ss'Z'\") FROM aqi.aqi_gold.aqi_hourly",
+      1_000_000,
+    );
+    const locations = generated.stations.map((s) => s.id).sort((a, b) => a - b);
+    const missing = locations.flatMap((id) => outageHours.filter((h) => !gold.rows.some(([l, hour]) => Number(l) === id && hour === h)).map((h) => `${id} ${h}`));
+    expect(missing).toEqual([]);
+    expect(await lockItem(ws, TABLE)).toBeUndefined();
+  }, 2 * 20 * 60_000); // two runs
 });
 
 /** Rewrites every archive file under `dir` so each data line's value is "n/a"; returns the distinct lines written. */
