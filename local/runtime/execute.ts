@@ -48,6 +48,11 @@ export interface StartExecutionRequest {
   sink?: ExecutionEventSink;
   /** Starts an execution of another state machine (a `states:startExecution` task). */
   startChild?(stateMachineArn: string, input: unknown, name: string | undefined): RunningExecution;
+  /**
+   * The pause before every retry, in place of the definition's `IntervalSeconds` and back-off. Every
+   * retry still happens, as often as the definition says. @default - the definition's own intervals
+   */
+  retryIntervalMs?: number;
 }
 
 export interface RunningExecution {
@@ -90,7 +95,10 @@ export function startExecution(request: StartExecutionRequest): RunningExecution
   const machine = new StateMachine(forLocalInterpreter(request.definition) as never, { validationOptions: { checkArn: false } });
   const startedAt = new Date().toISOString();
   const execution = machine.run(request.input as never, {
-    overrides: { taskResourceLocalHandlers: tracked as never },
+    overrides: {
+      taskResourceLocalHandlers: tracked as never,
+      ...(request.retryIntervalMs !== undefined && { retryIntervalOverrides: retryIntervals(request.definition, request.retryIntervalMs) }),
+    },
     context: {
       Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local' },
       StateMachine: { Id: request.stateMachineArn, Name: request.stateMachineArn.split(':').pop() },
@@ -165,4 +173,16 @@ export function statusChangeEvent(executionArn: string, stateMachineArn: string,
       partition,
     },
   };
+}
+
+/** `ms` for every state with a `Retry`, nested ones (Map, Parallel) included, keyed by state name. */
+function retryIntervals(machine: AslDefinition, ms: number): Record<string, number> {
+  const found: Record<string, number> = {};
+  for (const [name, state] of Object.entries(machine.States)) {
+    if (Array.isArray(state.Retry)) found[name] = ms;
+    for (const inner of [state.ItemProcessor, state.Iterator, ...(state.Branches ?? [])]) {
+      if (inner) Object.assign(found, retryIntervals(inner, ms));
+    }
+  }
+  return found;
 }

@@ -43,6 +43,12 @@ export interface LocalRunOptions {
    * their real S3 adapter (local/runtime/aws-fidelity.ts). @default false
    */
   awsFidelity?: boolean;
+  /**
+   * The pause before each retry of a failed state, in place of the definition's intervals (a failed step
+   * waits 30 s, then 60 s). The end-to-end tests pass 0: they check which retries happen, not how long
+   * they wait. @default - the definition's intervals, as on AWS
+   */
+  retryIntervalMs?: number;
 }
 
 export interface LocalRunResult {
@@ -169,6 +175,7 @@ async function execute(pipeline: 'hourly' | 'backfill', input: unknown, options:
       resolveFunction: (fn) => app.resolveFunction(fn),
       statusChangeTargets: (status) => app.statusChangeTargets(target.arn, status),
       sink: report,
+      retryIntervalMs: options.retryIntervalMs,
       startChild: (arn, childInput, childName) => {
         const child = [...app.machines.values()].find((m) => m.arn === arn);
         if (!child) throw new Error(`StartExecution of ${arn}: not a state machine of this app`);

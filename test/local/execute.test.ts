@@ -90,6 +90,42 @@ function start(stepTimeoutSeconds: number) {
 }
 
 describe('a local execution', () => {
+  test("with retryIntervalMs a failed step is retried as often as its Retry says, without the definition's pause", async () => {
+    // GIVEN a step that fails, retried once after 30 s by its definition (as the pipeline's failed steps are)
+    const workspace = workspaceAt(dir);
+    const emr = new LocalEmr({
+      step: { workspace, sparkSubmit: FAKE, icebergJar: '/jar', master: 'local[2]', driverMemory: '1g', archiveDir: '/archive' },
+      region: 'us-east-1',
+      account: '000000000000',
+      python: '/usr/bin/python3',
+      env: { FAKE_STEP: 'fail' },
+    });
+    const definition = machine(60);
+    definition.States['Bronze step'].Retry = [{ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 30, MaxAttempts: 1, BackoffRate: 2 }];
+
+    // WHEN it runs with no retry pause
+    const outcome = await startExecution({
+      definition,
+      stateMachineArn: STATE_MACHINE_ARN,
+      input: {},
+      services: { workspace, emr, db: new LocalDynamoDb(workspace) },
+      resolveFunction: () => {
+        throw new Error('no Lambda in this machine');
+      },
+      statusChangeTargets: () => [],
+      retryIntervalMs: 0,
+    }).outcome;
+
+    // THEN the step ran twice, the second attempt right after the first failed, and the execution failed
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed' });
+    const steps = emr.clusters()[0].steps;
+    expect(steps.map((step) => [step.name, step.state])).toEqual([
+      ['bronze', 'FAILED'],
+      ['bronze', 'FAILED'],
+    ]);
+    expect(Date.parse(steps[1].startedAt!) - Date.parse(steps[0].endedAt!)).toBeLessThan(30_000);
+  }, 25_000);
+
   test("a step past its state's TimeoutSeconds fails with States.Timeout and its processes are killed", async () => {
     const { execution, stepPids } = start(1);
     const pids = await stepPids();

@@ -33,6 +33,8 @@ const TABLE = 'AqiDataLake-PipelineTable';
 const VENV_PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
 /** Two daily chunks, both at once (a two-core machine): Bronze commits from two JVMs concurrently. */
 const BACKFILL = { startDate: '2024-03-07', endDate: '2024-03-08', chunk: 'day', maxConcurrency: 2 };
+/** Retries happen as the definitions say, without their 30 s pauses (the killed and gated Silver steps). */
+const NO_RETRY_PAUSE = 0;
 
 let root: string;
 let archiveDir: string;
@@ -57,7 +59,7 @@ function workspace(name: string): Workspace {
 }
 
 function run(pipeline: 'hourly' | 'backfill', input: unknown, ws: Workspace, onStarted?: LocalRunOptions['onStarted'], archive = archiveDir): Promise<LocalRunResult> {
-  return runPipeline(pipeline, input, { workspaceDir: ws.root, archiveDir: archive, app, write, streamStepOutput: false, onStarted });
+  return runPipeline(pipeline, input, { workspaceDir: ws.root, archiveDir: archive, app, write, streamStepOutput: false, onStarted, retryIntervalMs: NO_RETRY_PAUSE });
 }
 
 beforeAll(() => {
@@ -438,7 +440,7 @@ async function goldRowsOfBothModes(ordinary: Workspace, fidelity: Workspace): Pr
 
 /** The same runs with `--aws-fidelity`: steps with their EMR arguments, the Lambdas' S3 adapter on moto. */
 function runAwsFidelity(pipeline: 'hourly' | 'backfill', input: unknown, ws: Workspace): Promise<LocalRunResult> {
-  return runPipeline(pipeline, input, { workspaceDir: ws.root, archiveDir, app, write, streamStepOutput: false, awsFidelity: true });
+  return runPipeline(pipeline, input, { workspaceDir: ws.root, archiveDir, app, write, streamStepOutput: false, awsFidelity: true, retryIntervalMs: NO_RETRY_PAUSE });
 }
 
 describe('the AWS-fidelity mode: the steps keep --catalog glue, s3:// and --api-key-secret against the local AWS endpoint', () => {
