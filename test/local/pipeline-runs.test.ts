@@ -2,15 +2,14 @@
  * The synthesized state machines run locally end to end with real spark-submit steps (one JVM each) on a
  * small generated data set: a backfill of two daily chunks (one archive file truncated) and hourly runs,
  * with a hand-checked Gold day; a day of unreadable values stopped by Silver's quality gate; then the
- * faults: a step killed mid-stage, a rerun, an abort during the Map, and two hourly runs racing for the
- * lock; a 5-day outage of the hourly schedule caught up by the scheduled runs alone; last, the same backfill and an hourly run in the AWS-fidelity mode, whose Gold must equal the
+ * faults: a step killed mid-stage, a rerun, an abort during the Map; a 5-day outage of the hourly schedule
+ * caught up by the scheduled runs alone, two of them racing for the lock; last, the same backfill and an hourly run in the AWS-fidelity mode, whose Gold must equal the
  * ordinary mode's. The tests share one data set and one synthesized app, and run in order.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../support/silent-logger';
 import { chunkResultKey } from '../../core/layout';
 import { LocalDynamoDb } from '../../local/adapters/dynamodb-table';
 import { LocalPipelineStateStore } from '../../local/adapters/pipeline-state-store';
@@ -19,7 +18,6 @@ import { generateArchive } from '../../local/datagen/generate-archive';
 import { GLUE_CATALOG_FILE, ensureAwsFidelityJars, recordedAwsResources, startAwsEndpoint } from '../../local/runtime/aws-fidelity';
 import { LocalApp } from '../../local/runtime/local-app';
 import { LocalEmr } from '../../local/runtime/local-emr';
-import { LOCAL_LAMBDAS } from '../../local/runtime/local-lambdas';
 import { LocalRunOptions, LocalRunResult, ensurePythonEnv, prepareApp, runPipeline } from '../../local/runtime/local-run';
 import { descendantsOf, isAlive, sleep } from '../../local/runtime/process-tree';
 import { queryWarehouse } from '../../local/runtime/query';
@@ -249,58 +247,11 @@ describe('faults', () => {
   });
 });
 
-/** The plan the hourly machine's first state would make at `scheduledTime`, from the workspace's watermark. */
-async function nextHourlyPlan(ws: Workspace, scheduledTime: string): Promise<unknown> {
-  const definition = app.machines.get('hourly')!.definition;
-  const fn = app.resolveFunction(String(definition.States[definition.StartAt].Resource));
-  const services = { workspace: ws, emr: undefined as never, db: new LocalDynamoDb(ws) };
-  return LOCAL_LAMBDAS[fn.name]({ scheduledTime }, fn.environment, services, silentLogger);
-}
-
 /** What the run's Bronze step asked the OpenAQ API stand-in (its stage result's `apiRequests`). */
 function bronzeApiRequests(result: LocalRunResult): { requests: number; byEndpoint: Record<string, number>; sensorListsRenewed: number } {
   const step = result.report.steps.find((s) => s.stage === 'bronze');
   return (JSON.parse(readFileSync(step!.resultFile!, 'utf8')) as { apiRequests: ReturnType<typeof bronzeApiRequests> }).apiRequests;
 }
-
-describe('the hourly state machine, run locally', () => {
-  test('of two runs started together one is skipped, and the next run plans over the skipped hour', async () => {
-    const ws = workspace('hourly');
-    const isSkipped = (r: LocalRunResult) => (r.outcome.output as { status?: string } | undefined)?.status === 'SKIPPED';
-
-    const pair = await Promise.all([
-      run('hourly', { scheduledTime: '2024-03-09T06:15:00Z' }, ws),
-      run('hourly', { scheduledTime: '2024-03-09T07:15:00Z' }, ws),
-    ]);
-
-    expect(pair.map((r) => r.outcome.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-    expect(pair.filter(isSkipped)).toHaveLength(1);
-    const ran = pair.find((r) => !isSkipped(r))!;
-    expect(ran.report.stages().map((s) => [s.stage, s.status])).toEqual([
-      ['bronze', 'OK'],
-      ['silver', 'OK'],
-      ['gold', 'OK'],
-    ]);
-
-    // Nothing is lost: the scheduler's next run plans from the stored watermark, so its window covers the
-    // hour the skipped run was for. Asked of the real plan Lambda core against this workspace's table.
-    const skippedHourEnd = pair[0] === ran ? '2024-03-09T07:00:00Z' : '2024-03-09T06:00:00Z';
-    const plan = (await nextHourlyPlan(ws, '2024-03-09T08:15:00Z')) as { window: { start: string; end: string } };
-    expect(plan.window.end).toBe('2024-03-09T08:00:00Z');
-    expect(plan.window.start < skippedHourEnd && skippedHourEnd <= plan.window.end).toBe(true);
-    expect(await watermark(ws, TABLE)).toBe(pair[0] === ran ? '2024-03-09T06:00:00Z' : '2024-03-09T07:00:00Z');
-    const hours = await queryWarehouse(
-      ws,
-      app.lakeBucket,
-      "SELECT DISTINCT date_format(hour_end_utc, 'HH:mm') FROM aqi.aqi_silver.measurements_hourly WHERE sensor_id = 3920 AND hour_end_utc BETWEEN TIMESTAMP'2024-03-09 05:00:00' AND TIMESTAMP'2024-03-09 07:00:00' ORDER BY 1",
-    );
-    expect(hours.rows).toEqual(pair[0] === ran ? [['05:00'], ['06:00']] : [['05:00'], ['06:00'], ['07:00']]);
-    expect(await lockItem(ws, TABLE)).toBeUndefined();
-    // A first run asks each location for its sensor list, then each AQI sensor (Del Norte's 6 and Queens
-    // College's 5) for its hours: one /hours request each. (The outage test shows a next run reusing the lists.)
-    expect(bronzeApiRequests(ran)).toMatchObject({ byEndpoint: { '/v3/locations/{id}/sensors': 2, '/v3/sensors/{id}/hours': 11 }, sensorListsRenewed: 2 });
-  });
-});
 
 /** Every hour beginning in [from, to), as ISO instants without milliseconds. */
 function hoursBeginning(from: string, to: string): string[] {
@@ -309,8 +260,8 @@ function hoursBeginning(from: string, to: string): string[] {
   return hours;
 }
 
-describe('an outage of the hourly schedule, run locally', () => {
-  test('after 5 days without a run the scheduled runs catch up oldest first, and every hour of the 5 days reaches Gold with no operator action; the second run reuses the sensor lists the first kept: one API request per AQI sensor', async () => {
+describe('the hourly state machine, run locally: an outage, and runs racing for the lock during the catch-up', () => {
+  test('after 5 days without a run the scheduled runs catch up oldest first; the run that fires while the first holds the lock is skipped; every hour of the 5 days reaches Gold with no operator action', async () => {
     // GIVEN an archive for the API stand-in with every location-day present (none truncated), and a lake
     // whose last hourly run ended at 2024-03-05T12:00Z, as finalize leaves the watermark
     const outageArchive = join(root, 'outage-archive');
@@ -319,22 +270,34 @@ describe('an outage of the hourly schedule, run locally', () => {
     const ws = workspace('outage');
     const lastRunEnd = '2024-03-05T12:00:00Z';
     await new LocalPipelineStateStore(new LocalDynamoDb(ws), TABLE).putWatermark('hourly', { windowEnd: lastRunEnd, runId: 'hourly-20240305T1215Z-00000000', updatedAt: '2024-03-05T12:20:00Z' });
+    const hourly = (scheduledTime: string) => run('hourly', { scheduledTime }, ws, undefined, outageArchive);
+    const isSkipped = (r: LocalRunResult) => (r.outcome.output as { status?: string } | undefined)?.status === 'SKIPPED';
 
-    // WHEN the schedule resumes 5 days later: each run is what EventBridge sends, nothing else
-    const first = await run('hourly', { scheduledTime: '2024-03-10T12:15:00Z' }, ws, undefined, outageArchive);
+    // WHEN the schedule resumes 5 days later, each run being what EventBridge sends and nothing else: the
+    // first two fire together (the second while the first holds the lock), then the next hour's
+    const pair = await Promise.all([hourly('2024-03-10T12:15:00Z'), hourly('2024-03-10T13:15:00Z')]);
     const watermarkAfterFirst = await watermark(ws, TABLE);
-    const second = await run('hourly', { scheduledTime: '2024-03-10T13:15:00Z' }, ws, undefined, outageArchive);
+    const next = await hourly('2024-03-10T14:15:00Z');
 
-    // THEN the first run took the oldest 72 hours from the watermark (less the 3-hour late-data margin) and
-    // moved the watermark to their end; the second took the rest, up to its own scheduled hour
-    expect([first.outcome.status, second.outcome.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-    expect([first, second].map((r) => r.outcome.output)).toMatchObject([
+    // THEN one of the pair ran and the other was skipped, both ending SUCCEEDED
+    expect(pair.map((r) => r.outcome.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(pair.filter(isSkipped)).toHaveLength(1);
+    const first = pair.find((r) => !isSkipped(r))!;
+    expect([first, next].map((r) => r.report.stages().map((s) => `${s.stage} ${s.status}`))).toEqual([
+      ['bronze OK', 'silver OK', 'gold OK'],
+      ['bronze OK', 'silver OK', 'gold OK'],
+    ]);
+    // AND the run took the oldest 72 hours from the watermark (less the 3-hour late-data margin) and moved the
+    // watermark to their end; the next took the rest, up to its own scheduled hour
+    expect([first, next].map((r) => r.outcome.output)).toMatchObject([
       { window: { start: '2024-03-05T09:00:00Z', end: '2024-03-08T09:00:00Z' }, watermarkAdvanced: true },
-      { window: { start: '2024-03-08T06:00:00Z', end: '2024-03-10T13:00:00Z' }, watermarkAdvanced: true },
+      { window: { start: '2024-03-08T06:00:00Z', end: '2024-03-10T14:00:00Z' }, watermarkAdvanced: true },
     ]);
     expect(watermarkAfterFirst).toBe('2024-03-08T09:00:00Z');
-    expect(await watermark(ws, TABLE)).toBe('2024-03-10T13:00:00Z');
-    // AND every hour of the outage, 2024-03-05T12:00Z to 2024-03-10T12:00Z, has AQI rows at both locations
+    expect(await watermark(ws, TABLE)).toBe('2024-03-10T14:00:00Z');
+    expect(await lockItem(ws, TABLE)).toBeUndefined();
+    // AND every hour of the outage, 2024-03-05T12:00Z to 2024-03-10T12:00Z, has AQI rows at both locations:
+    // nothing was lost to the skipped run
     const outageHours = hoursBeginning(lastRunEnd, '2024-03-10T12:00:00Z');
     expect(outageHours).toHaveLength(120);
     const gold = await queryWarehouse(
@@ -346,11 +309,11 @@ describe('an outage of the hourly schedule, run locally', () => {
     const locations = generated.stations.map((s) => s.id).sort((a, b) => a - b);
     const missing = locations.flatMap((id) => outageHours.filter((h) => !gold.rows.some(([l, hour]) => Number(l) === id && hour === h)).map((h) => `${id} ${h}`));
     expect(missing).toEqual([]);
-    expect(await lockItem(ws, TABLE)).toBeUndefined();
-    // AND only the first run asked for the sensor lists; the second asked each AQI sensor once for its 50 hours
+    // AND the first run asked each location for its sensor list, then each AQI sensor (Del Norte's 6 and
+    // Queens College's 5) once for its hours; the next reused the lists the first kept in the lake
     expect(bronzeApiRequests(first)).toMatchObject({ byEndpoint: { '/v3/locations/{id}/sensors': 2, '/v3/sensors/{id}/hours': 11 }, sensorListsRenewed: 2 });
-    expect(bronzeApiRequests(second)).toMatchObject({ requests: 11, byEndpoint: { '/v3/sensors/{id}/hours': 11 }, sensorListsRenewed: 0 });
-  }, 2 * 20 * 60_000); // two runs
+    expect(bronzeApiRequests(next)).toMatchObject({ requests: 11, byEndpoint: { '/v3/sensors/{id}/hours': 11 }, sensorListsRenewed: 0 });
+  }, 3 * 20 * 60_000); // three runs
 });
 
 /** Rewrites every archive file under `dir` so each data line's value is "n/a"; returns the distinct lines written. */
