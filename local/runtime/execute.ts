@@ -176,7 +176,7 @@ export function statusChangeEvent(executionArn: string, stateMachineArn: string,
 }
 
 /** `ms` for every state with a `Retry`, nested ones (Map, Parallel) included, keyed by state name. */
-function retryIntervals(machine: AslDefinition, ms: number): Record<string, number> {
+export function retryIntervals(machine: AslDefinition, ms: number): Record<string, number> {
   const found: Record<string, number> = {};
   for (const [name, state] of Object.entries(machine.States)) {
     if (Array.isArray(state.Retry)) found[name] = ms;

@@ -11,6 +11,7 @@ import type { ClusterSummary, LockRecord } from '../../core/ports';
 import type { StageResult, UnreadableSource } from '../../core/stage-result';
 import { forLocalInterpreter } from '../../local/definition';
 import { MemoryClusterUsage, MemoryEmr, MemoryMetrics, MemoryObjectStore, TEST_PRICES } from './support/memory-ports';
+import { retryIntervals } from '../../local/runtime/execute';
 
 export const EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Backfill:run-1';
 export const OTHER_EXECUTION_ARN = 'arn:aws:states:us-east-1:111122223333:execution:Hourly:hourly-1';
@@ -257,7 +258,7 @@ export class BackfillWorld {
     // A chunk that hangs times out after one second here instead of the configured hour.
     if ([...this.chunkBehaviour.values()].includes('timeout')) asl.States['Bronze chunks'].ItemProcessor.States['Bronze chunk'].TimeoutSeconds = 1;
     const machine = new StateMachine(forLocalInterpreter(asl), { validationOptions: { checkArn: false, checkPaths: false } });
-    const zero = Object.fromEntries(['Bronze chunk', 'Silver range', 'Gold range', 'Acquire lock', 'Release lock'].map((s) => [s, 0]));
+    const zero = retryIntervals(asl, 0);
     return machine.run(input as Json, {
       overrides: { taskResourceLocalHandlers: this.handlers(), retryIntervalOverrides: zero },
       context: { Execution: { Id: EXECUTION_ARN, StartTime: START_TIME, Input: input as Json, Name: 'run-1' } },

@@ -1,5 +1,6 @@
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { type AslDefinition, forLocalInterpreter } from '../../../local/definition';
+import { retryIntervals } from '../../../local/runtime/execute';
 
 type JSONValue = Parameters<StateMachine['run']>[0];
 export type TaskHandler = (input: JSONValue) => Promise<JSONValue> | JSONValue;
@@ -40,11 +41,7 @@ export async function execute(
       });
   }
   // Retry back-off is compressed to 0 ms: the tests check which retries happen, not how long they wait.
-  const noRetryWait = Object.fromEntries(
-    Object.entries(definition.States)
-      .filter(([, state]) => Array.isArray(state.Retry))
-      .map(([name]) => [name, 0]),
-  );
+  const noRetryWait = retryIntervals(definition, 0);
   const machine = new StateMachine(forLocalInterpreter(definition) as never, { validationOptions: { checkArn: false } });
   const run = machine.run(input as JSONValue, {
     overrides: { taskResourceLocalHandlers: guarded, retryIntervalOverrides: noRetryWait },
