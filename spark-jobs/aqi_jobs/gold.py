@@ -33,15 +33,17 @@ error naming the ids: without a time zone there is no Local Standard Time day.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
 
 from aqi_jobs import cancellation, gold_dims
 from aqi_jobs.gold_daily import aqi_daily, aqi_daily_pollutant
-from aqi_jobs.gold_hourly import SECONDS_PER_HOUR, aqi_hourly, location_hours, lst_date, lst_seconds, with_lst
+from aqi_jobs.gold_hourly import SECONDS_PER_DAY, SECONDS_PER_HOUR, aqi_hourly, location_hours, with_lst
 from aqi_jobs.gold_tables import (
     AQI_DAILY,
     AQI_DAILY_POLLUTANT,
@@ -65,6 +67,7 @@ TIMESTAMP_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSS"
 # Offsets before/after an hour's LST begin whose days it affects (see the module docstring).
 AFFECTED_OFFSETS_HOURS = (-7, 0, 23)
 READ_MARGIN = timedelta(days=2)
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 class GoldInputError(ValueError):
@@ -90,21 +93,11 @@ class Scope:
         return [(self.first + timedelta(days=i)).isoformat() for i in range(count)]
 
 
-def affected_days(changed: DataFrame, dim_location: DataFrame) -> DataFrame:
-    """Distinct (location_id, lst_date) whose Gold rows depend on the ``changed`` Silver rows."""
-    hours = changed.select(
-        "location_id",
-        (F.col("hour_end_utc") - F.expr(f"INTERVAL {SECONDS_PER_HOUR} SECONDS")).alias("hour_begin_utc"),
-    ).distinct()
-    offsets = dim_location.select("location_id", "standard_utc_offset_minutes")
-    local = lst_seconds(F.col("hour_begin_utc"), F.col("standard_utc_offset_minutes"))
-    shifted = F.explode(F.array(*(local + h * SECONDS_PER_HOUR for h in AFFECTED_OFFSETS_HOURS)))
-    return (
-        hours.join(offsets, on="location_id", how="inner")
-        .select("location_id", shifted.alias("lst_seconds"))
-        .select("location_id", lst_date(F.col("lst_seconds")).alias("lst_date"))
-        .distinct()
-    )
+def affected_days(hour_end_epoch: int, offset_minutes: int) -> list[date]:
+    """The LST days whose Gold rows depend on the Silver hour ending at ``hour_end_epoch`` (UTC seconds)."""
+    local = hour_end_epoch - SECONDS_PER_HOUR + offset_minutes * 60
+    shifted = (local + h * SECONDS_PER_HOUR for h in AFFECTED_OFFSETS_HOURS)
+    return sorted({_EPOCH_DAY + timedelta(days=seconds // SECONDS_PER_DAY) for seconds in shifted})
 
 
 def recompute(hours: DataFrame, scope: Scope) -> tuple[DataFrame, DataFrame]:
@@ -124,31 +117,29 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     ensure_tables(spark, SILVER_HOURLY, SILVER_CHANGES)
     ensure_gold_tables(spark)
     lap("setup", "ensure tables")
-    _merge_dimensions(spark, ctx, computed_at)
-    dim_location = spark.table(DIM_LOCATION)
+    offsets = _merge_dimensions(spark, ctx, computed_at)
+    dim_location = _offsets_frame(spark, offsets)
     silver = spark.table(SILVER_HOURLY)
 
     through: str | None = None
     if range_days is None:
         changed = _changed_since_watermark(spark, silver)
         lap("read", "watermark")
-        _check_locations(changed, dim_location)
-        lap("action", "check locations")
-        scope, through = _incremental_scope(changed, dim_location)
-        lap("action", "affected days")
+        scope, through = _incremental_scope(_extents(changed), offsets)
+        lap("action", "changed hours, their locations and days")
         if scope is None:
             return _outcome(spark, 0, 0, None)
-        window = _read_window(silver, scope)
     else:
-        scope = _range_scope(range_days, dim_location)
-        lap("read", "locations")
-        _check_locations(_in_read_span(silver, scope), dim_location)
+        first, last = range_days
+        scope = Scope(tuple(sorted(offsets)), first - timedelta(days=1), last + timedelta(days=1))
+        in_span = _in_read_span(silver, scope).select("location_id").distinct().collect()
+        _check_locations((r.location_id for r in in_span), offsets)
         lap("action", "check locations")
-        through = _through_if_covered(spark, silver, dim_location, scope)
+        through = _through_if_covered(spark, silver, offsets, scope)
         lap("action", "pending changes covered")
         if not scope.location_ids:
             return _outcome(spark, 0, 0, None)
-        window = _read_window(silver, scope)
+    window = _read_window(silver, scope)
     hours = location_hours(window).transform(with_lst(dim_location)).persist()
     try:
         # Silver holds one row per sensor-hour, so the sensors behind each location-hour add up to it.
@@ -164,15 +155,29 @@ def run(spark: SparkSession, ctx: StageContext) -> StageOutcome:
     return _outcome(spark, rows_read, rows_written, scope)
 
 
-def _merge_dimensions(spark: SparkSession, ctx: StageContext, computed_at: datetime) -> None:
+def _merge_dimensions(spark: SparkSession, ctx: StageContext, computed_at: datetime) -> dict[int, int]:
+    """Merge the dimensions; returns every held location's standard UTC offset (minutes) after the merge."""
     if ctx.locations:
-        locations = gold_dims.dim_location(spark, ctx.locations, computed_at, ctx.run_id)
-        _merge_if_changed(spark, DIM_LOCATION, locations, ("location_id",))
+        rows = gold_dims.dim_location_rows(ctx.locations, computed_at, ctx.run_id)
+        held = _merge_if_changed(spark, DIM_LOCATION, rows, gold_dims.DIM_LOCATION_SCHEMA, ("location_id",))
         lap("merge", "merge aqi_gold.dim_location if changed")
-    _merge_if_changed(
-        spark, DIM_POLLUTANT, gold_dims.dim_pollutant(spark, computed_at, ctx.run_id), ("pollutant",)
-    )
+    else:
+        held = spark.table(DIM_LOCATION).select("location_id", "standard_utc_offset_minutes").collect()
+        lap("read", "locations")
+    rows = gold_dims.dim_pollutant_rows(computed_at, ctx.run_id)
+    _merge_if_changed(spark, DIM_POLLUTANT, rows, gold_dims.DIM_POLLUTANT_SCHEMA, ("pollutant",))
     lap("merge", "merge aqi_gold.dim_pollutant if changed")
+    return {r["location_id"]: r["standard_utc_offset_minutes"] for r in held}
+
+
+def _offsets_frame(spark: SparkSession, offsets: dict[int, int]) -> DataFrame:
+    """``dim_location``'s offsets as an inline table: small, so every join with it is a broadcast."""
+    values = ", ".join(f"({int(i)}, {int(m)})" for i, m in sorted(offsets.items())) or "(NULL, NULL)"
+    frame = spark.sql(
+        "SELECT CAST(id AS BIGINT) AS location_id, CAST(minutes AS INT) AS standard_utc_offset_minutes "
+        f"FROM VALUES {values} AS t(id, minutes)"
+    )
+    return frame if offsets else frame.where(F.lit(False))
 
 
 def _changed_since_watermark(spark: SparkSession, silver: DataFrame) -> DataFrame:
@@ -188,20 +193,36 @@ def _changed_since_watermark(spark: SparkSession, silver: DataFrame) -> DataFram
     return changed.where(F.col("processed_at") > F.lit(rows[0].through).cast("timestamp"))
 
 
-def _incremental_scope(changed: DataFrame, dim_location: DataFrame) -> tuple[Scope | None, str | None]:
-    summary = (
-        affected_days(changed, dim_location)
+def _extents(changed: DataFrame) -> list[Row]:
+    """Per location of ``changed``: its first and last hour end (epoch seconds) and latest ``processed_at``.
+
+    One Spark job. The affected days of a location are those of its first and last hour and the days
+    between (LST dates only grow with time), so these extents give a run's scope without one row per hour.
+    """
+    return (
+        changed.groupBy("location_id")
         .agg(
-            F.collect_set("location_id").alias("ids"),
-            F.min("lst_date").alias("first"),
-            F.max("lst_date").alias("last"),
+            F.unix_timestamp(F.min("hour_end_utc")).alias("first_end"),
+            F.unix_timestamp(F.max("hour_end_utc")).alias("last_end"),
+            F.date_format(F.max("processed_at"), TIMESTAMP_TEXT).alias("through"),
         )
-        .crossJoin(changed.agg(F.date_format(F.max("processed_at"), TIMESTAMP_TEXT).alias("through")))
-        .first()
+        .collect()
     )
-    if summary is None or summary.first is None:
+
+
+def _incremental_scope(extents: list[Row], offsets: dict[int, int]) -> tuple[Scope | None, str | None]:
+    """The locations and day span the changed hours affect, and the watermark they take Gold to."""
+    _check_locations((e.location_id for e in extents), offsets)
+    if not extents:
         return None, None
-    return Scope(tuple(sorted(summary.ids)), summary.first, summary.last), summary.through
+    days = [
+        day
+        for e in extents
+        for end in (e.first_end, e.last_end)
+        for day in affected_days(end, offsets[e.location_id])
+    ]
+    ids = tuple(sorted(e.location_id for e in extents))
+    return Scope(ids, min(days), max(days)), max(e.through for e in extents)
 
 
 def _range_days(ctx: StageContext) -> tuple[date, date]:
@@ -216,11 +237,6 @@ def _range_days(ctx: StageContext) -> tuple[date, date]:
     if start > end:
         raise GoldInputError(f"gold range: --start {ctx.start} is after --end {ctx.end}")
     return start, end
-
-
-def _range_scope(days: tuple[date, date], dim_location: DataFrame) -> Scope:
-    ids = tuple(sorted(r.location_id for r in dim_location.select("location_id").collect()))
-    return Scope(ids, days[0] - timedelta(days=1), days[1] + timedelta(days=1))
 
 
 def _in_read_span(silver: DataFrame, scope: Scope) -> DataFrame:
@@ -238,32 +254,24 @@ def _read_window(silver: DataFrame, scope: Scope) -> DataFrame:
 
 
 def _through_if_covered(
-    spark: SparkSession, silver: DataFrame, dim_location: DataFrame, scope: Scope
+    spark: SparkSession, silver: DataFrame, offsets: dict[int, int], scope: Scope
 ) -> str | None:
     """The watermark a range run may advance to: only if it recomputes every day pending changes touch."""
-    changed = _changed_since_watermark(spark, silver)
-    if _unknown_locations(changed, dim_location):
+    extents = _extents(_changed_since_watermark(spark, silver))
+    if _unknown_locations((e.location_id for e in extents), offsets):
         return None
-    pending, through = _incremental_scope(changed, dim_location)
+    pending, through = _incremental_scope(extents, offsets)
     if pending is None or not scope.covers(pending):
         return None
     return through
 
 
-def _unknown_locations(rows: DataFrame, dim_location: DataFrame) -> list[int]:
-    unknown = (
-        rows.select("location_id")
-        .distinct()
-        .join(dim_location.select("location_id"), on="location_id", how="left_anti")
-        .orderBy("location_id")
-        .limit(20)
-        .collect()
-    )
-    return [r.location_id for r in unknown]
+def _unknown_locations(location_ids: Iterable[int], offsets: dict[int, int]) -> list[int]:
+    return sorted({i for i in location_ids if i not in offsets})[:20]
 
 
-def _check_locations(rows: DataFrame, dim_location: DataFrame) -> None:
-    unknown = _unknown_locations(rows, dim_location)
+def _check_locations(location_ids: Iterable[int], offsets: dict[int, int]) -> None:
+    unknown = _unknown_locations(location_ids, offsets)
     if unknown:
         ids = ", ".join(str(i) for i in unknown)
         raise GoldInputError(
@@ -298,13 +306,27 @@ def _write_facts(
     return written
 
 
-def _merge_if_changed(spark: SparkSession, table: str, source: DataFrame, keys: tuple[str, ...]) -> None:
-    """Dimensions rarely change: skip the MERGE (and an empty snapshot every hour) when nothing did."""
-    compared = [c for c in source.columns if c not in LINEAGE_COLUMNS]
-    if source.select(*compared).exceptAll(spark.table(table).select(*compared)).isEmpty():
-        return
-    cancellation.raise_if_cancelled()
-    merge_changed(spark, table, source, keys, scope=None)
+def _merge_if_changed(
+    spark: SparkSession, table: str, rows: list[tuple], schema: str, keys: tuple[str, ...]
+) -> list[dict]:
+    """Dimensions rarely change: skip the MERGE (and an empty snapshot every hour) when nothing did.
+
+    The dimension is a few rows, so the comparison is done here rather than as a Spark job: one scan of
+    the table. Returns the table's rows (without lineage) as they are after this call.
+    """
+    columns = spark.table(table).columns
+    compared = [c for c in columns if c not in LINEAGE_COLUMNS]
+    at = [columns.index(c) for c in compared]
+    wanted = [tuple(row[i] for i in at) for row in rows]
+    held = [tuple(r) for r in spark.table(table).select(*compared).collect()]
+    if Counter(wanted) - Counter(held):
+        cancellation.raise_if_cancelled()
+        merge_changed(spark, table, spark.createDataFrame(rows, schema), keys, scope=None)
+        key_at = [compared.index(k) for k in keys]
+        by_key = {tuple(r[i] for i in key_at): r for r in held}
+        by_key.update({tuple(r[i] for i in key_at): r for r in wanted})
+        held = list(by_key.values())
+    return [dict(zip(compared, r, strict=True)) for r in held]
 
 
 def _write_watermark(spark: SparkSession, through: str, run_id: str) -> None:

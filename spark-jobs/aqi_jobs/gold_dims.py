@@ -35,16 +35,17 @@ def standard_utc_offset_minutes(timezone: str, at: datetime) -> int:
     return int((offset - dst).total_seconds() // 60)
 
 
-def dim_location(spark: SparkSession, locations: Sequence[Location], at: datetime, run_id: str) -> DataFrame:
-    rows = [
+def dim_location_rows(locations: Sequence[Location], at: datetime, run_id: str) -> list[tuple]:
+    """The rows of ``dim_location`` for the configured locations, in ``DIM_LOCATION_SCHEMA``'s order."""
+    return [
         (loc.id, loc.name, loc.timezone, standard_utc_offset_minutes(loc.timezone, at), at, run_id)
         for loc in locations
     ]
-    return spark.createDataFrame(rows, DIM_LOCATION_SCHEMA)
 
 
-def dim_pollutant(spark: SparkSession, at: datetime, run_id: str) -> DataFrame:
-    rows = [
+def dim_pollutant_rows(at: datetime, run_id: str) -> list[tuple]:
+    """The rows of ``dim_pollutant``, one per pollutant of the breakpoint table, in schema order."""
+    return [
         (
             p,
             aqi.units(p),
@@ -57,4 +58,11 @@ def dim_pollutant(spark: SparkSession, at: datetime, run_id: str) -> DataFrame:
         )
         for p in aqi.pollutants()
     ]
-    return spark.createDataFrame(rows, DIM_POLLUTANT_SCHEMA)
+
+
+def dim_location(spark: SparkSession, locations: Sequence[Location], at: datetime, run_id: str) -> DataFrame:
+    return spark.createDataFrame(dim_location_rows(locations, at, run_id), DIM_LOCATION_SCHEMA)
+
+
+def dim_pollutant(spark: SparkSession, at: datetime, run_id: str) -> DataFrame:
+    return spark.createDataFrame(dim_pollutant_rows(at, run_id), DIM_POLLUTANT_SCHEMA)

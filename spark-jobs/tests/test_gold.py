@@ -80,28 +80,21 @@ def lake(spark: SparkSession) -> dict[str, list[tuple]]:
     }
 
 
-def test_an_hour_affects_the_days_of_7_hours_before_and_23_hours_after_its_lst_begin(
-    spark: SparkSession,
-) -> None:
-    # Three Denver-time locations, one changed hour each, beginning at 00:00, 05:00 and 12:00 MST on July 3.
-    lst_hours = {1: 0, 2: 5, 3: 12}
-    stamps = {loc: hour_end(DEL_NORTE, 3, hour) for loc, hour in lst_hours.items()}
-    changed = spark.createDataFrame(
-        [(loc, 11, "pm25", "ug/m3", at, D(1), 1, at, PROCESSED_2, "s") for loc, at in stamps.items()],
-        SILVER_SCHEMA,
-    )
-    denver = [Location(loc, f"station {loc}", "America/Denver") for loc in lst_hours]
-    dim = gold_dims.dim_location(spark, denver, PROCESSED_1, "test")
+def test_an_hour_affects_the_days_of_7_hours_before_and_23_hours_after_its_lst_begin() -> None:
+    # Three changed hours at a Denver-time location, beginning at 00:00, 05:00 and 12:00 MST on July 3.
+    mst = gold_dims.standard_utc_offset_minutes("America/Denver", PROCESSED_1)
+    assert mst == -7 * 60  # standard time, though Denver keeps daylight saving time in July
     july_4 = date(2024, 7, 4)
-    assert_rows(
-        gold.affected_days(changed, dim),
-        ["location_id", "lst_date"],
-        [
-            (1, JULY_2), (1, JULY_3),  # 00:00: 17:00 the day before; 23:00 the same day
-            (2, JULY_2), (2, JULY_3), (2, july_4),  # 05:00: 22:00 the day before; 04:00 the next day
-            (3, JULY_3), (3, july_4),  # 12:00: 05:00 the same day; 11:00 the next day
-        ],
-    )  # fmt: skip
+    expected = {
+        0: [JULY_2, JULY_3],  # 00:00: 17:00 the day before; 23:00 the same day
+        5: [JULY_2, JULY_3, july_4],  # 05:00: 22:00 the day before; 04:00 the next day
+        12: [JULY_3, july_4],  # 12:00: 05:00 the same day; 11:00 the next day
+    }
+    for lst_hour, days in expected.items():
+        end = int(hour_end(DEL_NORTE, 3, lst_hour).timestamp())
+        assert gold.affected_days(end, mst) == days, lst_hour
+    # Kolkata (UTC+05:30): the hour beginning 18:30 UTC on July 2 begins at 00:00 IST on July 3.
+    assert gold.affected_days(int(hour_end(KOLKATA, 3, 0).timestamp()), 330) == [JULY_2, JULY_3]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,178 @@
+"""``python -m bench.ab --a REV [--b REV] [--rounds N]``: one stage's code, before and after, side by side.
+
+What each change to the Spark jobs bought (issue 8, item 3) is measured here: the same Silver and Gold
+steps of an hourly-sized increment (one new day of the demo's 4 stations on a lake holding the week
+before it) run with the ``aqi_jobs`` of two commits, alternating A and B on fresh copies of the same
+warehouse, with the exact spark-submit command line of a local step. ``--b`` defaults to the working
+tree. It prints each stage's median wall and B ÷ A, and refuses the comparison unless both wrote the
+same table contents (every column but ``computed_at``, ``run_id``, ``processed_at`` and ``updated_at``,
+which name the run). Writes ``<scratch>/ab.json`` with every sample and its phases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.lab import (
+    ENTRY,
+    REPO,
+    BenchError,
+    StepCommand,
+    build_jobs_zip,
+    generate_archive,
+    log,
+    step_command,
+)
+from bench.series import DEMO_ARCHIVE, median, ratio
+
+BASE = ("2024-03-08", "2024-03-14")
+NEW_DAY = "2024-03-15"
+RUN_ID = "ab-20240315T0000Z-0000abcd"
+STAGES = ("silver", "gold")
+# The end-to-end tests' own table summary, so "same tables" means what it means there.
+CHECKSUMS = REPO / "test" / "local" / "support" / "table_checksums.py"
+MARKER = "@@CHECKSUMS@@ "
+
+
+def _zip_of(rev: str | None, out: Path) -> Path:
+    """``aqi_jobs.zip`` of a commit (``git archive``), or of the working tree when ``rev`` is None."""
+    if rev is None:
+        return build_jobs_zip(out)
+    tree = out.with_suffix("")
+    shutil.rmtree(tree, ignore_errors=True)
+    tree.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", rev, "spark-jobs"], cwd=REPO, capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise BenchError(f"--a/--b {rev!r} is not a commit here: {archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    subprocess.run([sys.executable, str(tree / "spark-jobs" / "build_zip.py"), str(out)], check=True)
+    return out
+
+
+def _argv(
+    stage: str, mode: str, days: tuple[str, str] | None, warehouse: Path, result: Path, archive: Path
+) -> list[str]:
+    argv = [stage, "--run-id", RUN_ID, "--mode", mode]
+    if days is not None:
+        argv += ["--start", days[0], "--end", days[1]]
+    argv += ["--warehouse", str(warehouse), "--catalog", "hadoop", "--result-uri", str(result)]
+    if stage == "bronze":
+        argv += ["--chunk-id", f"{days[0]}_{days[1]}", "--source", "archive", "--archive-uri", str(archive)]
+    return [*argv, "--locations-uri", str(archive / "locations.json")]
+
+
+def _step(command: StepCommand, py_files: Path, argv: list[str]) -> dict:
+    options = list(command.options)
+    options[options.index("--py-files") + 1] = str(py_files)
+    watched = StepCommand(command.command, options, command.env).run(ENTRY, argv)
+    if watched.returncode != 0:
+        raise BenchError(f"{argv[0]} step failed: {watched.stderr.strip()[-1500:]}")
+    result = json.loads(Path(argv[argv.index("--result-uri") + 1]).read_text())
+    return {
+        "stage": argv[0],
+        "wallSeconds": round(watched.wall_seconds, 3),
+        "peakRssMiB": round(watched.peak_rss_mib, 1),
+        "rowsWritten": result["rowsWritten"],
+        "phases": result.get("phases", []),
+    }
+
+
+def _prepare(command: StepCommand, py_files: Path, archive: Path, scratch: Path) -> Path:
+    """The lake before the increment: Bronze, Silver and Gold of ``BASE``, then Bronze of ``NEW_DAY``."""
+    lake = scratch / "before"
+    if (lake / ".complete").exists():
+        return lake
+    shutil.rmtree(lake, ignore_errors=True)
+    results = scratch / "prepare-results"
+    log(f"preparing the lake: {BASE[0]}..{BASE[1]}, then Bronze of {NEW_DAY}")
+    for stage in ("bronze", "silver", "gold"):
+        mode = "backfill" if stage == "bronze" else "range"
+        _step(command, py_files, _argv(stage, mode, BASE, lake, results / f"{stage}.json", archive))
+    day = (NEW_DAY, NEW_DAY)
+    _step(command, py_files, _argv("bronze", "backfill", day, lake, results / "bronze-new.json", archive))
+    (lake / ".complete").write_text("")
+    return lake
+
+
+def _checksums(command: StepCommand, lake: Path) -> dict:
+    """Every table's rows, checksum and duplicate keys, lineage columns left out (as the end-to-end tests)."""
+    watched = command.run(CHECKSUMS, ["--warehouse", str(lake)])
+    if watched.returncode != 0:
+        raise BenchError(f"table checksums of {lake} failed: {watched.stderr.strip()[-1500:]}")
+    line = next(line for line in watched.stdout.splitlines() if line.startswith(MARKER))
+    return json.loads(line[len(MARKER) :])
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ab", description=__doc__.splitlines()[0])
+    parser.add_argument("--a", required=True, help="the commit to compare against, e.g. main or fe3ea04")
+    parser.add_argument("--b", help="the commit to measure (default: the working tree)")
+    parser.add_argument("--rounds", type=int, default=3, help="A/B pairs, alternating which goes first")
+    parser.add_argument("--scratch", type=Path, default=REPO / ".local" / "bench-ab")
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    scratch: Path = args.scratch
+    scratch.mkdir(parents=True, exist_ok=True)
+    archive = generate_archive(scratch / "archive-demo", DEMO_ARCHIVE[0], DEMO_ARCHIVE[1], DEMO_ARCHIVE[2])
+    zips = {"A": _zip_of(args.a, scratch / "a.zip"), "B": _zip_of(args.b, scratch / "b.zip")}
+    command = step_command(scratch / "workspace", archive, zips["A"])
+    before = _prepare(command, zips["A"], archive, scratch)
+    samples: list[dict] = []
+    runs = scratch / "runs"
+    shutil.rmtree(runs, ignore_errors=True)
+    for round_no in range(args.rounds):
+        order = ("A", "B") if round_no % 2 == 0 else ("B", "A")
+        for variant in order:
+            lake = runs / f"{variant}{round_no}"
+            shutil.copytree(before, lake)
+            for stage in STAGES:
+                step = _step(
+                    command,
+                    zips[variant],
+                    _argv(stage, "incremental", None, lake, lake / f"{stage}.json", archive),
+                )
+                samples.append({"variant": variant, "round": round_no, "lake": str(lake), **step})
+                log(f"round {round_no + 1}/{args.rounds} {variant} {stage}: {step['wallSeconds']:.1f} s")
+    lakes = sorted({Path(s["lake"]) for s in samples})
+    sums = {str(lake): _checksums(command, lake) for lake in lakes}
+    distinct = {json.dumps(s, sort_keys=True) for s in sums.values()}
+    summary = {}
+    for stage in STAGES:
+        walls = {
+            v: [s["wallSeconds"] for s in samples if s["stage"] == stage and s["variant"] == v] for v in "AB"
+        }
+        summary[stage] = {
+            "medianA": median(walls["A"]),
+            "medianB": median(walls["B"]),
+            "bOverA": ratio(median(walls["B"]), median(walls["A"])),
+        }
+    record = {
+        "a": args.a,
+        "b": args.b or "working tree",
+        "samples": samples,
+        "summary": summary,
+        "tables": sums,
+    }
+    (scratch / "ab.json").write_text(json.dumps(record, indent=1) + "\n")
+    for stage, figures in summary.items():
+        print(f"{stage:<6} A {figures['medianA']} s  B {figures['medianB']} s  B/A {figures['bOverA']}")
+    if len(distinct) != 1:
+        raise BenchError(f"A and B wrote different tables; see {scratch / 'ab.json'}")
+    print(f"tables identical in all {len(lakes)} lakes; record: {scratch / 'ab.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except BenchError as error:
+        print(f"bench.ab: {error}", file=sys.stderr)
+        sys.exit(1)
