@@ -34,26 +34,36 @@ BASE = ("2024-03-08", "2024-03-14")
 NEW_DAY = "2024-03-15"
 RUN_ID = "ab-20240315T0000Z-0000abcd"
 STAGES = ("silver", "gold")
+JAVA_OPTIONS = "spark.driver.extraJavaOptions="
 # The end-to-end tests' own table summary, so "same tables" means what it means there.
 CHECKSUMS = REPO / "test" / "local" / "support" / "table_checksums.py"
 MARKER = "@@CHECKSUMS@@ "
 
 
-def _zip_of(rev: str | None, out: Path) -> Path:
-    """``aqi_jobs.zip`` of a commit (``git archive``), or of the working tree when ``rev`` is None."""
+def _variant(rev: str | None, out: Path) -> tuple[Path, Path]:
+    """``entry.py`` and ``aqi_jobs.zip`` of a commit (``git archive``), or of the working tree (None).
+
+    The entry script is copied beside the zip: Python puts a script's own directory first on
+    ``sys.path``, so an ``entry.py`` run from a checkout would import that checkout's ``aqi_jobs``
+    instead of the zip's.
+    """
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
     if rev is None:
-        return build_jobs_zip(out)
-    tree = out.with_suffix("")
-    shutil.rmtree(tree, ignore_errors=True)
-    tree.mkdir(parents=True)
+        shutil.copy(ENTRY, out / "entry.py")
+        return out / "entry.py", build_jobs_zip(out / "aqi_jobs.zip")
     archive = subprocess.run(
         ["git", "archive", rev, "spark-jobs"], cwd=REPO, capture_output=True, check=False
     )
     if archive.returncode != 0:
         raise BenchError(f"--a/--b {rev!r} is not a commit here: {archive.stderr.decode().strip()}")
+    tree = out / "tree"
+    tree.mkdir()
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-    subprocess.run([sys.executable, str(tree / "spark-jobs" / "build_zip.py"), str(out)], check=True)
-    return out
+    zipped = out / "aqi_jobs.zip"
+    subprocess.run([sys.executable, str(tree / "spark-jobs" / "build_zip.py"), str(zipped)], check=True)
+    shutil.copy(tree / "spark-jobs" / "entry.py", out / "entry.py")
+    return out / "entry.py", zipped
 
 
 def _argv(
@@ -68,10 +78,14 @@ def _argv(
     return [*argv, "--locations-uri", str(archive / "locations.json")]
 
 
-def _step(command: StepCommand, py_files: Path, argv: list[str]) -> dict:
+def _step(command: StepCommand, variant: tuple[Path, Path], argv: list[str], java: str = "") -> dict:
+    entry, py_files = variant
     options = list(command.options)
     options[options.index("--py-files") + 1] = str(py_files)
-    watched = StepCommand(command.command, options, command.env).run(ENTRY, argv)
+    if java:
+        at = next(i for i, o in enumerate(options) if o.startswith(JAVA_OPTIONS))
+        options[at] = f"{options[at]} {java}"
+    watched = StepCommand(command.command, options, command.env).run(entry, argv)
     if watched.returncode != 0:
         raise BenchError(f"{argv[0]} step failed: {watched.stderr.strip()[-1500:]}")
     result = json.loads(Path(argv[argv.index("--result-uri") + 1]).read_text())
@@ -84,7 +98,7 @@ def _step(command: StepCommand, py_files: Path, argv: list[str]) -> dict:
     }
 
 
-def _prepare(command: StepCommand, py_files: Path, archive: Path, scratch: Path) -> Path:
+def _prepare(command: StepCommand, variant: tuple[Path, Path], archive: Path, scratch: Path) -> Path:
     """The lake before the increment: Bronze, Silver and Gold of ``BASE``, then Bronze of ``NEW_DAY``."""
     lake = scratch / "before"
     if (lake / ".complete").exists():
@@ -94,9 +108,9 @@ def _prepare(command: StepCommand, py_files: Path, archive: Path, scratch: Path)
     log(f"preparing the lake: {BASE[0]}..{BASE[1]}, then Bronze of {NEW_DAY}")
     for stage in ("bronze", "silver", "gold"):
         mode = "backfill" if stage == "bronze" else "range"
-        _step(command, py_files, _argv(stage, mode, BASE, lake, results / f"{stage}.json", archive))
+        _step(command, variant, _argv(stage, mode, BASE, lake, results / f"{stage}.json", archive))
     day = (NEW_DAY, NEW_DAY)
-    _step(command, py_files, _argv("bronze", "backfill", day, lake, results / "bronze-new.json", archive))
+    _step(command, variant, _argv("bronze", "backfill", day, lake, results / "bronze-new.json", archive))
     (lake / ".complete").write_text("")
     return lake
 
@@ -114,6 +128,10 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ab", description=__doc__.splitlines()[0])
     parser.add_argument("--a", required=True, help="the commit to compare against, e.g. main or fe3ea04")
     parser.add_argument("--b", help="the commit to measure (default: the working tree)")
+    parser.add_argument(
+        "--a-java", default="", help="JVM options added to A's driver, e.g. -XX:+UseParallelGC"
+    )
+    parser.add_argument("--b-java", default="", help="JVM options added to B's driver")
     parser.add_argument("--rounds", type=int, default=3, help="A/B pairs, alternating which goes first")
     parser.add_argument("--scratch", type=Path, default=REPO / ".local" / "bench-ab")
     args = parser.parse_args(argv)
@@ -122,9 +140,10 @@ def main(argv: list[str]) -> int:
     scratch: Path = args.scratch
     scratch.mkdir(parents=True, exist_ok=True)
     archive = generate_archive(scratch / "archive-demo", DEMO_ARCHIVE[0], DEMO_ARCHIVE[1], DEMO_ARCHIVE[2])
-    zips = {"A": _zip_of(args.a, scratch / "a.zip"), "B": _zip_of(args.b, scratch / "b.zip")}
-    command = step_command(scratch / "workspace", archive, zips["A"])
-    before = _prepare(command, zips["A"], archive, scratch)
+    variants = {"A": _variant(args.a, scratch / "a"), "B": _variant(args.b, scratch / "b")}
+    command = step_command(scratch / "workspace", archive, variants["A"][1])
+    java = {"A": args.a_java, "B": args.b_java}
+    before = _prepare(command, variants["A"], archive, scratch)
     samples: list[dict] = []
     runs = scratch / "runs"
     shutil.rmtree(runs, ignore_errors=True)
@@ -136,8 +155,9 @@ def main(argv: list[str]) -> int:
             for stage in STAGES:
                 step = _step(
                     command,
-                    zips[variant],
+                    variants[variant],
                     _argv(stage, "incremental", None, lake, lake / f"{stage}.json", archive),
+                    java[variant],
                 )
                 samples.append({"variant": variant, "round": round_no, "lake": str(lake), **step})
                 log(f"round {round_no + 1}/{args.rounds} {variant} {stage}: {step['wallSeconds']:.1f} s")
@@ -155,8 +175,8 @@ def main(argv: list[str]) -> int:
             "bOverA": ratio(median(walls["B"]), median(walls["A"])),
         }
     record = {
-        "a": args.a,
-        "b": args.b or "working tree",
+        "a": {"commit": args.a, "java": args.a_java},
+        "b": {"commit": args.b or "working tree", "java": args.b_java},
         "samples": samples,
         "summary": summary,
         "tables": sums,

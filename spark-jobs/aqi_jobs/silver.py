@@ -67,16 +67,31 @@ def _process(spark: SparkSession, ctx: StageContext, cached: list[DataFrame]) ->
     hours = hourly(classified.where(F.col("outcome") == VALID), ctx.run_id, now).cache()
     touched = touched.cache()
     cached += [classified, hours, touched]
-    by_outcome = {r.outcome: r["count"] for r in classified.groupBy("outcome").count().collect()}
+    # One job for the outcome counts and the locations in the batch (the quality gate's silent check).
+    counted = (
+        classified.groupBy("outcome")
+        .agg(F.count(F.lit(1)).alias("rows"), F.collect_set("obs_location_id").alias("locations"))
+        .collect()
+    )
+    by_outcome = {r.outcome: r.rows for r in counted}
+    in_batch = tuple(sorted({location for r in counted for location in r.locations}))
     lap("action", "classify Bronze rows")
     written = hours.count()
     lap("action", "hourly means")
     rejected = quarantine_rows(classified, ctx.run_id, now)
-    days = sorted(
-        r.day.isoformat() for r in touched.select(F.to_date("hour_end_utc").alias("day")).distinct().collect()
-    )
+    span = touched.agg(
+        F.collect_set(F.to_date("hour_end_utc")).alias("days"),
+        F.date_format(F.min("hour_end_utc"), HOUR_TEXT).alias("first_hour"),
+    ).first()
+    days = sorted(day.isoformat() for day in span.days)
     lap("action", "affected days")
-    verdict = _quality_verdict(spark, ctx, classified, touched, by_outcome)
+    verdict = _quality_verdict(
+        spark,
+        ctx,
+        BatchFigures(sum(by_outcome.values()), by_outcome.get(REJECTED, 0)),
+        span.first_hour,
+        in_batch,
+    )
     if verdict is not None and verdict.tripped:
         _merge_rejected(spark, rejected, by_outcome)
         # Nothing promoted: no row written, no day changed; the accounting of what was read stays.
@@ -120,24 +135,24 @@ def _merge_rejected(spark: SparkSession, rejected: DataFrame, by_outcome: dict[s
 def _quality_verdict(
     spark: SparkSession,
     ctx: StageContext,
-    classified: DataFrame,
-    touched: DataFrame,
-    by_outcome: dict[str, int],
+    figures: BatchFigures,
+    first_hour: str | None,
+    in_batch: tuple[int, ...],
 ) -> Verdict | None:
-    """The quality gate's verdict on this batch, or None when the run has no gate configured."""
+    """The quality gate's verdict on this batch, or None when the run has no gate configured.
+
+    ``first_hour`` is the batch's earliest touched hour (``HOUR_TEXT``), ``in_batch`` the locations its
+    rows name.
+    """
     gate = QualityGate(ctx.max_rejected_share, ctx.silent_location_hours)
     if not gate.enabled:
         return None
-    first = touched.agg(F.date_format(F.min("hour_end_utc"), HOUR_TEXT).alias("hour")).first()
-    first_hour = None if first is None else first.hour
-    figures = BatchFigures(rows_read=sum(by_outcome.values()), rows_rejected=by_outcome.get(REJECTED, 0))
     if gate.silent_location_hours is not None and first_hour is not None:
-        in_batch = classified.where(F.col("obs_location_id").isNotNull()).select("obs_location_id").distinct()
         figures = replace(
             figures,
             first_hour=first_hour,
             reported_before=locations_reported_before(spark, first_hour, gate.silent_location_hours),
-            in_batch=tuple(r.obs_location_id for r in in_batch.collect()),
+            in_batch=in_batch,
         )
     lap("action", "quality gate")
     return judge(gate, figures)
