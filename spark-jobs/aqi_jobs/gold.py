@@ -58,6 +58,7 @@ from aqi_jobs.gold_tables import (
     ensure_gold_tables,
     merge_changed,
 )
+from aqi_jobs.inline import inline_frame
 from aqi_jobs.phases import lap
 from aqi_jobs.stage import MODES, RANGE, StageContext, StageOutcome
 from aqi_jobs.tables import SILVER_CHANGES, SILVER_HOURLY, current_snapshot, ensure_tables
@@ -172,12 +173,7 @@ def _merge_dimensions(spark: SparkSession, ctx: StageContext, computed_at: datet
 
 def _offsets_frame(spark: SparkSession, offsets: dict[int, int]) -> DataFrame:
     """``dim_location``'s offsets as an inline table: small, so every join with it is a broadcast."""
-    values = ", ".join(f"({int(i)}, {int(m)})" for i, m in sorted(offsets.items())) or "(NULL, NULL)"
-    frame = spark.sql(
-        "SELECT CAST(id AS BIGINT) AS location_id, CAST(minutes AS INT) AS standard_utc_offset_minutes "
-        f"FROM VALUES {values} AS t(id, minutes)"
-    )
-    return frame if offsets else frame.where(F.lit(False))
+    return inline_frame(spark, sorted(offsets.items()), "location_id bigint, standard_utc_offset_minutes int")
 
 
 def _changed_since_watermark(spark: SparkSession, silver: DataFrame) -> DataFrame:
@@ -321,7 +317,7 @@ def _merge_if_changed(
     held = [tuple(r) for r in spark.table(table).select(*compared).collect()]
     if Counter(wanted) - Counter(held):
         cancellation.raise_if_cancelled()
-        merge_changed(spark, table, spark.createDataFrame(rows, schema), keys, scope=None)
+        merge_changed(spark, table, inline_frame(spark, rows, schema), keys, scope=None)
         key_at = [compared.index(k) for k in keys]
         by_key = {tuple(r[i] for i in key_at): r for r in held}
         by_key.update({tuple(r[i] for i in key_at): r for r in wanted})
@@ -330,8 +326,8 @@ def _merge_if_changed(
 
 
 def _write_watermark(spark: SparkSession, through: str, run_id: str) -> None:
-    update = spark.createDataFrame(
-        [(STATE_KEY, through, run_id)], "stage string, through string, run_id string"
+    update = inline_frame(
+        spark, [(STATE_KEY, through, run_id)], "stage string, through string, run_id string"
     )
     merge_changed(
         spark,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pyspark.sql import DataFrame, SparkSession
 
 from aqi_jobs import aqi
+from aqi_jobs.inline import inline_frame
 from aqi_jobs.stage import Location
 
 DIM_LOCATION_SCHEMA = (
@@ -61,8 +62,8 @@ def dim_pollutant_rows(at: datetime, run_id: str) -> list[tuple]:
 
 
 def dim_location(spark: SparkSession, locations: Sequence[Location], at: datetime, run_id: str) -> DataFrame:
-    return spark.createDataFrame(dim_location_rows(locations, at, run_id), DIM_LOCATION_SCHEMA)
+    return inline_frame(spark, dim_location_rows(locations, at, run_id), DIM_LOCATION_SCHEMA)
 
 
 def dim_pollutant(spark: SparkSession, at: datetime, run_id: str) -> DataFrame:
-    return spark.createDataFrame(dim_pollutant_rows(at, run_id), DIM_POLLUTANT_SCHEMA)
+    return inline_frame(spark, dim_pollutant_rows(at, run_id), DIM_POLLUTANT_SCHEMA)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pyspark.sql import SparkSession
 
+from aqi_jobs.inline import inline_frame
 from aqi_jobs.observations import UTC_TEXT
 from aqi_jobs.tables import SILVER_STATE
 
@@ -22,8 +23,8 @@ def read_watermark(spark: SparkSession, stage: str) -> str | None:
 
 
 def write_watermark(spark: SparkSession, stage: str, through: str, run_id: str) -> None:
-    spark.createDataFrame(
-        [(stage, through, run_id)], "stage string, through string, run_id string"
+    inline_frame(
+        spark, [(stage, through, run_id)], "stage string, through string, run_id string"
     ).createOrReplaceTempView("aqi_stage_state_update")
     spark.sql(
         f"""
