@@ -6,7 +6,8 @@ before it) run with the ``aqi_jobs`` of two commits, alternating A and B on fres
 warehouse, with the exact spark-submit command line of a local step. ``--b`` defaults to the working
 tree. It prints each stage's median wall and B ÷ A, and refuses the comparison unless both wrote the
 same table contents (every column but ``computed_at``, ``run_id``, ``processed_at`` and ``updated_at``,
-which name the run). Writes ``<scratch>/ab.json`` with every sample and its phases.
+which name the run). Writes ``<scratch>/ab.json`` (and ``ab-<UTC time>.json``) with every sample and
+its phases.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.lab import (
@@ -28,6 +30,7 @@ from bench.lab import (
     log,
     step_command,
 )
+from bench.record import commit
 from bench.series import DEMO_ARCHIVE, median, ratio
 
 BASE = ("2024-03-08", "2024-03-14")
@@ -176,12 +179,15 @@ def main(argv: list[str]) -> int:
         }
     record = {
         "a": {"commit": args.a, "java": args.a_java},
-        "b": {"commit": args.b or "working tree", "java": args.b_java},
+        "b": {"commit": args.b or f"working tree at {commit()['sha'][:10]}", "java": args.b_java},
         "samples": samples,
         "summary": summary,
         "tables": sums,
     }
-    (scratch / "ab.json").write_text(json.dumps(record, indent=1) + "\n")
+    text = json.dumps(record, indent=1) + "\n"
+    (scratch / "ab.json").write_text(text)
+    # Each comparison also keeps its own file, so the next run does not overwrite it.
+    (scratch / f"ab-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(text)
     for stage, figures in summary.items():
         print(f"{stage:<6} A {figures['medianA']} s  B {figures['medianB']} s  B/A {figures['bOverA']}")
     if len(distinct) != 1:
