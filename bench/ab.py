@@ -28,6 +28,7 @@ from bench.lab import (
     build_jobs_zip,
     generate_archive,
     log,
+    stage_argv,
     step_command,
 )
 from bench.record import commit
@@ -72,13 +73,7 @@ def _variant(rev: str | None, out: Path) -> tuple[Path, Path]:
 def _argv(
     stage: str, mode: str, days: tuple[str, str] | None, warehouse: Path, result: Path, archive: Path
 ) -> list[str]:
-    argv = [stage, "--run-id", RUN_ID, "--mode", mode]
-    if days is not None:
-        argv += ["--start", days[0], "--end", days[1]]
-    argv += ["--warehouse", str(warehouse), "--catalog", "hadoop", "--result-uri", str(result)]
-    if stage == "bronze":
-        argv += ["--chunk-id", f"{days[0]}_{days[1]}", "--source", "archive", "--archive-uri", str(archive)]
-    return [*argv, "--locations-uri", str(archive / "locations.json")]
+    return stage_argv(stage, RUN_ID, mode, days, warehouse, result, archive)
 
 
 def _step(command: StepCommand, variant: tuple[Path, Path], argv: list[str], java: str = "") -> dict:

@@ -105,6 +105,27 @@ def step_command(workspace: Path, archive: Path, py_files: Path) -> StepCommand:
     return StepCommand(document["command"], args[:-1], env)
 
 
+def stage_argv(
+    stage: str,
+    run_id: str,
+    mode: str,
+    days: tuple[str, str] | None,
+    warehouse: Path,
+    result: Path,
+    archive: Path,
+) -> list[str]:
+    """The Stage CLI arguments of one local step on the hadoop catalog; Bronze reads the archive."""
+    argv = [stage, "--run-id", run_id, "--mode", mode]
+    if days is not None:
+        argv += ["--start", days[0], "--end", days[1]]
+    argv += ["--warehouse", str(warehouse), "--catalog", "hadoop", "--result-uri", str(result)]
+    if stage == "bronze":
+        if days is None:
+            raise BenchError("a Bronze step of the benchmark needs the days of its archive chunk")
+        argv += ["--chunk-id", f"{days[0]}_{days[1]}", "--source", "archive", "--archive-uri", str(archive)]
+    return [*argv, "--locations-uri", str(archive / "locations.json")]
+
+
 def build_jobs_zip(out: Path) -> Path:
     _run([str(VENV_PYTHON), "spark-jobs/build_zip.py", str(out)], "building aqi_jobs.zip")
     return out

@@ -23,6 +23,7 @@ from bench.lab import (
     generate_archive,
     log,
     run_pipeline,
+    stage_argv,
     step_command,
     warehouse_of,
 )
@@ -128,53 +129,14 @@ def _stage_argvs(
     weeks: list[tuple[str, str]], warehouse: Path, results: Path, archive: Path
 ) -> list[list[str]]:
     """The Stage CLI arguments of the backfill: a Bronze chunk per week, then Silver and Gold ranges."""
-    common = ["--warehouse", str(warehouse), "--catalog", "hadoop"]
     run_id = "backfill-20240101T0000Z-be0c4a1d"
     argvs = [
-        [
-            "bronze",
-            "--run-id",
-            run_id,
-            "--mode",
-            "backfill",
-            "--start",
-            start,
-            "--end",
-            end,
-            "--chunk-id",
-            f"{start}_{end}",
-            *common,
-            "--result-uri",
-            str(results / f"bronze-{start}.json"),
-            "--source",
-            "archive",
-            "--archive-uri",
-            str(archive),
-            "--locations-uri",
-            str(archive / "locations.json"),
-        ]
-        for start, end in weeks
+        stage_argv("bronze", run_id, "backfill", week, warehouse, results / f"bronze-{week[0]}.json", archive)
+        for week in weeks
     ]
-    first, last = weeks[0][0], weeks[-1][1]
+    span = (weeks[0][0], weeks[-1][1])
     for stage in ("silver", "gold"):
-        argvs.append(
-            [
-                stage,
-                "--run-id",
-                run_id,
-                "--mode",
-                "range",
-                "--start",
-                first,
-                "--end",
-                last,
-                *common,
-                "--result-uri",
-                str(results / f"{stage}.json"),
-                "--locations-uri",
-                str(archive / "locations.json"),
-            ]
-        )
+        argvs.append(stage_argv(stage, run_id, "range", span, warehouse, results / f"{stage}.json", archive))
     return argvs
 
 
