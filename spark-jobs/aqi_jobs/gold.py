@@ -310,11 +310,11 @@ def _merge_if_changed(
     The dimension is a few rows, so the comparison is done here rather than as a Spark job: one scan of
     the table. Returns the table's rows (without lineage) as they are after this call.
     """
-    columns = spark.table(table).columns
-    compared = [c for c in columns if c not in LINEAGE_COLUMNS]
-    at = [columns.index(c) for c in compared]
+    target = spark.table(table)
+    compared = [c for c in target.columns if c not in LINEAGE_COLUMNS]
+    at = [target.columns.index(c) for c in compared]
     wanted = [tuple(row[i] for i in at) for row in rows]
-    held = [tuple(r) for r in spark.table(table).select(*compared).collect()]
+    held = [tuple(r) for r in target.select(*compared).collect()]
     if Counter(wanted) - Counter(held):
         cancellation.raise_if_cancelled()
         merge_changed(spark, table, inline_frame(spark, rows, schema), keys, scope=None)

@@ -31,7 +31,7 @@ def _text(value: object) -> str:
             raise ValueError(f"inline rows need aware datetimes; got naive {value.isoformat()}")
         text = value.isoformat()
     elif isinstance(value, (int, Decimal, date, str)):
-        text = str(value) if not isinstance(value, date) else value.isoformat()
+        text = str(value)  # a date's str() is its ISO form
     else:
         raise TypeError(
             f"inline rows take str, int, bool, Decimal, date or datetime; got {type(value).__name__}"
