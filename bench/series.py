@@ -295,15 +295,20 @@ def _function_name(construct_path: str) -> str:
     return "/".join(parts[-2:]) if parts[-1] == "Handler" else parts[-1]
 
 
-def lambda_bundles(scratch: Path, loads: int) -> dict:
-    """Series f: each deployed Lambda's bundle (from a real ``cdk synth``): minified size and module load."""
+def synth(scratch: Path) -> Path:
+    """A real ``cdk synth`` into ``<scratch>/cdk.out``; returns that directory."""
     out = scratch / "cdk.out"
     shutil.rmtree(out, ignore_errors=True)
     log("cdk synth for the Lambda bundles")
     subprocess.run(
         ["npx", "cdk", "synth", "--quiet", "-o", str(out)], cwd=REPO, check=True, capture_output=True
     )
-    samples = []
+    return out
+
+
+def function_bundles(out: Path) -> list[tuple[str, Path, dict[str, str]]]:
+    """The project's functions in a synthesized ``cdk.out``: name, ``index.js`` and its environment."""
+    bundles = []
     for template in sorted(out.glob("*.template.json")):
         resources = json.loads(template.read_text()).get("Resources", {})
         for resource in resources.values():
@@ -319,28 +324,39 @@ def lambda_bundles(scratch: Path, loads: int) -> dict:
                 continue
             environment = resource["Properties"].get("Environment", {}).get("Variables", {})
             env = {k: v if isinstance(v, str) else _stand_in(k) for k, v in environment.items()}
-            times = []
-            for _ in range(loads):
-                done = subprocess.run(
-                    ["node", "-e", _LOAD, str(bundle)],
-                    # A module the bundle leaves to the runtime (`runtimeProvidedModules`) loads from
-                    # the repository's node_modules, standing in for the runtime's copy of the SDK.
-                    env={"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(REPO / "node_modules"), **env},
-                    capture_output=True,
-                    text=True,
-                    cwd=bundle.parent,
-                )
-                if done.returncode != 0:
-                    raise BenchError(f"loading {bundle} failed: {done.stderr.strip()[-800:]}")
-                times.append(float(done.stdout))
-            samples.append(
-                {
-                    "function": _function_name(metadata["aws:cdk:path"]),
-                    "bundleBytes": bundle.stat().st_size,
-                    "moduleLoadMs": [round(t, 1) for t in times],
-                    "moduleLoadMedianMs": median(times),
-                }
-            )
+            bundles.append((_function_name(metadata["aws:cdk:path"]), bundle, env))
+    return bundles
+
+
+def load_ms(bundle: Path, env: dict[str, str]) -> float:
+    """One cold module load of ``bundle`` in a fresh ``node``, with the function's environment."""
+    done = subprocess.run(
+        ["node", "-e", _LOAD, str(bundle)],
+        # A module the bundle leaves to the runtime (`runtimeProvidedModules`) loads from the
+        # repository's node_modules, standing in for the runtime's copy of the SDK.
+        env={"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(REPO / "node_modules"), **env},
+        capture_output=True,
+        text=True,
+        cwd=bundle.parent,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"loading {bundle} failed: {done.stderr.strip()[-800:]}")
+    return float(done.stdout)
+
+
+def lambda_bundles(scratch: Path, loads: int) -> dict:
+    """Series f: each deployed Lambda's bundle (from a real ``cdk synth``): minified size and module load."""
+    samples = []
+    for name, bundle, env in function_bundles(synth(scratch)):
+        times = [load_ms(bundle, env) for _ in range(loads)]
+        samples.append(
+            {
+                "function": name,
+                "bundleBytes": bundle.stat().st_size,
+                "moduleLoadMs": [round(t, 1) for t in times],
+                "moduleLoadMedianMs": median(times),
+            }
+        )
     return {
         "samples": samples,
         "summary": {

@@ -51,6 +51,10 @@ export class PipelineFunction extends nodejs.NodejsFunction {
       bundling: {
         minify: true,
         sourceMap: true,
+        // `--enable-source-maps` makes Node parse the map at cold start. Stack traces need only its
+        // mappings, not a copy of every source file: without them CancelSteps' map is 0.9 MB, not 2.6 MB,
+        // and a cold module load about 0.8× as long (docs/BENCHMARKS.md, session 6).
+        sourcesContent: false,
         target: 'node22',
         // The ES module builds of the SDK and Powertools tree-shake: a function's bundle is ~20% smaller
         // (finalize 1.35 MB → 1.10 MB minified) and loads faster than from their CommonJS builds.
