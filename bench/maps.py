@@ -30,9 +30,15 @@ def _variants(bundle: Path, into: Path) -> dict[str, Path]:
     """``{"A": dir with the sources embedded, "B": dir without}``, each holding the same ``index.js``."""
     source_map = json.loads(bundle.with_name("index.js.map").read_text())
     if "sourcesContent" not in source_map:
-        source_map["sourcesContent"] = [
-            (bundle.parent / source).resolve().read_text() for source in source_map["sources"]
-        ]
+        try:
+            source_map["sourcesContent"] = [
+                (bundle.parent / source).resolve().read_text() for source in source_map["sources"]
+            ]
+        except OSError as error:
+            raise BenchError(
+                f"{bundle}'s map names a source that cannot be read ({error}); run from the checkout "
+                "that synthesized it"
+            ) from None
     embedded = dict(source_map)
     mappings_only = {k: v for k, v in source_map.items() if k != "sourcesContent"}
     dirs = {}
