@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from pyspark.sql import Column, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F  # noqa: N812
-from pyspark.sql.types import DecimalType
+from pyspark.sql.types import DataType, DecimalType, StructField, StructType
 
 from aqi_jobs import aqi
 
@@ -41,32 +41,123 @@ def _lit(value: Decimal | int) -> Column:
     return F.lit(Decimal(value))
 
 
+def cast(column: Column, dtype: DataType) -> Column:
+    """``column`` cast to ``dtype``, named by its DDL string.
+
+    ``Column.cast`` with a ``DataType`` has the active session parse the type's JSON: about 17 py4j
+    round trips, where a string is one. Gold builds its expressions with thousands of py4j calls, and
+    these were the most of them (docs/BENCHMARKS.md, "what each change bought").
+    """
+    return column.cast(dtype.simpleString())
+
+
 def _scale(step: Decimal) -> int:
     return max(0, -int(step.as_tuple().exponent))
 
 
 def truncated(pollutant: str, concentration: Column) -> Column:
-    """Truncate to the pollutant's reporting step (non-negative input, so floor is truncation)."""
+    """Truncate to the pollutant's reporting step (non-negative input, so floor is truncation).
+
+    Every step is a power of ten (0.001 ppm O3, 0.1 PM2.5 and CO, 1 the others), so this is SQL's
+    ``floor(x, decimals)``: one rounding of the decimal, where ``floor(x / step) * step`` is three
+    operations, each with its own precision checks in the generated code.
+    """
     step = aqi.truncation_step(pollutant)
-    return (F.floor(concentration / _lit(step)) * _lit(step)).cast(DecimalType(18, _scale(step)))
+    decimals = _scale(step)
+    if step != Decimal(1).scaleb(-decimals):
+        raise ValueError(
+            f"the {pollutant} truncation step {step} is not a power of ten; truncated() needs one"
+        )
+    return cast(F.call_function("floor", concentration, F.lit(decimals)), DecimalType(18, decimals))
 
 
-def _segment(bp: aqi.Breakpoint, c: Column) -> Column:
-    span = _lit(bp.aqi_hi - bp.aqi_lo) * (c - _lit(bp.conc_lo)) / _lit(bp.conc_hi - bp.conc_lo)
-    return F.round(span + _lit(bp.aqi_lo), 0)
+# A segment as three constants, so one formula serves every row: AQI = round((rise·C + offset) / span)
+# with rise = I_hi − I_lo, span = C_hi − C_lo and offset = I_lo·span − rise·C_lo. That is the EPA's
+# (I_hi − I_lo)(C − C_lo)/(C_hi − C_lo) + I_lo over one denominator: it multiplies before it divides, as
+# the pure module does. The widths hold every 2024 table (rise ≤ 199, span < 10⁴ with 3 decimals,
+# |offset| < 10⁹) and are checked when a segment is built.
+_RISE_TYPE = DecimalType(3, 0)
+_SPAN_TYPE = DecimalType(7, 3)
+_OFFSET_TYPE = DecimalType(12, 3)
+SEGMENT_TYPE = StructType(
+    [StructField("rise", _RISE_TYPE), StructField("offset", _OFFSET_TYPE), StructField("span", _SPAN_TYPE)]
+)
+# The second table O3 and SO2 combine with their primary one (aqi.o3_aqi, aqi.so2_aqi), hourly and daily.
+SECONDARY_AVERAGING = {"o3": "1h", "so2": "24h"}
+
+
+def _constants(bp: aqi.Breakpoint) -> Column:
+    """``bp`` as a ``SEGMENT_TYPE`` constant, written as one SQL expression: three py4j calls, where
+    building it from ``lit``, ``cast`` and ``struct`` took about twenty-five."""
+    rise, span = Decimal(bp.aqi_hi - bp.aqi_lo), bp.conc_hi - bp.conc_lo
+    offset = bp.aqi_lo * span - rise * bp.conc_lo
+    fields = []
+    for name, value, kind in (
+        ("rise", rise, _RISE_TYPE),
+        ("offset", offset, _OFFSET_TYPE),
+        ("span", span, _SPAN_TYPE),
+    ):
+        if abs(value) >= 10 ** (kind.precision - kind.scale) or value != value.quantize(
+            Decimal(1).scaleb(-kind.scale)
+        ):
+            raise ValueError(
+                f"the {bp.pollutant} {bp.averaging} segment from {bp.conc_lo}: {name} {value} does not fit "
+                f"{kind.simpleString()}; widen it in aqi_columns"
+            )
+        fields.append(f"'{name}', CAST({value:f} AS {kind.simpleString()})")
+    return F.expr(f"named_struct({', '.join(fields)})")
+
+
+def segment(pollutant: str, averaging: str, c: Column) -> Column:
+    """The segment of one table that ``c``, already truncated, falls in (``SEGMENT_TYPE`` constants);
+    NULL where the table defines no AQI, as ``aqi.sub_index``: below the first row, and above the last
+    unless it is Hazardous (extended linearly above AQI 500).
+
+    ``c`` appears once per breakpoint, so it should be a column reference rather than an expression.
+    The segments of a table are contiguous at the truncation step (checked here), so after the first
+    lower bound each breakpoint needs only its upper one.
+    """
+    segments = aqi.table(pollutant, averaging)
+    step = aqi.truncation_step(pollutant)
+    for lower, upper in zip(segments, segments[1:], strict=False):
+        if upper.conc_lo != lower.conc_hi + step:
+            raise ValueError(
+                f"the {pollutant} {averaging} breakpoints leave a gap between {lower.conc_hi} and "
+                f"{upper.conc_lo} at step {step}; fix {aqi.BREAKPOINTS_RESOURCE}"
+            )
+    expr = F.when(c < _lit(segments[0].conc_lo), cast(F.lit(None), SEGMENT_TYPE))
+    for bp in segments[:-1]:
+        expr = expr.when(c <= _lit(bp.conc_hi), _constants(bp))
+    top = segments[-1]
+    if top.category == "Hazardous":
+        return expr.otherwise(_constants(top))
+    return expr.when(c <= _lit(top.conc_hi), _constants(top))
+
+
+def index_in(segment_: Column, c: Column) -> Column:
+    """INT AQI of ``c`` (truncated) on ``segment_`` (from :func:`segment`), rounded half up; NULL for NULL.
+
+    Exact: ``c − C_lo`` and ``span`` are whole multiples of the truncation step, so the quotient is
+    ``I_lo`` plus a multiple of ``1/k`` with ``k = span / step ≤ 999``; one that is not exactly ``x.5``
+    is at least ``1/(2k) ≥ 0.0005`` away from it, and Spark keeps at least 6 decimals of a quotient, so
+    its rounding can never create or destroy a ``.5`` before ``F.round`` (half up on decimals).
+    """
+    numerator = segment_["rise"] * c + segment_["offset"]
+    return F.round(numerator / segment_["span"], 0).cast("int")
+
+
+def index_of(pollutant: str, averaging: str, c: Column) -> Column:
+    """INT sub-index of one table for ``c`` already truncated (``segment`` is copied three times)."""
+    return index_in(segment(pollutant, averaging, c), c)
 
 
 def sub_index(pollutant: str, averaging: str, concentration: Column) -> Column:
-    """INT sub-index of one table, NULL where that table defines no AQI (as ``aqi.sub_index``)."""
-    segments = aqi.table(pollutant, averaging)
-    c = truncated(pollutant, concentration)
-    expr = F.when(c.between(_lit(segments[0].conc_lo), _lit(segments[0].conc_hi)), _segment(segments[0], c))
-    for bp in segments[1:]:
-        expr = expr.when(c.between(_lit(bp.conc_lo), _lit(bp.conc_hi)), _segment(bp, c))
-    top = segments[-1]
-    if top.category == "Hazardous":
-        expr = expr.when(c > _lit(top.conc_hi), _segment(top, c))
-    return expr.cast("int")
+    """INT sub-index of one table (as ``aqi.sub_index``): :func:`index_of` the truncated concentration.
+
+    Compact to write, not to run: the truncation is copied into every breakpoint. Gold binds the
+    truncated concentration to a column and calls :func:`with_aqi`.
+    """
+    return index_of(pollutant, averaging, truncated(pollutant, concentration))
 
 
 def sub_index_for(pollutant: Column, averaging: Column, concentration: Column) -> Column:
@@ -79,17 +170,36 @@ def sub_index_for(pollutant: Column, averaging: Column, concentration: Column) -
     return expr
 
 
-def o3_index(avg_8h: Column, max_1h: Column) -> Column:
-    """As ``aqi.o3_aqi``: the higher of the 8-hour and 1-hour indices; NULL without an 8-hour value."""
-    both = F.greatest(sub_index("o3", "8h", avg_8h), sub_index("o3", "1h", max_1h))
-    return F.when(avg_8h.isNotNull(), both)
+def with_aqi(frame: DataFrame) -> DataFrame:
+    """``frame`` with ``aqi``: the index of ``concentration`` on the pollutant's primary table
+    (``aqi.PRIMARY_AVERAGING``), combined for O3 and SO2 with the index of ``secondary`` on their second
+    table as ``aqi.o3_aqi`` and ``aqi.so2_aqi`` do. Both must already be truncated to the pollutant's step.
 
-
-def so2_index(max_1h: Column, avg_24h: Column) -> Column:
-    """As ``aqi.so2_aqi``: 1-hour up to 200; from 305 ppb the 24-hour rows, or 200 without them."""
-    ceiling = F.lit(aqi.table("so2", "1h")[-1].aqi_hi)
-    combined = F.coalesce(sub_index("so2", "1h", max_1h), sub_index("so2", "24h", avg_24h), ceiling)
-    return F.when(max_1h.isNotNull(), combined)
+    Each step is a projection of its own, binding what the next reads in several places: the segments,
+    the two indices, the rule that combines them. Written as one expression, with the truncation and the
+    formula copied into every breakpoint of every table, Gold's hourly AQI compiled to a 49,670-byte
+    method, six times what HotSpot's JIT compiles.
+    """
+    pollutant, c, secondary = F.col("pollutant"), F.col("concentration"), F.col("secondary")
+    main = cast(F.lit(None), SEGMENT_TYPE)
+    for p, a in aqi.PRIMARY_AVERAGING.items():
+        main = F.when(pollutant == p, segment(p, a, c)).otherwise(main)
+    second = cast(F.lit(None), SEGMENT_TYPE)
+    for p, a in SECONDARY_AVERAGING.items():
+        second = F.when(pollutant == p, segment(p, a, secondary)).otherwise(second)
+    indices = frame.select("*", main.alias("_segment"), second.alias("_secondary_segment")).select(
+        "*",
+        index_in(F.col("_segment"), c).alias("_index"),
+        index_in(F.col("_secondary_segment"), secondary).alias("_secondary_index"),
+    )
+    index, other = F.col("_index"), F.col("_secondary_index")
+    so2_ceiling = F.lit(aqi.table("so2", "1h")[-1].aqi_hi)
+    combined = (
+        F.when(pollutant == "o3", F.when(c.isNotNull(), F.greatest(index, other)))
+        .when(pollutant == "so2", F.when(c.isNotNull(), F.coalesce(index, other, so2_ceiling)))
+        .otherwise(index)
+    )
+    return indices.select(*frame.columns, combined.alias("aqi"))
 
 
 def category_name(index: Column) -> Column:
@@ -127,7 +237,7 @@ def nowcast(value: Column, hour: Column, partition_by: list[str]) -> Column:
         .orderBy(at)
         .rangeBetween(-(aqi.NOWCAST_HOURS - 1) * SECONDS_PER_HOUR, 0)
     )
-    collected = F.collect_list(F.struct(at.alias("t"), value.cast(DecimalType(18, 6)).alias("c"))).over(
+    collected = F.collect_list(F.struct(at.alias("t"), cast(value, DecimalType(18, 6)).alias("c"))).over(
         window
     )
     present = F.transform(
@@ -155,10 +265,10 @@ def _nowcast_of(hours: Column) -> Column:
     )
 
     def of_extremes(x: Column) -> Column:
-        weight = F.greatest((x["lowest"] / x["highest"]).cast(_WEIGHT_TYPE), _lit(aqi.NOWCAST_MIN_WEIGHT))
+        weight = F.greatest(cast(x["lowest"] / x["highest"], _WEIGHT_TYPE), _lit(aqi.NOWCAST_MIN_WEIGHT))
         return (
-            F.when(x["recent"] < 2, F.lit(None).cast(NOWCAST_TYPE))
-            .when(x["highest"] == 0, F.lit(0).cast(NOWCAST_TYPE))
+            F.when(x["recent"] < 2, cast(F.lit(None), NOWCAST_TYPE))
+            .when(x["highest"] == 0, cast(F.lit(0), NOWCAST_TYPE))
             .otherwise(_let(weight, lambda w: _let(_powers(w), lambda p: _weighted_mean(hours, p))))
         )
 
@@ -169,20 +279,20 @@ def _powers(w: Column) -> Column:
     """``[1, w, w², …, w¹¹]``, each product rounded half up to the weight's scale, as the pure module."""
     return F.aggregate(
         F.sequence(F.lit(1), F.lit(aqi.NOWCAST_HOURS - 1)),
-        F.array(F.lit(1).cast(_WEIGHT_TYPE)),
-        lambda acc, _: F.concat(acc, F.array((F.element_at(acc, -1) * w).cast(_WEIGHT_TYPE))),
+        F.array(cast(F.lit(1), _WEIGHT_TYPE)),
+        lambda acc, _: F.concat(acc, F.array(cast(F.element_at(acc, -1) * w, _WEIGHT_TYPE))),
     )
 
 
 def _weighted_mean(hours: Column, powers: Column) -> Column:
     numerator = F.aggregate(
         hours,
-        F.lit(0).cast(_PRODUCT_SUM_TYPE),
-        lambda acc, e: (acc + F.element_at(powers, e["age"] + 1) * e["c"]).cast(_PRODUCT_SUM_TYPE),
+        cast(F.lit(0), _PRODUCT_SUM_TYPE),
+        lambda acc, e: cast(acc + F.element_at(powers, e["age"] + 1) * e["c"], _PRODUCT_SUM_TYPE),
     )
     denominator = F.aggregate(
         hours,
-        F.lit(0).cast(_WEIGHT_SUM_TYPE),
-        lambda acc, e: (acc + F.element_at(powers, e["age"] + 1)).cast(_WEIGHT_SUM_TYPE),
+        cast(F.lit(0), _WEIGHT_SUM_TYPE),
+        lambda acc, e: cast(acc + F.element_at(powers, e["age"] + 1), _WEIGHT_SUM_TYPE),
     )
-    return (numerator.cast(_NUMERATOR_TYPE) / denominator).cast(NOWCAST_TYPE)
+    return cast(cast(numerator, _NUMERATOR_TYPE) / denominator, NOWCAST_TYPE)

@@ -25,7 +25,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F  # noqa: N812
 
 from aqi_jobs import aqi, aqi_columns
-from aqi_jobs.aqi_columns import SECONDS_PER_HOUR, category_color, category_name, sub_index, truncated
+from aqi_jobs.aqi_columns import SECONDS_PER_HOUR, cast, category_color, category_name, truncated
 from aqi_jobs.gold_hourly import (
     MIN_HOURS_8H,
     MIN_HOURS_24H,
@@ -125,30 +125,26 @@ def aqi_daily_pollutant(hours: DataFrame) -> DataFrame:
     windows_needed = by_pollutant({p: F.lit(n) for p, (_, n) in EIGHT_HOUR_WINDOWS.items()})
     max_8h = F.when(F.col("windows_valid") >= windows_needed, F.col("max_8h"))
     required = {"pm25": mean_24h, "pm10": mean_24h, "o3": max_8h, "co": max_8h, "no2": max_1h, "so2": max_1h}
-    index = by_pollutant(
-        {
-            "pm25": sub_index("pm25", "24h", mean_24h),
-            "pm10": sub_index("pm10", "24h", mean_24h),
-            "o3": aqi_columns.o3_index(max_8h, F.col("max_1h")),
-            "co": sub_index("co", "8h", max_8h),
-            "no2": sub_index("no2", "1h", max_1h),
-            "so2": aqi_columns.so2_index(max_1h, mean_24h),
-        }
+    # As in gold_hourly.aqi_hourly: the truncated concentrations are bound to columns before the index
+    # reads them at every breakpoint.
+    truncated_ = days.select(
+        *DAY_KEY,
+        by_pollutant({p: F.lit(a) for p, a in aqi.PRIMARY_AVERAGING.items()}).alias("averaging"),
+        "hours_observed",
+        F.when(F.col("pollutant").isin(*EIGHT_HOUR_WINDOWS), F.coalesce(F.col("windows_valid"), F.lit(0)))
+        .cast("int")
+        .alias("windows_valid"),
+        cast(F.col("max_1h"), VALUE_TYPE).alias("max_1h"),
+        by_pollutant({p: cast(truncated(p, c), VALUE_TYPE) for p, c in required.items()}).alias(
+            "concentration"
+        ),
+        # The second table of O3 (the day's highest hour, on the 1-hour table) and of SO2 (the 24-hour mean).
+        by_pollutant({"o3": truncated("o3", F.col("max_1h")), "so2": truncated("so2", mean_24h)}).alias(
+            "secondary"
+        ),
     )
     return (
-        days.select(
-            *DAY_KEY,
-            by_pollutant({p: F.lit(a) for p, a in aqi.PRIMARY_AVERAGING.items()}).alias("averaging"),
-            "hours_observed",
-            F.when(F.col("pollutant").isin(*EIGHT_HOUR_WINDOWS), F.coalesce(F.col("windows_valid"), F.lit(0)))
-            .cast("int")
-            .alias("windows_valid"),
-            F.col("max_1h").cast(VALUE_TYPE).alias("max_1h"),
-            by_pollutant({p: truncated(p, c).cast(VALUE_TYPE) for p, c in required.items()}).alias(
-                "concentration"
-            ),
-            index.alias("aqi"),
-        )
+        aqi_columns.with_aqi(truncated_)
         .withColumn("category", category_name(F.col("aqi")))
         .withColumn("color", category_color(F.col("aqi")))
         .select(*AQI_DAILY_POLLUTANT_COLUMNS)

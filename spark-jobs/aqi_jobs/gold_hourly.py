@@ -36,7 +36,7 @@ from pyspark.sql import functions as F  # noqa: N812
 from pyspark.sql.types import DecimalType
 
 from aqi_jobs import aqi, aqi_columns
-from aqi_jobs.aqi_columns import SECONDS_PER_HOUR, category_color, category_name, sub_index, truncated
+from aqi_jobs.aqi_columns import SECONDS_PER_HOUR, cast, category_color, category_name, truncated
 
 VALUE_TYPE = DecimalType(18, 6)
 SECONDS_PER_DAY = 24 * SECONDS_PER_HOUR
@@ -70,7 +70,7 @@ def location_hours(silver: DataFrame) -> DataFrame:
     """One row per (location, pollutant, hour-beginning): the mean over the location's sensors."""
     hour_begin = F.col("hour_end_utc") - F.expr(f"INTERVAL {SECONDS_PER_HOUR} SECONDS")
     return silver.groupBy("location_id", "pollutant", hour_begin.alias("hour_begin_utc")).agg(
-        F.avg("value").cast(VALUE_TYPE).alias("value"),
+        cast(F.avg("value"), VALUE_TYPE).alias("value"),
         F.countDistinct("sensor_id").cast("int").alias("sensor_count"),
     )
 
@@ -128,7 +128,11 @@ def by_pollutant(choices: dict[str, Column]) -> Column:
 
 
 def aqi_hourly(hours: DataFrame) -> DataFrame:
-    """Hourly AQI per location and pollutant from ``location_hours`` with LST columns (see module doc)."""
+    """Hourly AQI per location and pollutant from ``location_hours`` with LST columns (see module doc).
+
+    The trailing averages, then the truncated concentrations, are projections of their own, bound before
+    ``aqi_columns.with_aqi`` reads them at every breakpoint.
+    """
     averages = hours.select(
         *hours.columns,
         aqi_columns.nowcast(F.col("value"), F.col("hour_begin_utc"), SERIES).alias("nowcast"),
@@ -137,25 +141,17 @@ def aqi_hourly(hours: DataFrame) -> DataFrame:
     )
     nowcast, mean_8h, mean_24h, value = (F.col(c) for c in ("nowcast", "mean_8h", "mean_24h", "value"))
     required = {"pm25": nowcast, "pm10": nowcast, "o3": mean_8h, "co": mean_8h, "no2": value, "so2": value}
-    index = by_pollutant(
-        {
-            "pm25": sub_index("pm25", "24h", nowcast),
-            "pm10": sub_index("pm10", "24h", nowcast),
-            "o3": aqi_columns.o3_index(mean_8h, value),
-            "co": sub_index("co", "8h", mean_8h),
-            "no2": sub_index("no2", "1h", value),
-            "so2": aqi_columns.so2_index(value, mean_24h),
-        }
+    truncated_ = averages.select(
+        *hours.columns,
+        by_pollutant({p: F.lit(a) for p, a in HOURLY_AVERAGING.items()}).alias("averaging"),
+        by_pollutant({p: cast(truncated(p, c), VALUE_TYPE) for p, c in required.items()}).alias(
+            "concentration"
+        ),
+        # The second table of O3 (this hour on the 1-hour table) and of SO2 (the 24-hour mean).
+        by_pollutant({"o3": truncated("o3", value), "so2": truncated("so2", mean_24h)}).alias("secondary"),
     )
-    concentration = by_pollutant({p: truncated(p, c).cast(VALUE_TYPE) for p, c in required.items()})
-    averaging = by_pollutant({p: F.lit(a) for p, a in HOURLY_AVERAGING.items()})
     return (
-        averages.select(
-            *hours.columns,
-            averaging.alias("averaging"),
-            concentration.alias("concentration"),
-            index.alias("aqi"),
-        )
+        aqi_columns.with_aqi(truncated_)
         .withColumn("category", category_name(F.col("aqi")))
         .withColumn("color", category_color(F.col("aqi")))
         .select(*AQI_HOURLY_COLUMNS)

@@ -102,26 +102,54 @@ def _pairs(cases: list[tuple[str | None, str | None]]) -> list[tuple[Decimal | N
     return [(None if a is None else D(a), None if b is None else D(b)) for a, b in cases]
 
 
-def test_spark_o3_rule_equals_the_pure_module(spark: SparkSession) -> None:
-    cases = _pairs(O3_CASES)
-    frame = spark.createDataFrame(cases, "avg_8h decimal(18,6), max_1h decimal(18,6)")
-    rows = frame.select(
-        "avg_8h", "max_1h", aqi_columns.o3_index(F.col("avg_8h"), F.col("max_1h")).alias("aqi")
+AQI_INPUT_SCHEMA = "pollutant string, concentration decimal(18,6), secondary decimal(18,6)"
+
+
+def _truncated(pollutant: str, concentration: Decimal | None) -> Decimal | None:
+    return None if concentration is None else aqi.truncate(pollutant, concentration)
+
+
+def test_with_aqi_equals_the_pure_module_on_every_primary_table(spark: SparkSession) -> None:
+    """Gold's path: each pollutant's truncated concentration on its primary table, no second value."""
+    cases = [(p, c) for p, a, c in GRID if a == aqi.PRIMARY_AVERAGING[p]]
+    rows = [(p, _truncated(p, c), None) for p, c in cases]
+    result = aqi_columns.with_aqi(spark.createDataFrame(rows, AQI_INPUT_SCHEMA)).collect()
+    actual = sorted((r.pollutant, r.concentration, r.aqi) for r in result)
+    rules = {"o3": lambda c: aqi.o3_aqi(c, None), "so2": lambda c: aqi.so2_aqi(c, None)}
+    expected = sorted(
+        (p, c, rules.get(p, lambda c, p=p: aqi.sub_index(p, aqi.PRIMARY_AVERAGING[p], c))(c))
+        for p, c in ((p, _truncated(p, c)) for p, c in cases)
     )
-    actual = [(r.avg_8h, r.max_1h, r.aqi) for r in rows.collect()]
-    expected = [(a, b, aqi.o3_aqi(a, b)) for a, b in cases]
+    assert actual == expected
+    assert {aqi_value is None for *_, aqi_value in expected} == {True, False}
+
+
+def _rule_rows(spark: SparkSession, pollutant: str, cases: list[tuple[str | None, str | None]]) -> list:
+    pairs = _pairs(cases)
+    rows = [(pollutant, _truncated(pollutant, a), _truncated(pollutant, b)) for a, b in pairs]
+    frame = aqi_columns.with_aqi(spark.createDataFrame(rows, AQI_INPUT_SCHEMA))
+    return pairs, [(r.concentration, r.secondary, r.aqi) for r in frame.collect()]
+
+
+def test_spark_o3_rule_equals_the_pure_module(spark: SparkSession) -> None:
+    pairs, actual = _rule_rows(spark, "o3", O3_CASES)
+    expected = [(a, b, aqi.o3_aqi(a, b)) for a, b in pairs]
     assert _none_first(actual) == _none_first(expected)
 
 
 def test_spark_so2_rule_equals_the_pure_module(spark: SparkSession) -> None:
-    cases = _pairs(SO2_CASES)
-    frame = spark.createDataFrame(cases, "max_1h decimal(18,6), avg_24h decimal(18,6)")
-    rows = frame.select(
-        "max_1h", "avg_24h", aqi_columns.so2_index(F.col("max_1h"), F.col("avg_24h")).alias("aqi")
-    )
-    actual = [(r.max_1h, r.avg_24h, r.aqi) for r in rows.collect()]
-    expected = [(a, b, aqi.so2_aqi(a, b)) for a, b in cases]
+    pairs, actual = _rule_rows(spark, "so2", SO2_CASES)
+    expected = [(a, b, aqi.so2_aqi(a, b)) for a, b in pairs]
     assert _none_first(actual) == _none_first(expected)
+
+
+def test_with_aqi_evaluates_one_formula_per_index(spark: SparkSession) -> None:
+    """The breakpoints choose constants and one formula computes each of the two indices. Before, every
+    breakpoint of every table carried its own formula and a copy of the truncation: Gold's hourly AQI
+    generated a 49,670-byte method, six times the size HotSpot compiles."""
+    frame = aqi_columns.with_aqi(spark.createDataFrame([], AQI_INPUT_SCHEMA))
+    plan = frame._jdf.queryExecution().optimizedPlan().toString()  # noqa: SLF001
+    assert plan.count("round(") == 2
 
 
 def _none_first(rows: list[tuple]) -> list[tuple]:
