@@ -39,10 +39,9 @@ def _variants(bundle: Path, into: Path) -> dict[str, Path]:
                 f"{bundle}'s map names a source that cannot be read ({error}); run from the checkout "
                 "that synthesized it"
             ) from None
-    embedded = dict(source_map)
     mappings_only = {k: v for k, v in source_map.items() if k != "sourcesContent"}
     dirs = {}
-    for name, content in (("A", embedded), ("B", mappings_only)):
+    for name, content in (("A", source_map), ("B", mappings_only)):
         target = into / name
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)

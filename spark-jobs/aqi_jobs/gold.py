@@ -311,8 +311,9 @@ def _merge_if_changed(
     the table. Returns the table's rows (without lineage) as they are after this call.
     """
     target = spark.table(table)
-    compared = [c for c in target.columns if c not in LINEAGE_COLUMNS]
-    at = [target.columns.index(c) for c in compared]
+    columns = target.columns  # a JVM call each time it is read
+    compared = [c for c in columns if c not in LINEAGE_COLUMNS]
+    at = [columns.index(c) for c in compared]
     wanted = [tuple(row[i] for i in at) for row in rows]
     held = [tuple(r) for r in target.select(*compared).collect()]
     if Counter(wanted) - Counter(held):
