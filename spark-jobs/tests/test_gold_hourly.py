@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from fixtures import assert_rows
+from fixtures import assert_rows, largest_generated_method
 from pyspark.sql import DataFrame, SparkSession
 
 from aqi_jobs import gold_dims, gold_hourly
@@ -192,18 +192,10 @@ def test_hourly_so2_above_304_ppb_uses_the_trailing_24h_mean_when_18_hours_are_p
     )
 
 
-def _largest_generated_method(frame: DataFrame) -> int:
-    """Bytes of bytecode in the largest method Spark generated for ``frame``'s executed plan."""
-    frame.collect()
-    debug = frame.sparkSession._jvm.org.apache.spark.sql.execution.debug.package  # noqa: SLF001
-    stages = debug.codegenStringSeq(frame._jdf.queryExecution().executedPlan())  # noqa: SLF001
-    return max(stages.apply(i)._3().maxMethodCodeSize() for i in range(stages.size()))
-
-
 def test_hourly_aqi_generates_code_without_a_copy_per_breakpoint(spark: SparkSession) -> None:
     """Every pollutant's truncation, and a formula per breakpoint, copied into every breakpoint of every
     table made Gold's hourly AQI one generated method of 49,670 bytes (21,348 with the truncation bound
     to a column). With the segments as constants and one formula per index it is under 9,000; copies of
     any kind would take it past this bound again."""
     rows = [(2178, p, utc(1, h), D("10"), 1) for p in ("pm25", "o3", "so2") for h in range(3)]
-    assert _largest_generated_method(gold_hourly.aqi_hourly(hours_frame(spark, rows))) < 16_000
+    assert largest_generated_method(gold_hourly.aqi_hourly(hours_frame(spark, rows))) < 16_000
