@@ -146,18 +146,15 @@ def index_in(segment_: Column, c: Column) -> Column:
     return F.round(numerator / segment_["span"], 0).cast("int")
 
 
-def index_of(pollutant: str, averaging: str, c: Column) -> Column:
-    """INT sub-index of one table for ``c`` already truncated (``segment`` is copied three times)."""
-    return index_in(segment(pollutant, averaging, c), c)
-
-
 def sub_index(pollutant: str, averaging: str, concentration: Column) -> Column:
-    """INT sub-index of one table (as ``aqi.sub_index``): :func:`index_of` the truncated concentration.
+    """INT sub-index of one table (as ``aqi.sub_index``), from the raw concentration.
 
-    Compact to write, not to run: the truncation is copied into every breakpoint. Gold binds the
-    truncated concentration to a column and calls :func:`with_aqi`.
+    Compact to write, not to run: the truncation is copied into every breakpoint and the segment into
+    the formula three times. Gold binds the truncated concentration to a column and calls
+    :func:`with_aqi`.
     """
-    return index_of(pollutant, averaging, truncated(pollutant, concentration))
+    c = truncated(pollutant, concentration)
+    return index_in(segment(pollutant, averaging, c), c)
 
 
 def sub_index_for(pollutant: Column, averaging: Column, concentration: Column) -> Column:
