@@ -332,9 +332,8 @@ def load_ms(bundle: Path, env: dict[str, str]) -> float:
     """One cold module load of ``bundle`` in a fresh ``node``, with the function's environment."""
     done = subprocess.run(
         ["node", "-e", _LOAD, str(bundle)],
-        # A module the bundle leaves to the runtime (`runtimeProvidedModules`) loads from the
-        # repository's node_modules, standing in for the runtime's copy of the SDK.
-        env={"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(REPO / "node_modules"), **env},
+        # Every function bundles what it imports, the SDK included (`externalModules: []`).
+        env={"PATH": os.environ.get("PATH", ""), **env},
         capture_output=True,
         text=True,
         cwd=bundle.parent,

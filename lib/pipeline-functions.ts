@@ -18,14 +18,6 @@ export interface PipelineFunctionProps {
   readonly timeout?: Duration;
   /** cdk-nag findings the function's own statements add, with their reasons. */
   readonly acknowledgements?: Record<string, string>;
-  /**
-   * Packages left out of the bundle and taken from the Lambda runtime, which ships the AWS SDK for
-   * JavaScript v3 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html, "Runtime-included SDK
-   * versions"). Only for a function outside the pipeline's runs whose client would push its bundle past
-   * 1 MB (issue 8): the pipeline's functions keep the SDK versions package-lock.json pins.
-   * @default none
-   */
-  readonly runtimeProvidedModules?: string[];
 }
 
 /**
@@ -59,7 +51,9 @@ export class PipelineFunction extends nodejs.NodejsFunction {
         // The ES module builds of the SDK and Powertools tree-shake: a function's bundle is ~20% smaller
         // (finalize 1.35 MB → 1.10 MB minified) and loads faster than from their CommonJS builds.
         mainFields: ['module', 'main'],
-        externalModules: props.runtimeProvidedModules ?? [],
+        // Every function bundles the SDK versions package-lock.json pins; NodejsFunction would otherwise
+        // leave `@aws-sdk/*` to the runtime's copy, whose version this project does not choose.
+        externalModules: [],
         forceDockerBundling: false,
       },
     });

@@ -44,9 +44,6 @@ export class EmrSecurityGroupCleanup extends Construct {
       name: 'security-group-cleanup',
       description: 'On stack delete: revokes the rules referencing the EMR security groups so CloudFormation can delete them',
       timeout: Duration.minutes(5),
-      // Runs once, when the stack is deleted: the runtime's EC2 client (554 KB minified if bundled) keeps
-      // the bundle at 0.24 MB instead of 1.08 MB (docs/BENCHMARKS.md, series f).
-      runtimeProvidedModules: ['@aws-sdk/client-ec2'],
       acknowledgements: {
         'AwsSolutions-IAM5[Resource::*]':
           'ec2:DescribeSecurityGroups and X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions',

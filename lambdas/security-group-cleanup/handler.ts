@@ -1,11 +1,13 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { functionTools, instrumentedHandler } from '../shared/powertools';
+import { instrumentedHandler, loggingTools } from '../shared/powertools';
 import { cleanUpSecurityGroups } from './core';
 import { Ec2SecurityGroups } from './ec2-security-groups';
 
-const tools = functionTools('security-group-cleanup');
+// No Tracer: it runs once, when the stack is deleted, and its log says what it revoked and deleted. The
+// Tracer's X-Ray SDK would take its bundle, EC2 client included, over 1 MB (docs/BENCHMARKS.md, series f).
+const tools = loggingTools('security-group-cleanup');
 const deps = {
-  groups: new Ec2SecurityGroups(tools.tracer.captureAWSv3Client(new EC2Client({}))),
+  groups: new Ec2SecurityGroups(new EC2Client({})),
   log: tools.logger,
 };
 

@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { readEnv } from '../../core/env';
 import type { FunctionPorts, FunctionWiring, PortName } from '../../core/function';
-import { type FunctionTools, functionTools, instrumentedHandler } from './powertools';
+import { instrumentedHandler } from './powertools';
+import { type FunctionTools, functionTools } from './tracing';
 
 /**
  * The Lambda handler of a function's wiring. At cold start: Powertools for the function, its environment

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { correlationKeys, functionTools, instrumentedHandler } from '../../../lambdas/shared/powertools';
+import { correlationKeys, instrumentedHandler, loggingTools } from '../../../lambdas/shared/powertools';
+import { functionTools } from '../../../lambdas/shared/tracing';
 import { jsonLinesWrittenBy } from './written-json-lines';
 
 const EXECUTION_ARN = 'arn:aws:states:eu-west-1:123456789012:execution:AqiHourly:run-1';
@@ -80,6 +81,32 @@ describe('instrumentedHandler', () => {
     // THEN
     expect(thrown).toBe(failure);
     expect(lines).toEqual([expect.objectContaining({ level: 'ERROR', message: 'invocation failed', runId: RUN_ID, error: expect.objectContaining({ name: 'StateStoreUnavailable', message: 'table missing' }) })]);
+  });
+
+  it('logs the same way for a function without a Tracer', async () => {
+    // GIVEN
+    const tools = loggingTools('security-group-cleanup');
+    const failure = new Error('DependencyViolation');
+    const handler = instrumentedHandler(tools, async (event) => {
+      tools.logger.info('revoked rules', { count: 2 });
+      if (event === 'fail') throw failure;
+      return 'done';
+    });
+    // WHEN
+    let thrown: unknown;
+    const lines = await jsonLinesWrittenBy(async () => {
+      await expect(handler({ runId: RUN_ID }, lambdaContext('req-5'))).resolves.toBe('done');
+      await handler('fail', lambdaContext('req-6')).catch((e: unknown) => (thrown = e));
+    });
+    // THEN
+    expect(tools.tracer).toBeUndefined();
+    expect(thrown).toBe(failure);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'INFO', message: 'revoked rules', count: 2, service: 'security-group-cleanup', function_request_id: 'req-5', runId: RUN_ID }),
+      expect.objectContaining({ level: 'INFO', message: 'revoked rules', function_request_id: 'req-6' }),
+      expect.objectContaining({ level: 'ERROR', message: 'invocation failed', function_request_id: 'req-6', error: expect.objectContaining({ message: 'DependencyViolation' }) }),
+    ]);
+    expect(lines[1]).not.toHaveProperty('runId');
   });
 
   it('takes its level from POWERTOOLS_LOG_LEVEL', async () => {
