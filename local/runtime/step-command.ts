@@ -112,6 +112,11 @@ export function localStepCommand(hadoopArgs: readonly string[], settings: LocalS
   }
   const javaOptions = [
     settings.log4jConfig ? `-Dlog4j2.configurationFile=file:${settings.log4jConfig}` : undefined,
+    // A local step holds a laptop-sized data set in one JVM, which the serial collector suits ("small data
+    // sets (up to approximately 100 MB)", https://docs.oracle.com/en/java/javase/17/gctuning/available-collectors.html).
+    // G1 grew Silver's heap with the backfill's length; with the serial collector a step's peak RSS stays
+    // flat, at the same wall time (docs/BENCHMARKS.md, session 8). EMR keeps the cluster's own collector.
+    '-XX:+UseSerialGC',
     placement.jvmErrorFile ? `-XX:ErrorFile=${placement.jvmErrorFile}` : undefined,
     // The archive holds the classpath it was dumped with; the AWS mode's extra driver jars change it.
     settings.classArchive && !settings.aws ? `-XX:SharedArchiveFile=${settings.classArchive}` : undefined,

@@ -33,6 +33,7 @@ describe('translating an EMR step into a local spark-submit', () => {
       '--master', 'local[2]', '--driver-memory', '1g',
       '--py-files', '/ws/s3/artifacts/spark-jobs/0123abcd.zip',
       '--conf', 'spark.sql.shuffle.partitions=4', '--conf', 'spark.ui.enabled=false',
+      '--conf', 'spark.driver.extraJavaOptions=-XX:+UseSerialGC',
       '--jars', '/repo/.venv/iceberg-spark-runtime.jar',
       '/ws/s3/artifacts/spark-jobs/entry.py',
       'bronze', '--run-id', 'hourly-20240310T0600Z-1a2b3c4d', '--mode', 'hourly',
@@ -102,7 +103,11 @@ describe('translating an EMR step for the AWS-fidelity mode', () => {
       'spark.hadoop.fs.s3.impl=org.apache.hadoop.fs.s3a.S3AFileSystem',
       'spark.hadoop.fs.s3a.endpoint=http://127.0.0.1:5123',
     ]));
-    expect(confs.filter((c) => !c.startsWith('spark.sql.catalog.aqi.') && !c.startsWith('spark.hadoop.fs.s3'))).toEqual(['spark.sql.shuffle.partitions=4', 'spark.ui.enabled=false']);
+    expect(confs.filter((c) => !c.startsWith('spark.sql.catalog.aqi.') && !c.startsWith('spark.hadoop.fs.s3'))).toEqual([
+      'spark.sql.shuffle.partitions=4',
+      'spark.ui.enabled=false',
+      'spark.driver.extraJavaOptions=-XX:+UseSerialGC',
+    ]);
     expect(local.args[local.args.indexOf('--driver-class-path') + 1]).toBe('/jars/iceberg-aws-bundle.jar:/jars/hadoop-aws.jar');
     expect(local.args[local.args.indexOf('--jars') + 1]).toBe('/repo/.venv/iceberg-spark-runtime.jar');
   });
@@ -118,7 +123,18 @@ describe('the local driver JVM', () => {
   test('maps the class-data archive of Spark\'s classes when the venv has one, beside the log4j config', () => {
     const local = localStepCommand(hourlyBronze, { ...settings, log4jConfig: '/repo/local/log4j2.properties', classArchive: '/repo/.venv/spark-classes.jsa' });
 
-    expect(local.args).toContain('spark.driver.extraJavaOptions=-Dlog4j2.configurationFile=file:/repo/local/log4j2.properties -XX:SharedArchiveFile=/repo/.venv/spark-classes.jsa');
+    expect(local.args).toContain(
+      'spark.driver.extraJavaOptions=-Dlog4j2.configurationFile=file:/repo/local/log4j2.properties -XX:+UseSerialGC -XX:SharedArchiveFile=/repo/.venv/spark-classes.jsa',
+    );
+  });
+
+  test('runs the serial collector in both local modes, and sends nothing of it to EMR', () => {
+    const aws = awsStepSettings('http://127.0.0.1:5123', 'us-east-1', ['/jars/iceberg-aws-bundle.jar']);
+    const javaOptions = (args: readonly string[]) => args.find((a) => a.startsWith('spark.driver.extraJavaOptions='));
+
+    expect(javaOptions(localStepCommand(hourlyBronze, settings).args)).toBe('spark.driver.extraJavaOptions=-XX:+UseSerialGC');
+    expect(javaOptions(localStepCommand(hourlyBronze, { ...settings, aws }).args)).toBe('spark.driver.extraJavaOptions=-XX:+UseSerialGC');
+    expect(hourlyBronze.join(' ')).not.toContain('UseSerialGC');
   });
 
   test('starts without the archive in the AWS-fidelity mode, whose extra driver jars change the classpath it was dumped with', () => {
