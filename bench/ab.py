@@ -2,12 +2,13 @@
 
 What each change to the Spark jobs bought (issue 8, item 3) is measured here: the same Silver and Gold
 steps of an hourly-sized increment (one new day of the demo's 4 stations on a lake holding the week
-before it) run with the ``aqi_jobs`` of two commits, alternating A and B on fresh copies of the same
-warehouse, with the exact spark-submit command line of a local step. ``--b`` defaults to the working
-tree. It prints each stage's median wall and B ÷ A, and refuses the comparison unless both wrote the
-same table contents (every column but ``computed_at``, ``run_id``, ``processed_at`` and ``updated_at``,
-which name the run). Writes ``<scratch>/ab.json`` (and ``ab-<UTC time>.json``) with every sample and
-its phases.
+before it) run with the ``aqi_jobs`` of two commits (``--stages bronze,silver,gold`` puts a Bronze
+backfill chunk of the day after it, from the archive, before them), alternating A and B on fresh copies
+of the same warehouse, with the exact spark-submit command line of a local step. ``--b`` defaults to the
+working tree. It prints each stage's median wall and B ÷ A, and refuses the comparison unless both wrote
+the same table contents (every column but ``computed_at``, ``run_id``, ``processed_at`` and
+``updated_at``, which name the run). Writes ``<scratch>/ab.json`` (and ``ab-<UTC time>.json``) with
+every sample and its phases.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ BASE = ("2024-03-08", "2024-03-14")
 NEW_DAY = "2024-03-15"
 RUN_ID = "ab-20240315T0000Z-0000abcd"
 STAGES = ("silver", "gold")
+ALL_STAGES = ("bronze", "silver", "gold")
+# ``--stages bronze,...``: a one-day archive chunk the lake does not hold yet.
+BRONZE_DAY = "2024-03-16"
 JAVA_OPTIONS = "spark.driver.extraJavaOptions="
 # The end-to-end tests' own table summary, so "same tables" means what it means there.
 CHECKSUMS = REPO / "test" / "local" / "support" / "table_checksums.py"
@@ -132,9 +136,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--b-java", default="", help="JVM options added to B's driver")
     parser.add_argument("--rounds", type=int, default=3, help="A/B pairs, alternating which goes first")
     parser.add_argument("--scratch", type=Path, default=REPO / ".local" / "bench-ab")
+    parser.add_argument(
+        "--stages", default=",".join(STAGES), help="which steps, in pipeline order (default: silver,gold)"
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    stages = tuple(s.strip() for s in args.stages.split(",") if s.strip())
+    if not stages or any(s not in ALL_STAGES for s in stages):
+        parser.error(f"--stages takes some of {','.join(ALL_STAGES)}; got {args.stages!r}")
+    stages = tuple(s for s in ALL_STAGES if s in stages)
     scratch: Path = args.scratch
     scratch.mkdir(parents=True, exist_ok=True)
     archive = generate_archive(scratch / "archive-demo", DEMO_ARCHIVE[0], DEMO_ARCHIVE[1], DEMO_ARCHIVE[2])
@@ -150,11 +161,13 @@ def main(argv: list[str]) -> int:
         for variant in order:
             lake = runs / f"{variant}{round_no}"
             shutil.copytree(before, lake)
-            for stage in STAGES:
+            for stage in stages:
+                bronze = stage == "bronze"
+                mode, days = ("backfill", (BRONZE_DAY, BRONZE_DAY)) if bronze else ("incremental", None)
                 step = _step(
                     command,
                     variants[variant],
-                    _argv(stage, "incremental", None, lake, lake / f"{stage}.json", archive),
+                    _argv(stage, mode, days, lake, lake / f"{stage}.json", archive),
                     java[variant],
                 )
                 samples.append({"variant": variant, "round": round_no, "lake": str(lake), **step})
@@ -163,7 +176,7 @@ def main(argv: list[str]) -> int:
     sums = {str(lake): _checksums(command, lake) for lake in lakes}
     distinct = {json.dumps(s, sort_keys=True) for s in sums.values()}
     summary = {}
-    for stage in STAGES:
+    for stage in stages:
         walls = {
             v: [s["wallSeconds"] for s in samples if s["stage"] == stage and s["variant"] == v] for v in "AB"
         }
