@@ -130,6 +130,24 @@ def test_backfill_ingests_each_file_once_and_a_second_run_changes_nothing(
     ]
 
 
+def test_a_row_whose_instant_does_not_parse_is_kept_once_and_names_no_day(
+    spark: SparkSession, tmp_path: Path, empty_lake: None
+) -> None:
+    # Bronze keeps the source's text: Silver quarantines the row. Its NULL instant must still count as
+    # written, stay out of the affected days, and be found again by the next run's duplicate check.
+    garbled = (*row(1, "6.2")[:3], "22/02/2023 01h", *row(1, "6.2")[4:])
+    write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([garbled, row(2, "6.4")]))
+
+    first = bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-22"))
+    second = bronze.run(spark, backfill(tmp_path, "2023-02-22", "2023-02-22", run_id="backfill-2"))
+
+    assert (first.rows_read, first.rows_written, first.rows_duplicate) == (2, 2, 0)
+    assert first.affected_days == ["2023-02-22"]
+    assert (second.rows_read, second.rows_written, second.rows_duplicate) == (2, 0, 2)
+    held = sorted((r.datetime, r.observed_at_utc is None) for r in spark.table(BRONZE_MEASUREMENTS).collect())
+    assert held == [("2023-02-22T02:00:00-07:00", False), ("22/02/2023 01h", True)]
+
+
 def test_a_re_exported_file_adds_only_its_changed_rows(
     spark: SparkSession, tmp_path: Path, empty_lake: None
 ) -> None:
