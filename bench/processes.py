@@ -2,9 +2,10 @@
 
 RSS is sampled (psutil) every ``SAMPLE_SECONDS`` as the sum over the process and all its descendants, so
 a peak shorter than the interval can be missed; a JVM's heap does not shrink between samples, so the
-peak it settles on is what is seen. A *step* is a ``spark-submit`` process found in the tree (the
-local EMR starts one per EMR step); its tree's peak is kept under the ``--result-uri`` it was given,
-which is how the harness joins it to the step's result.
+peak it settles on is what is seen. A JVM's child that has not exec'd yet is left out (``counted``).
+A *step* is a ``spark-submit`` process found in the tree (the local EMR starts one per EMR step); its
+tree's peak is kept under the ``--result-uri`` it was given, which is how the harness joins it to the
+step's result.
 """
 
 from __future__ import annotations
@@ -43,14 +44,38 @@ def _tree(root: psutil.Process) -> list[psutil.Process]:
         return []
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One process as sampled: who its parent is, what it runs, how much is resident."""
+
+    pid: int
+    ppid: int
+    exe: str
+    rss: int
+
+
+def counted(samples: list[Sample]) -> list[Sample]:
+    """The processes whose RSS is the tree's memory: all but a JVM's children still running ``java``.
+
+    A JVM never forks to run Java. When it starts a process (Hadoop's shell commands, a shutdown hook's),
+    the child holds the JVM's pages (shared or copy-on-write) until it execs, and reports the JVM's whole
+    RSS as its own: seen as a ``shutdown-hook-0`` child holding the JVM's 529 MiB at the end of a Bronze
+    step, which doubled the step's sampled peak. Forked Python workers (``pyspark.daemon``) stay counted,
+    as before.
+    """
+    exe_of = {s.pid: s.exe for s in samples}
+    return [s for s in samples if not (Path(s.exe).name == "java" and exe_of.get(s.ppid) == s.exe)]
+
+
 def _rss(processes: list[psutil.Process]) -> int:
-    total = 0
+    samples = []
     for process in processes:
         try:
-            total += process.memory_info().rss
+            with process.oneshot():
+                samples.append(Sample(process.pid, process.ppid(), process.exe(), process.memory_info().rss))
         except psutil.Error:
             pass
-    return total
+    return sum(s.rss for s in counted(samples))
 
 
 def _step_key(process: psutil.Process) -> str | None:
