@@ -71,8 +71,11 @@ def _rss(processes: list[psutil.Process]) -> int:
     samples = []
     for process in processes:
         try:
-            with process.oneshot():
-                samples.append(Sample(process.pid, process.ppid(), process.exe(), process.memory_info().rss))
+            # A fresh handle: psutil keeps the first exe() it read, and a step's root is the spark-submit
+            # script until it execs java.
+            current = psutil.Process(process.pid)
+            with current.oneshot():
+                samples.append(Sample(current.pid, current.ppid(), current.exe(), current.memory_info().rss))
         except psutil.Error:
             pass
     return sum(s.rss for s in counted(samples))
