@@ -67,7 +67,7 @@ def counted(samples: list[Sample]) -> list[Sample]:
     return [s for s in samples if not (Path(s.exe).name == "java" and exe_of.get(s.ppid) == s.exe)]
 
 
-def _rss(processes: list[psutil.Process]) -> int:
+def _samples(processes: list[psutil.Process]) -> list[Sample]:
     samples = []
     for process in processes:
         try:
@@ -78,7 +78,20 @@ def _rss(processes: list[psutil.Process]) -> int:
                 samples.append(Sample(current.pid, current.ppid(), current.exe(), current.memory_info().rss))
         except psutil.Error:
             pass
-    return sum(s.rss for s in counted(samples))
+    return samples
+
+
+def _subtree(samples: list[Sample], pid: int) -> list[Sample]:
+    """``pid``'s sample and its descendants', from one sample of the whole tree."""
+    inside = {pid}
+    for s in samples:  # _tree lists parents before their children
+        if s.ppid in inside:
+            inside.add(s.pid)
+    return [s for s in samples if s.pid in inside]
+
+
+def _mib(samples: list[Sample]) -> float:
+    return sum(s.rss for s in counted(samples)) / MIB
 
 
 def _step_key(process: psutil.Process) -> str | None:
@@ -110,7 +123,9 @@ def watch(command: list[str], env: dict[str, str] | None = None, cwd: Path | Non
     def sample() -> None:
         while not done.is_set():
             tree = _tree(root)
-            timeline.append((time.monotonic() - started, _rss(tree) / MIB))
+            # One read of every process per sample; each step's peak is its part of the same read.
+            samples = _samples(tree)
+            timeline.append((time.monotonic() - started, _mib(samples)))
             for process in tree:
                 if process.pid not in steps:
                     key = _step_key(process)
@@ -118,7 +133,7 @@ def watch(command: list[str], env: dict[str, str] | None = None, cwd: Path | Non
                         steps[process.pid] = (key, process)
             for key, process in steps.values():
                 if process.is_running():
-                    step_peaks[key] = max(step_peaks.get(key, 0.0), _rss(_tree(process)) / MIB)
+                    step_peaks[key] = max(step_peaks.get(key, 0.0), _mib(_subtree(samples, process.pid)))
             done.wait(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.processes import Sample, counted  # noqa: E402 - the harness lives at the repository root
+from bench.processes import Sample, _subtree, counted  # noqa: E402 - the harness lives at the repository root
 
 JAVA = "/usr/lib/jvm/java-17-openjdk-amd64/bin/java"
 PYTHON = "/repo/.venv/bin/python3.11"
@@ -34,3 +34,13 @@ def test_exec_d_children_forked_python_workers_and_separate_jvms_are_all_counted
     everything = [launcher, driver, shell, daemon, worker, other_step]
 
     assert counted(everything) == everything
+
+
+def test_a_steps_part_of_one_sample_is_its_process_and_descendants() -> None:
+    harness = Sample(pid=10, ppid=1, exe=PYTHON, rss=70 * MIB)
+    step = Sample(pid=100, ppid=10, exe=JAVA, rss=529 * MIB)
+    stage = Sample(pid=101, ppid=100, exe=PYTHON, rss=55 * MIB)
+    worker = Sample(pid=102, ppid=101, exe=PYTHON, rss=50 * MIB)
+    other = Sample(pid=200, ppid=10, exe=JAVA, rss=600 * MIB)
+
+    assert _subtree([harness, step, stage, worker, other], 100) == [step, stage, worker]
