@@ -147,6 +147,33 @@ def test_bulk_read_returns_good_rows_and_one_error_row_per_damaged_file(
     )
 
 
+def test_bulk_read_takes_exactly_the_listed_files_and_names_one_gone_since_the_listing(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    # Spark is handed the month directory and a glob of the listed days, so what else the directory
+    # holds must stay out: another day, and a name of the right day whose location id is not the
+    # directory's (list_files leaves that out, and so must the read).
+    listed = write_archive_file(tmp_path, 2178, date(2023, 2, 22), archive_csv([ROW]))
+    write_archive_file(tmp_path, 2178, date(2023, 2, 25), archive_csv([ROW]))
+    stray = (tmp_path / listed).parent / "location-9999-20230222.csv.gz"
+    stray.write_bytes(gzip.compress(archive_csv([ROW])))
+    gone = write_archive_file(tmp_path, 2178, date(2023, 2, 23), archive_csv([ROW]))
+    paths = [str(tmp_path / listed), str(tmp_path / gone)]
+    (tmp_path / gone).unlink()
+    frame = archive.read_files(spark, paths)
+    assert archive.VANISHED_FILE == (
+        "not found when read: listed at the start of the run, then deleted or moved"
+    )
+    assert_rows(
+        frame,
+        archive.DECODED_SCHEMA.fieldNames(),
+        [
+            (listed, None, None, *TEXT_ROW),
+            (gone, archive.VANISHED_FILE, "0", *(None,) * 9),
+        ],
+    )
+
+
 def test_a_root_without_the_archive_layout_is_refused_naming_the_uri(
     spark: SparkSession, tmp_path: Path
 ) -> None:

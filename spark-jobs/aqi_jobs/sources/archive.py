@@ -26,6 +26,7 @@ from aqi_jobs.tables import RAW_COLUMNS
 KEY_ROOT = "records/csv.gz"
 # The reason a 0-byte file is rejected: not a day without data (even those files hold the header).
 EMPTY_FILE = "empty file: 0 bytes, not even a gzip header"
+VANISHED_FILE = "not found when read: listed at the start of the run, then deleted or moved"
 _KEY = re.compile(
     r"(records/csv\.gz/locationid=(\d+)/year=\d{4}/month=\d{2}/location-(\d+)-(\d{8})\.csv\.gz)$"
 )
@@ -164,18 +165,58 @@ def _decoded_rows(path: str, content: bytes) -> Iterator[tuple[str | None, ...]]
 
 def read_files(spark: SparkSession, paths: list[str]) -> DataFrame:
     """Decode the files in bulk; see ``DECODED_SCHEMA`` for the shape. A file that cannot be read gets
-    one error row, whether Spark returned it or not."""
+    one error row, whether Spark returned it or not.
+
+    Spark is given the files' month directories and a name glob of the window's days, not the file paths:
+    handed more than ``spark.sql.sources.parallelPartitionDiscovery.threshold`` (32) paths, Spark runs a
+    Spark job to list them, one task per path, which cost a month's chunk of 300 files about 1.9 s of its
+    2.3 s of file listing (docs/BENCHMARKS.md, session 9). A directory is one listing. The glob keeps
+    other days out; a file it lets through that ``list_files`` did not choose (a name whose location id
+    is not its directory's) is dropped before decoding.
+    """
     if not paths:
         return spark.createDataFrame([], DECODED_SCHEMA)
-    files = spark.read.format("binaryFile").load(paths).select("path", "content")
+    wanted = {source_key(path) for path in paths}
+    files = (
+        spark.read.format("binaryFile")
+        # No partition inference from what lies under a directory, whatever it holds.
+        .option("recursiveFileLookup", "true")
+        .option("pathGlobFilter", _day_glob(paths))
+        .load(sorted({path.rsplit("/", 1)[0] for path in paths}))
+        .select("path", "content")
+    )
     decoded = spark.createDataFrame(
-        files.rdd.flatMap(lambda row: _decoded_rows(row.path, row.content)), DECODED_SCHEMA
+        files.rdd.flatMap(
+            lambda row: _decoded_rows(row.path, row.content) if source_key(row.path) in wanted else ()
+        ),
+        DECODED_SCHEMA,
     )
     # Spark's file index leaves 0-byte files out of a scan (seen with binaryFile on Spark 3.5), so an empty
     # export would pass as a day without data: each asked-for file Spark did not return is rejected instead.
     returned = {source_key(row.path) for row in files.select("path").collect()}
-    unreturned = [source_key(path) for path in paths if source_key(path) not in returned]
+    unreturned = [path for path in paths if source_key(path) not in returned]
     if not unreturned:
         return decoded
-    empty = [(key, EMPTY_FILE, "0", *(None,) * len(RAW_COLUMNS)) for key in unreturned]
-    return decoded.unionByName(spark.createDataFrame(empty, DECODED_SCHEMA))
+    missing = [
+        (source_key(path), _why_unreturned(spark, path), "0", *(None,) * len(RAW_COLUMNS))
+        for path in unreturned
+    ]
+    return decoded.unionByName(spark.createDataFrame(missing, DECODED_SCHEMA))
+
+
+def _day_glob(paths: list[str]) -> str:
+    """A file-name glob (Hadoop ``GlobFilter``) matching archive files of the days ``paths`` hold."""
+    days = sorted({match.group(4) for match in map(_KEY.search, paths) if match is not None})
+    alternatives = days[0] if len(days) == 1 else "{" + ",".join(days) + "}"
+    return f"location-*-{alternatives}.csv.gz"
+
+
+def _why_unreturned(spark: SparkSession, path: str) -> str:
+    """Why Spark returned no row for a listed file: it is empty, or it went away after the listing."""
+    jvm = spark.sparkContext._jvm
+    target = jvm.org.apache.hadoop.fs.Path(path)
+    fs = target.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not fs.exists(target):
+        return VANISHED_FILE
+    length = fs.getFileStatus(target).getLen()
+    return EMPTY_FILE if length == 0 else f"not returned by Spark's binaryFile scan ({length} bytes)"
