@@ -174,6 +174,25 @@ def test_bulk_read_takes_exactly_the_listed_files_and_names_one_gone_since_the_l
     )
 
 
+def test_a_months_chunk_of_ten_locations_is_decoded_in_a_few_tasks_not_one_per_32_files(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    # Each task is a Python worker's; at Spark's default open cost (4 MB) 300 files of a few KB would be
+    # 10 tasks, which cost a cold step more than the files themselves (docs/BENCHMARKS.md, session 9).
+    content = gzip.compress(archive_csv([ROW]), mtime=0)
+    paths = []
+    for location in range(1, 11):
+        for day in range(1, 31):
+            key = write_archive_file(tmp_path, location, date(2023, 4, day), content, compress=False)
+            paths.append(str(tmp_path / key))
+    frame = archive.read_files(spark, paths)
+    assert frame.rdd.getNumPartitions() <= 3
+    decoded = frame.select("source_key", "error", "value").collect()
+    assert sorted((r.source_key, r.error, r.value) for r in decoded) == sorted(
+        (archive.source_key(path), None, "6.2") for path in paths
+    )
+
+
 def test_a_root_without_the_archive_layout_is_refused_naming_the_uri(
     spark: SparkSession, tmp_path: Path
 ) -> None:

@@ -14,7 +14,9 @@ if variant == 'noverify':
     def cdf(data, schema=None, samplingRatio=None, verifySchema=True):
         return orig(data, schema, samplingRatio, verifySchema=False)
     spark.createDataFrame = cdf
-if variant in ('new', 'nopath'):
+if variant.startswith('oc'):
+    spark.conf.set('spark.sql.files.openCostInBytes', variant[2:])
+if variant in ('new', 'nopath') or variant.startswith('oc'):
     from pyspark.sql import DataFrame
     if variant == 'nopath':
         # the same read without the job that collects the returned paths
@@ -56,5 +58,6 @@ else:
     rej = decoded.where(F.col('error').isNotNull()).collect()
 t2 = time.time()
 n = decoded.count()
+print(f"PARTS {variant} {decoded.rdd.getNumPartitions()}")
 t3 = time.time()
 print(f"RESULT {variant} files={len(paths)} rows={n} session={t1-t0:.2f} decode={t2-t1:.2f} count={t3-t2:.2f}", flush=True)
