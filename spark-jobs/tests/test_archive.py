@@ -193,6 +193,17 @@ def test_a_months_chunk_of_ten_locations_is_decoded_in_a_few_tasks_not_one_per_3
     )
 
 
+def test_a_path_outside_the_archive_layout_is_refused_naming_it(spark: SparkSession, tmp_path: Path) -> None:
+    stray = tmp_path / "notes.csv.gz"
+    stray.write_bytes(gzip.compress(archive_csv([ROW])))
+    with pytest.raises(archive.ArchiveNotFoundError) as raised:
+        archive.read_files(spark, [str(stray)])
+    assert str(raised.value) == (
+        f"{stray} is not an archive file: expected .../records/csv.gz/locationid=<id>/year=<YYYY>/"
+        "month=<MM>/location-<id>-<YYYYMMDD>.csv.gz"
+    )
+
+
 def test_a_root_without_the_archive_layout_is_refused_naming_the_uri(
     spark: SparkSession, tmp_path: Path
 ) -> None:
