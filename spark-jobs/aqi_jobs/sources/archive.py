@@ -212,17 +212,17 @@ def read_files(spark: SparkSession, paths: list[str]) -> DataFrame:
 
 def _day_glob(paths: list[str]) -> str:
     """A file-name glob (Hadoop ``GlobFilter``) matching archive files of the days ``paths`` hold."""
-    found: set[str] = set()
+    found: set[date] = set()
     for path in paths:
-        match = _KEY.search(path)
-        if match is None:
+        day = file_day(path)
+        if day is None:
             # list_files returns archive keys only; anything else is a caller's mistake, not data.
             raise ArchiveNotFoundError(
                 f"{path} is not an archive file: expected .../{KEY_ROOT}/locationid=<id>/year=<YYYY>/"
                 "month=<MM>/location-<id>-<YYYYMMDD>.csv.gz"
             )
-        found.add(match.group(4))
-    days = sorted(found)
+        found.add(day)
+    days = [day.strftime("%Y%m%d") for day in sorted(found)]
     alternatives = days[0] if len(days) == 1 else "{" + ",".join(days) + "}"
     return f"location-*-{alternatives}.csv.gz"
 
